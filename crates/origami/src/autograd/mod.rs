@@ -1,0 +1,299 @@
+//! Reverse-mode automatic differentiation.
+//!
+//! Every tensor computed while recording holds an [`Op`]: which primitive made
+//! it and handles to its inputs. [`Tensor::backward`] sorts the graph below the
+//! loss topologically (inputs before outputs), then walks it from the loss
+//! down, handing each node's gradient to the backward function of its op,
+//! which adds its inputs' shares into their gradient buffers. A tensor used
+//! twice therefore receives the sum of both contributions.
+//!
+//! `Op` below is the one list of primitives; everything else (mean, variance,
+//! the activations, the losses) composes them.
+
+mod gradcheck;
+#[cfg(test)]
+mod tests;
+
+use std::cell::Cell;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+
+use smallvec::SmallVec;
+
+use crate::kernels::conv::Geometry;
+use crate::ops::elementwise::{binary_backward, unary_backward, BinaryOp, UnaryOp};
+use crate::ops::layout::{self, Indices};
+use crate::ops::{matmul, nn, reduce};
+use crate::tensor::shape::Shape;
+use crate::tensor::TensorId;
+use crate::{Error, Result, Tensor};
+
+pub use gradcheck::{check_gradients, GradCheck};
+
+/// The primitive operations, each with what its backward pass needs.
+pub(crate) enum Op {
+    /// a ∘ b elementwise, broadcasting.
+    Binary(BinaryOp, Tensor, Tensor),
+    /// f(x) elementwise.
+    Unary(UnaryOp, Tensor),
+    /// Σ over one axis, or over all (`None`).
+    Sum(Tensor, Option<usize>),
+    /// Elements picked by flat index (max, min, max-pool winners).
+    Gather1(Tensor, Vec<usize>),
+    /// Batched matrix product.
+    MatMul(Tensor, Tensor),
+    /// Same data, new shape.
+    Reshape(Tensor),
+    /// Axes reordered.
+    Permute(Tensor, Shape),
+    /// Joined along an axis.
+    Concat(Vec<Tensor>, usize),
+    /// A slice of an axis: (input, axis, start).
+    Narrow(Tensor, usize, usize),
+    /// Entries of an axis picked by index.
+    IndexSelect(Tensor, usize, Indices),
+    /// Per-position picks along an axis.
+    Gather(Tensor, usize, Indices),
+    /// mask ? a : b.
+    Where(Tensor, Tensor, Tensor),
+    /// Softmax along an axis.
+    Softmax(Tensor, usize),
+    /// Log-softmax along an axis.
+    LogSoftmax(Tensor, usize),
+    /// NHWC convolution; keeps the im2col matrix for the backward pass.
+    Conv2d { x: Tensor, w: Tensor, g: Geometry, cols: Vec<f32> },
+    /// Average pooling.
+    AvgPool2d(Tensor, Geometry),
+}
+
+impl Op {
+    fn inputs(&self) -> SmallVec<[&Tensor; 3]> {
+        use Op::*;
+        match self {
+            Binary(_, a, b) | MatMul(a, b) | Conv2d { x: a, w: b, .. } => smallvec::smallvec![a, b],
+            Where(_, a, b) => smallvec::smallvec![a, b],
+            Unary(_, x)
+            | Sum(x, _)
+            | Gather1(x, _)
+            | Reshape(x)
+            | Permute(x, _)
+            | Narrow(x, _, _)
+            | IndexSelect(x, _, _)
+            | Gather(x, _, _)
+            | Softmax(x, _)
+            | LogSoftmax(x, _)
+            | AvgPool2d(x, _) => smallvec::smallvec![x],
+            Concat(xs, _) => xs.iter().collect(),
+        }
+    }
+
+    /// Adds the inputs' gradients, given this op's output `out` and its gradient `g`.
+    /// Each arm's calculus is documented beside the function it calls.
+    fn backward(&self, out: &Tensor, g: &[f32], acc: &mut GradAcc) {
+        use Op::*;
+        let y = || out.data();
+        match self {
+            Binary(op, a, b) => binary_backward(*op, a, b, &y(), out.shape(), g, acc),
+            Unary(op, x) => unary_backward(*op, x, &y(), g, acc),
+            Sum(x, axis) => reduce::sum_backward(x, *axis, g, acc),
+            Gather1(x, idx) => reduce::gather1_backward(x, idx, g, acc),
+            MatMul(a, b) => matmul::matmul_backward(a, b, g, acc),
+            Reshape(x) => layout::reshape_backward(x, g, acc),
+            Permute(x, perm) => layout::permute_backward(x, perm, out.shape(), g, acc),
+            Concat(xs, axis) => layout::concat_backward(xs, *axis, out.shape(), g, acc),
+            Narrow(x, axis, start) => layout::narrow_backward(x, *axis, *start, out.shape(), g, acc),
+            IndexSelect(x, axis, idx) => layout::index_select_backward(x, *axis, idx, g, acc),
+            Gather(x, axis, idx) => layout::gather_backward(x, *axis, idx, g, acc),
+            Where(m, a, b) => layout::where_backward(m, a, b, out.shape(), g, acc),
+            Softmax(x, axis) => nn::softmax_bw(x, *axis, &y(), g, acc),
+            LogSoftmax(x, axis) => nn::log_softmax_bw(x, *axis, &y(), g, acc),
+            Conv2d { x, w, g: geo, cols } => nn::conv2d_bw(x, w, geo, cols, g, acc),
+            AvgPool2d(x, geo) => nn::avg_pool2d_bw(x, geo, g, acc),
+        }
+    }
+}
+
+// ----- recording switch ---------------------------------------------------
+
+thread_local! {
+    static GRAD_ENABLED: Cell<bool> = const { Cell::new(true) };
+}
+
+/// Whether operations on this thread currently record their graph.
+pub fn grad_enabled() -> bool {
+    GRAD_ENABLED.with(|g| g.get())
+}
+
+/// Runs `f` without recording any graph on this thread (inference): results
+/// carry no op, hold no reference to their inputs and cost nothing extra.
+pub fn no_grad<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            GRAD_ENABLED.with(|g| g.set(self.0));
+        }
+    }
+    let _restore = Restore(GRAD_ENABLED.with(|g| g.replace(false)));
+    f()
+}
+
+// ----- gradient accumulation ----------------------------------------------
+
+/// Tensor ids are unique counters: they hash to themselves.
+#[derive(Default)]
+pub(crate) struct IdHasher(u64);
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, _: &[u8]) {
+        unreachable!("only u64 ids are hashed")
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+type IdMap<V> = HashMap<TensorId, V, BuildHasherDefault<IdHasher>>;
+type IdSet = HashSet<TensorId, BuildHasherDefault<IdHasher>>;
+
+/// Gradient buffers of the nodes being differentiated, by topological position.
+pub(crate) struct GradAcc {
+    pos: IdMap<usize>,
+    bufs: Vec<Option<Vec<f32>>>,
+}
+
+impl GradAcc {
+    /// Whether `t` takes part in this backward pass.
+    pub(crate) fn wants(&self, t: &Tensor) -> bool {
+        t.is_tracked() && self.pos.contains_key(&t.id())
+    }
+
+    /// `t`'s gradient buffer to add into (zeros on first use), or `None` when
+    /// `t` needs no gradient.
+    pub(crate) fn slot(&mut self, t: &Tensor) -> Option<&mut [f32]> {
+        if !t.is_tracked() {
+            return None;
+        }
+        let &p = self.pos.get(&t.id())?;
+        Some(self.bufs[p].get_or_insert_with(|| vec![0.0; t.numel()]))
+    }
+}
+
+/// Gradients of the leaves that asked for one, by tensor.
+#[derive(Default)]
+pub struct Grads {
+    map: IdMap<Tensor>,
+}
+
+impl std::fmt::Debug for Grads {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Grads({} tensors)", self.map.len())
+    }
+}
+
+impl Grads {
+    /// The gradient of `t`, if it received one.
+    pub fn get(&self, t: &Tensor) -> Option<&Tensor> {
+        self.map.get(&t.id())
+    }
+
+    /// The gradient of `t`, or an error naming it when it has none (it does
+    /// not require a gradient, or the loss does not depend on it).
+    pub fn wrt(&self, t: &Tensor) -> Result<&Tensor> {
+        self.get(t).ok_or_else(|| Error::NoGradient {
+            what: format!(
+                "a tensor of shape {:?}: {}",
+                t.shape(),
+                if t.is_tracked() {
+                    "the loss does not depend on it"
+                } else {
+                    "it does not require a gradient (call .requires_grad() on it)"
+                }
+            ),
+        })
+    }
+
+    /// Takes `t`'s gradient out.
+    pub fn remove(&mut self, t: &Tensor) -> Option<Tensor> {
+        self.map.remove(&t.id())
+    }
+
+    /// Number of gradients held.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Whether no gradient is held.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+}
+
+impl Tensor {
+    /// Gradients of this scalar with respect to every tensor it depends on
+    /// that requires one.
+    pub fn backward(&self) -> Result<Grads> {
+        if self.numel() != 1 {
+            return Err(Error::NonScalarBackward { shape: self.shape().to_vec() });
+        }
+        self.backward_seeded(vec![1.0])
+    }
+
+    /// Like [`backward`](Self::backward) for a non-scalar output, given the
+    /// gradient `seed` of some scalar with respect to this tensor.
+    pub fn backward_with(&self, seed: &Tensor) -> Result<Grads> {
+        if seed.shape() != self.shape() {
+            return Err(Error::shape("backward_with", self.shape(), seed.shape(), "the seed gradient must have the output's shape"));
+        }
+        self.backward_seeded(seed.to_vec())
+    }
+
+    fn backward_seeded(&self, seed: Vec<f32>) -> Result<Grads> {
+        if !self.is_tracked() {
+            return Err(Error::NoGradient {
+                what: "this tensor: nothing it was computed from requires a gradient (or it was computed under no_grad)".into(),
+            });
+        }
+        let order = topological_order(self);
+        let mut acc = GradAcc {
+            pos: order.iter().enumerate().map(|(i, t)| (t.id(), i)).collect(),
+            bufs: (0..order.len()).map(|_| None).collect(),
+        };
+        *acc.bufs.last_mut().expect("the root is in the order") = Some(seed);
+        let mut grads = Grads::default();
+        for (i, node) in order.iter().enumerate().rev() {
+            let Some(g) = acc.bufs[i].take() else { continue };
+            match &node.0.op {
+                Some(op) => op.backward(node, &g, &mut acc),
+                None => {
+                    let shape = node.0.shape.clone();
+                    grads.map.insert(node.id(), Tensor::leaf(g, shape));
+                }
+            }
+        }
+        Ok(grads)
+    }
+}
+
+/// Tracked nodes below `root`, every input before the nodes computed from it.
+fn topological_order(root: &Tensor) -> Vec<Tensor> {
+    let mut order = Vec::new();
+    let mut seen = IdSet::default();
+    let mut stack: Vec<(Tensor, bool)> = vec![(root.clone(), false)];
+    while let Some((t, expanded)) = stack.pop() {
+        if expanded {
+            order.push(t);
+            continue;
+        }
+        if !seen.insert(t.id()) {
+            continue;
+        }
+        let inputs: SmallVec<[Tensor; 3]> = match &t.0.op {
+            Some(op) => op.inputs().into_iter().filter(|x| x.is_tracked() && !seen.contains(&x.id())).cloned().collect(),
+            None => SmallVec::new(),
+        };
+        stack.push((t, true));
+        stack.extend(inputs.into_iter().map(|x| (x, false)));
+    }
+    order
+}

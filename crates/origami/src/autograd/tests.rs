@@ -1,0 +1,211 @@
+//! A gradient check for every differentiable primitive, and the autodiff
+//! contract (accumulation, no-grad, errors).
+
+use crate::{check_gradients, no_grad, Padding, Result, Rng, Tensor};
+
+const EPS: f32 = 1e-2;
+const TOL: f32 = 2e-3;
+
+fn randn(shape: &[usize], seed: u64) -> Tensor {
+    Tensor::randn(shape, 0.0, 1.0, &mut Rng::seed(seed))
+}
+
+/// Values in ±[0.5, 1.5]: away from the kinks of relu, abs, max.
+fn away_from_zero(shape: &[usize], seed: u64) -> Tensor {
+    let mut r = Rng::seed(seed);
+    let v = (0..shape.iter().product())
+        .map(|_| {
+            let m = r.uniform_range(0.5, 1.5);
+            if r.uniform() < 0.5 {
+                -m
+            } else {
+                m
+            }
+        })
+        .collect();
+    Tensor::from_vec(v, shape).unwrap()
+}
+
+fn grid(shape: &[usize], seed: u64, offset: f32) -> Tensor {
+    let mut r = Rng::seed(seed);
+    let v = (0..shape.iter().product()).map(|_| (r.below(15) as f32 - 7.0) * 0.2 + offset).collect();
+    Tensor::from_vec(v, shape).unwrap()
+}
+
+fn positive(shape: &[usize], seed: u64) -> Tensor {
+    randn(shape, seed).abs().add_scalar(0.5)
+}
+
+#[track_caller]
+fn check(f: impl Fn(&[Tensor]) -> Result<Tensor>, inputs: &[Tensor]) {
+    let r = check_gradients(f, inputs, EPS).unwrap();
+    assert!(r.max_error < TOL, "gradient check failed: {r:?}");
+}
+
+#[test]
+fn binary_ops_in_every_broadcast_direction() {
+    let shapes: [(&[usize], &[usize]); 5] = [
+        (&[3, 4], &[3, 4]),
+        (&[3, 4], &[4]),
+        (&[4], &[3, 4]),
+        (&[3, 1], &[1, 4]),
+        (&[2, 3, 4], &[]),
+    ];
+    for (i, (sa, sb)) in shapes.iter().enumerate() {
+        let (a, b) = (away_from_zero(sa, i as u64), away_from_zero(sb, 100 + i as u64));
+        check(|x| x[0].add(&x[1]), &[a.clone(), b.clone()]);
+        check(|x| x[0].sub(&x[1]), &[a.clone(), b.clone()]);
+        check(|x| x[0].mul(&x[1]), &[a.clone(), b.clone()]);
+        check(|x| x[0].div(&x[1]), &[a.clone(), b.clone()]);
+        // max/min: a on 0.2ℤ+0.05, b on 0.2ℤ+0.15, never within eps of a tie
+        let (a, b) = (grid(sa, i as u64, 0.05), grid(sb, 50 + i as u64, 0.15));
+        check(|x| x[0].maximum(&x[1]), &[a.clone(), b.clone()]);
+        check(|x| x[0].minimum(&x[1]), &[a.clone(), b.clone()]);
+    }
+}
+
+#[test]
+fn unary_ops() {
+    let x = away_from_zero(&[3, 5], 1);
+    let p = positive(&[3, 5], 2);
+    check(|x| Ok(x[0].neg()), &[x.clone()]);
+    check(|x| Ok(x[0].exp()), &[x.clone()]);
+    check(|x| Ok(x[0].log()), &[p.clone()]);
+    check(|x| Ok(x[0].sqrt()), &[p.clone()]);
+    check(|x| Ok(x[0].abs()), &[x.clone()]);
+    check(|x| Ok(x[0].tanh()), &[x.clone()]);
+    check(|x| Ok(x[0].sigmoid()), &[x.clone()]);
+    check(|x| Ok(x[0].relu()), &[x.clone()]);
+    check(|x| Ok(x[0].powf(3.0)), &[x.clone()]);
+    check(|x| Ok(x[0].powf(0.5)), &[p.clone()]);
+    check(|x| Ok(x[0].affine(-2.0, 0.5)), &[x.clone()]);
+    check(|x| Ok(x[0].max_scalar(0.1)), &[x.clone()]);
+    check(|x| Ok(x[0].min_scalar(0.1)), &[x.clone()]);
+}
+
+#[test]
+fn reductions_over_each_axis() {
+    let x = randn(&[2, 3, 4], 3);
+    for axis in 0..3 {
+        for keep in [false, true] {
+            check(|x| x[0].sum_axis(axis, keep), &[x.clone()]);
+            check(|x| x[0].mean_axis(axis, keep), &[x.clone()]);
+            check(|x| x[0].var_axis(axis, keep), &[x.clone()]);
+            check(|x| x[0].max_axis(axis, keep), &[x.clone()]);
+            check(|x| x[0].min_axis(axis, keep), &[x.clone()]);
+        }
+    }
+    check(|x| Ok(x[0].sum_all()), &[x.clone()]);
+    check(|x| Ok(x[0].mean_all()), &[x.clone()]);
+    check(|x| x[0].var_all(), &[x.clone()]);
+    check(|x| x[0].max_all(), &[x.clone()]);
+    check(|x| x[0].min_all(), &[x.clone()]);
+}
+
+#[test]
+fn matmul_2d_batched_and_shared() {
+    check(|x| x[0].matmul(&x[1]), &[randn(&[3, 4], 1), randn(&[4, 5], 2)]);
+    check(|x| x[0].matmul(&x[1]), &[randn(&[2, 3, 4], 3), randn(&[2, 4, 5], 4)]);
+    check(|x| x[0].matmul(&x[1]), &[randn(&[2, 3, 4], 5), randn(&[4, 5], 6)]);
+    check(|x| x[0].matmul(&x[1]), &[randn(&[3, 4], 7), randn(&[2, 4, 5], 8)]);
+    // big enough for the GEMM crate and the threaded split
+    check(|x| x[0].matmul(&x[1]), &[randn(&[40, 30], 9).mul_scalar(0.2), randn(&[30, 80], 10).mul_scalar(0.2)]);
+}
+
+#[test]
+fn shape_ops() {
+    let x = randn(&[2, 3, 4], 11);
+    check(|x| x[0].reshape(&[6, 4]), &[x.clone()]);
+    check(|x| x[0].permute(&[2, 0, 1]), &[x.clone()]);
+    check(|x| x[0].transpose(0, 2), &[x.clone()]);
+    check(|x| x[0].narrow(1, 1, 2), &[x.clone()]);
+    check(|x| Tensor::concat(&[x[0].clone(), x[1].clone()], 1), &[x.clone(), randn(&[2, 2, 4], 12)]);
+    check(|x| Tensor::stack(&[x[0].clone(), x[1].clone()], 0), &[x.clone(), randn(&[2, 3, 4], 13)]);
+    check(|x| x[0].index_select(1, &[2, 0, 2]), &[x.clone()]);
+    check(|x| x[0].gather(2, &[0, 3, 1, 1, 2, 0]), &[x.clone()]);
+}
+
+#[test]
+fn where_and_masked_fill() {
+    let mask = Tensor::from_vec(vec![1., 0., 0., 1.], &[1, 4]).unwrap();
+    check(|x| Tensor::where_cond(&mask, &x[0], &x[1]), &[randn(&[3, 4], 14), randn(&[3, 1], 15)]);
+    check(|x| x[0].masked_fill(&mask, -5.0), &[randn(&[2, 3, 4], 16)]);
+}
+
+#[test]
+fn softmax_and_log_softmax() {
+    let x = randn(&[3, 4, 5], 17);
+    for axis in 0..3 {
+        check(|x| x[0].softmax(axis), &[x.clone()]);
+        check(|x| x[0].log_softmax(axis), &[x.clone()]);
+    }
+}
+
+#[test]
+fn conv2d_with_stride_and_padding() {
+    for (stride, pad) in [((1, 1), Padding::Valid), ((2, 2), Padding::Valid), ((1, 1), Padding::Same), ((2, 1), Padding::Same)] {
+        let x = randn(&[2, 5, 6, 3], 18);
+        let w = randn(&[3, 2, 3, 4], 19).mul_scalar(0.3);
+        check(|t| t[0].conv2d(&t[1], stride, pad), &[x.clone(), w.clone()]);
+    }
+}
+
+#[test]
+fn pooling() {
+    // distinct values so that the maximum is not on a tie
+    let v: Vec<f32> = (0..2 * 5 * 6 * 3).map(|i| ((i * 37) % 101) as f32 * 0.1).collect();
+    let x = Tensor::from_vec(v, &[2, 5, 6, 3]).unwrap();
+    for (k, s, p) in [((2, 2), (2, 2), Padding::Valid), ((3, 3), (2, 2), Padding::Same), ((2, 3), (1, 1), Padding::Valid)] {
+        check(|t| t[0].max_pool2d(k, s, p), &[x.clone()]);
+        check(|t| t[0].avg_pool2d(k, s, p), &[x.clone()]);
+    }
+}
+
+#[test]
+fn a_tensor_used_twice_accumulates_both_contributions() {
+    // y = x·x + 3x ⇒ dy/dx = 2x + 3
+    let x = Tensor::from_vec(vec![2.0, -1.0], &[2]).unwrap().requires_grad();
+    let y = x.mul(&x).unwrap().add(&x.mul_scalar(3.0)).unwrap().sum_all();
+    let g = y.backward().unwrap();
+    assert_eq!(g.wrt(&x).unwrap().to_vec(), vec![7.0, 1.0]);
+}
+
+#[test]
+fn no_grad_records_nothing() {
+    let w = randn(&[3, 3], 1).requires_grad();
+    let y = no_grad(|| w.matmul(&w).unwrap().sum_all());
+    assert!(!y.is_tracked());
+    assert!(y.0.op.is_none());
+    assert!(y.backward().is_err());
+    // recording resumes afterwards
+    assert!(w.matmul(&w).unwrap().is_tracked());
+}
+
+#[test]
+fn backward_errors_are_clear() {
+    let w = randn(&[2, 3], 1).requires_grad();
+    let y = w.mul_scalar(2.0);
+    let e = y.backward().unwrap_err().to_string();
+    assert!(e.contains("[2, 3]") && e.contains("scalar"), "{e}");
+    // with a seed it works
+    let g = y.backward_with(&Tensor::ones(&[2, 3])).unwrap();
+    assert_eq!(g.wrt(&w).unwrap().to_vec(), vec![2.0; 6]);
+    // a tensor that asked for no gradient
+    let c = randn(&[2, 3], 2);
+    let loss = w.mul(&c).unwrap().sum_all();
+    let g = loss.backward().unwrap();
+    let e = g.wrt(&c).unwrap_err().to_string();
+    assert!(e.contains("requires_grad"), "{e}");
+}
+
+#[test]
+fn softmax_is_stable_at_huge_logits() {
+    let x = Tensor::from_vec(vec![1e4, 0.0, -1e4, 1e4], &[1, 4]).unwrap();
+    let s = x.softmax(1).unwrap().to_vec();
+    assert_eq!(s, vec![0.5, 0.0, 0.0, 0.5]);
+    let l = x.log_softmax(1).unwrap().to_vec();
+    let ln2 = std::f32::consts::LN_2;
+    assert!((l[0] + ln2).abs() < 1e-6 && (l[3] + ln2).abs() < 1e-6);
+    assert!((l[1] - (-1e4 - ln2)).abs() < 1e-2 && l.iter().all(|v| v.is_finite()));
+}
+

@@ -1,0 +1,223 @@
+//! Matrix products: `C (+)= op(A) · op(B)` with optional transposes.
+//!
+//! Large products go to the `gemm-f32` crate, which picks AVX2/AVX-512/NEON
+//! micro-kernels at run time. Its own threading splits work finely and loses
+//! 10–20% on two cores (measured, see BENCHMARKS.md), so we thread it
+//! ourselves: the columns of C are cut into one contiguous block per thread
+//! and each block is a single-threaded GEMM. Tiny products (a playground
+//! network) skip the crate: its dispatch costs more than the arithmetic.
+//! Transposed operands are read through strides; nothing is copied.
+
+use gemm_common::Parallelism;
+
+use crate::parallel::{num_threads, pool};
+
+/// Below this many multiply-adds a plain loop is faster than the crate's set-up.
+const SMALL_MACS: usize = 8 * 1024;
+/// Below this many multiply-adds one thread does the whole product.
+const PAR_MACS: usize = 96 * 1024;
+
+#[derive(Clone, Copy)]
+struct Ptr(*mut f32);
+// SAFETY: each thread writes a disjoint block of C (see `matmul`).
+unsafe impl Send for Ptr {}
+unsafe impl Sync for Ptr {}
+
+/// `c[m×n] = op(a)·op(b)` (or `+=` when `accumulate`), where `op(a)` is m×k
+/// (`a` stored k×m when `ta`) and `op(b)` is k×n (`b` stored n×k when `tb`).
+#[allow(clippy::too_many_arguments)]
+pub fn matmul(
+    a: &[f32],
+    b: &[f32],
+    c: &mut [f32],
+    m: usize,
+    k: usize,
+    n: usize,
+    ta: bool,
+    tb: bool,
+    accumulate: bool,
+) {
+    assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n);
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        if !accumulate {
+            c[..m * n].iter_mut().for_each(|x| *x = 0.0);
+        }
+        return;
+    }
+    let macs = m * k * n;
+    if macs < SMALL_MACS {
+        return small(a, b, c, m, k, n, ta, tb, accumulate);
+    }
+    let threads = num_threads();
+    if threads == 1 || macs < PAR_MACS {
+        // SAFETY: slices checked above; strides describe in-bounds storage.
+        unsafe { block(a, b, Ptr(c.as_mut_ptr()), m, k, n, ta, tb, accumulate, 0, m, 0, n) };
+        return;
+    }
+    // Cut along n in multiples of 16 (a micro-kernel's width) when n is wide
+    // enough, else along m.
+    let by_cols = n >= 32 * threads || n >= m;
+    let (len, align) = if by_cols { (n, 16) } else { (m, 8) };
+    let parts = threads.min(len.div_ceil(align)).max(1);
+    let step = len.div_ceil(parts).div_ceil(align) * align;
+    let cp = Ptr(c.as_mut_ptr());
+    pool().scope(|s| {
+        for t in 0..parts {
+            let (lo, hi) = (t * step, ((t + 1) * step).min(len));
+            if lo >= hi {
+                continue;
+            }
+            s.spawn(move |_| {
+                let (r0, r1, c0, c1) = if by_cols { (0, m, lo, hi) } else { (lo, hi, 0, n) };
+                // SAFETY: blocks [r0,r1)×[c0,c1) are disjoint between threads.
+                unsafe { block(a, b, cp, m, k, n, ta, tb, accumulate, r0, r1, c0, c1) };
+            });
+        }
+    });
+}
+
+/// One single-threaded GEMM on the block rows r0..r1, columns c0..c1 of C.
+#[allow(clippy::too_many_arguments)]
+unsafe fn block(
+    a: &[f32],
+    b: &[f32],
+    c: Ptr,
+    _m: usize,
+    k: usize,
+    n: usize,
+    ta: bool,
+    tb: bool,
+    accumulate: bool,
+    r0: usize,
+    r1: usize,
+    c0: usize,
+    c1: usize,
+) {
+    let m_total = _m;
+    // Element (i, p) of op(a): a[i*k + p], or a[p*m + i] when transposed.
+    let (a_rs, a_cs) = if ta { (1, m_total as isize) } else { (k as isize, 1) };
+    // Element (p, j) of op(b): b[p*n + j], or b[j*k + p] when transposed.
+    let (b_rs, b_cs) = if tb { (1, k as isize) } else { (n as isize, 1) };
+    let a_ptr = a.as_ptr().offset(r0 as isize * a_rs);
+    let b_ptr = b.as_ptr().offset(c0 as isize * b_cs);
+    let c_ptr = c.0.add(r0 * n + c0);
+    gemm_f32::gemm::f32::get_gemm_fn()(
+        r1 - r0,
+        c1 - c0,
+        k,
+        c_ptr,
+        1,
+        n as isize,
+        accumulate,
+        a_ptr,
+        a_cs,
+        a_rs,
+        b_ptr,
+        b_cs,
+        b_rs,
+        1.0,
+        1.0,
+        false,
+        false,
+        false,
+        Parallelism::None,
+    );
+}
+
+/// Plain loops for tiny products, ordered so the inner loop is contiguous.
+#[allow(clippy::too_many_arguments)]
+fn small(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: usize, ta: bool, tb: bool, acc: bool) {
+    let c = &mut c[..m * n];
+    if !acc {
+        c.iter_mut().for_each(|x| *x = 0.0);
+    }
+    match (ta, tb) {
+        (false, false) => {
+            for i in 0..m {
+                let ci = &mut c[i * n..(i + 1) * n];
+                for p in 0..k {
+                    let aip = a[i * k + p];
+                    let bp = &b[p * n..(p + 1) * n];
+                    ci.iter_mut().zip(bp).for_each(|(c, &b)| *c += aip * b);
+                }
+            }
+        }
+        (true, false) => {
+            for p in 0..k {
+                let bp = &b[p * n..(p + 1) * n];
+                for i in 0..m {
+                    let aip = a[p * m + i];
+                    let ci = &mut c[i * n..(i + 1) * n];
+                    ci.iter_mut().zip(bp).for_each(|(c, &b)| *c += aip * b);
+                }
+            }
+        }
+        (false, true) => {
+            for i in 0..m {
+                let ai = &a[i * k..(i + 1) * k];
+                for j in 0..n {
+                    let bj = &b[j * k..(j + 1) * k];
+                    c[i * n + j] += ai.iter().zip(bj).map(|(x, y)| x * y).sum::<f32>();
+                }
+            }
+        }
+        (true, true) => {
+            for i in 0..m {
+                for j in 0..n {
+                    let mut s = 0.0;
+                    for p in 0..k {
+                        s += a[p * m + i] * b[j * k + p];
+                    }
+                    c[i * n + j] += s;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Rng;
+
+    fn naive(a: &[f32], b: &[f32], m: usize, k: usize, n: usize, ta: bool, tb: bool) -> Vec<f64> {
+        let mut c = vec![0.0f64; m * n];
+        for i in 0..m {
+            for j in 0..n {
+                for p in 0..k {
+                    let x = if ta { a[p * m + i] } else { a[i * k + p] };
+                    let y = if tb { b[j * k + p] } else { b[p * n + j] };
+                    c[i * n + j] += x as f64 * y as f64;
+                }
+            }
+        }
+        c
+    }
+
+    #[test]
+    fn every_path_matches_naive() {
+        let mut r = Rng::seed(3);
+        // tiny (loops), medium (one gemm), large (split by cols and by rows)
+        for &(m, k, n) in &[(3, 4, 5), (40, 50, 60), (64, 100, 256), (300, 64, 20)] {
+            for ta in [false, true] {
+                for tb in [false, true] {
+                    let a: Vec<f32> = (0..m * k).map(|_| r.normal()).collect();
+                    let b: Vec<f32> = (0..k * n).map(|_| r.normal()).collect();
+                    let want = naive(&a, &b, m, k, n, ta, tb);
+                    let mut c = vec![1.0f32; m * n];
+                    matmul(&a, &b, &mut c, m, k, n, ta, tb, true);
+                    for i in 0..m * n {
+                        assert!((c[i] as f64 - want[i] - 1.0).abs() < 1e-3, "{m}x{k}x{n} {ta} {tb}");
+                    }
+                    matmul(&a, &b, &mut c, m, k, n, ta, tb, false);
+                    for i in 0..m * n {
+                        assert!((c[i] as f64 - want[i]).abs() < 1e-3);
+                    }
+                }
+            }
+        }
+    }
+}

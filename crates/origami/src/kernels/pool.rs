@@ -1,0 +1,85 @@
+//! Max and average pooling over NHWC tensors (see `conv` for the layout).
+
+use super::conv::Geometry;
+
+/// Max over each window; `arg` receives the flat input index of each maximum
+/// (for the backward pass). Padding never wins.
+pub fn max_pool(x: &[f32], g: &Geometry, out: &mut [f32], arg: &mut [u32]) {
+    let mut o = 0;
+    for n in 0..g.n {
+        for oy in 0..g.oh {
+            for ox in 0..g.ow {
+                for c in 0..g.c {
+                    let mut best = f32::NEG_INFINITY;
+                    let mut at = usize::MAX;
+                    for ky in 0..g.kh {
+                        let y = (oy * g.sh + ky) as isize - g.pad_top as isize;
+                        if y < 0 || y >= g.h as isize {
+                            continue;
+                        }
+                        for kx in 0..g.kw {
+                            let xx = (ox * g.sw + kx) as isize - g.pad_left as isize;
+                            if xx < 0 || xx >= g.w as isize {
+                                continue;
+                            }
+                            let i = ((n * g.h + y as usize) * g.w + xx as usize) * g.c + c;
+                            if at == usize::MAX || x[i] > best || x[i].is_nan() {
+                                best = x[i];
+                                at = i;
+                            }
+                        }
+                    }
+                    out[o] = best;
+                    arg[o] = at as u32;
+                    o += 1;
+                }
+            }
+        }
+    }
+}
+
+/// Mean over each window, counting only the input pixels inside it (TensorFlow's rule).
+pub fn avg_pool(x: &[f32], g: &Geometry, out: &mut [f32]) {
+    window_sweep(g, |o, i, count| {
+        if i == usize::MAX {
+            out[o] = 0.0;
+        } else {
+            out[o] += x[i] / count as f32;
+        }
+    });
+}
+
+/// Adjoint of [`avg_pool`].
+pub fn avg_pool_backward(g_out: &[f32], g: &Geometry, dx: &mut [f32]) {
+    window_sweep(g, |o, i, count| {
+        if i != usize::MAX {
+            dx[i] += g_out[o] / count as f32;
+        }
+    });
+}
+
+/// Calls `f(out_index, usize::MAX, count)` once per output to start it, then
+/// `f(out_index, in_index, count)` for each input pixel of its window.
+fn window_sweep(g: &Geometry, mut f: impl FnMut(usize, usize, usize)) {
+    let mut o = 0;
+    for n in 0..g.n {
+        for oy in 0..g.oh {
+            let y0 = (oy * g.sh) as isize - g.pad_top as isize;
+            let ys = y0.max(0) as usize..((y0 + g.kh as isize).min(g.h as isize)).max(0) as usize;
+            for ox in 0..g.ow {
+                let x0 = (ox * g.sw) as isize - g.pad_left as isize;
+                let xs = x0.max(0) as usize..((x0 + g.kw as isize).min(g.w as isize)).max(0) as usize;
+                let count = ys.len() * xs.len();
+                for c in 0..g.c {
+                    f(o + c, usize::MAX, count);
+                    for y in ys.clone() {
+                        for xx in xs.clone() {
+                            f(o + c, ((n * g.h + y) * g.w + xx) * g.c + c, count);
+                        }
+                    }
+                }
+                o += g.c;
+            }
+        }
+    }
+}

@@ -1,0 +1,105 @@
+//! Matrix product, 2-D and batched.
+
+use crate::autograd::{GradAcc, Op};
+use crate::kernels::matmul::matmul;
+use crate::tensor::shape::{numel, Shape};
+use crate::{Error, Result, Tensor};
+
+/// How the operands of a product line up: `batch` products of m×k by k×n;
+/// `a_step`/`b_step` are the operands' strides between batches (0 when shared).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct MatMulDims {
+    batch: usize,
+    m: usize,
+    k: usize,
+    n: usize,
+    a_step: usize,
+    b_step: usize,
+}
+
+fn dims(a: &[usize], b: &[usize]) -> Result<(MatMulDims, Shape)> {
+    let bad = |why| Error::shape("matmul", a, b, why);
+    if a.len() < 2 || b.len() < 2 {
+        return Err(bad("both operands need at least 2 axes (use reshape to make a vector a 1×n matrix)"));
+    }
+    let (m, k) = (a[a.len() - 2], a[a.len() - 1]);
+    let (k2, n) = (b[b.len() - 2], b[b.len() - 1]);
+    if k != k2 {
+        return Err(bad("the last axis of the left operand must equal the second-to-last of the right"));
+    }
+    let (ba, bb) = (&a[..a.len() - 2], &b[..b.len() - 2]);
+    let (batch_shape, a_step, b_step) = if ba == bb {
+        (ba, m * k, k * n)
+    } else if bb.is_empty() {
+        (ba, m * k, 0)
+    } else if ba.is_empty() {
+        (bb, 0, k * n)
+    } else {
+        return Err(bad("batch axes must be equal, or one operand must be a plain matrix"));
+    };
+    let mut out: Shape = batch_shape.into();
+    out.push(m);
+    out.push(n);
+    let d = MatMulDims { batch: numel(batch_shape), m, k, n, a_step, b_step };
+    Ok((d, out))
+}
+
+impl Tensor {
+    /// Matrix product over the last two axes: `[…, m, k] · […, k, n] → […, m, n]`.
+    /// Leading (batch) axes must match, or one side is a plain matrix shared by every batch.
+    pub fn matmul(&self, other: &Tensor) -> Result<Tensor> {
+        let (d, shape) = dims(self.shape(), other.shape())?;
+        let mut out = vec![0.0; numel(&shape)];
+        crate::ops::elementwise::with2(self, other, |a, b| forward(a, b, &mut out, d));
+        let tracked = self.is_tracked() || other.is_tracked();
+        Ok(Tensor::from_op(out, shape, tracked, || Op::MatMul(self.clone(), other.clone())))
+    }
+
+    /// Swaps the last two axes (a copy).
+    pub fn t(&self) -> Result<Tensor> {
+        let r = self.rank();
+        if r < 2 {
+            return Err(Error::arg("t", format!("needs at least 2 axes, the tensor has shape {:?}", self.shape())));
+        }
+        self.transpose(r - 2, r - 1)
+    }
+}
+
+fn forward(a: &[f32], b: &[f32], c: &mut [f32], d: MatMulDims) {
+    if d.b_step == 0 {
+        // A shared right operand: all batches are one tall product.
+        return matmul(a, b, c, d.batch * d.m, d.k, d.n, false, false, false);
+    }
+    for i in 0..d.batch {
+        matmul(&a[i * d.a_step..], &b[i * d.b_step..], &mut c[i * d.m * d.n..], d.m, d.k, d.n, false, false, false);
+    }
+}
+
+/// C = A·B ⇒ dA = dC·Bᵀ, dB = Aᵀ·dC (summed over batches where an operand is shared).
+/// The transposes are read through strides by the GEMM, never copied.
+pub(crate) fn matmul_backward(a: &Tensor, b: &Tensor, g: &[f32], acc: &mut GradAcc) {
+    let Ok((d, _)) = dims(a.shape(), b.shape()) else { return };
+    let mn = d.m * d.n;
+    if acc.wants(a) {
+        let bd = b.data();
+        let da = acc.slot(a).expect("wanted");
+        if d.b_step == 0 {
+            matmul(g, &bd, da, d.batch * d.m, d.n, d.k, false, true, true);
+        } else {
+            for i in 0..d.batch {
+                matmul(&g[i * mn..], &bd[i * d.b_step..], &mut da[i * d.a_step..], d.m, d.n, d.k, false, true, true);
+            }
+        }
+    }
+    if acc.wants(b) {
+        let ad = a.data();
+        let db = acc.slot(b).expect("wanted");
+        if d.b_step == 0 {
+            matmul(&ad, g, db, d.k, d.batch * d.m, d.n, true, false, true);
+        } else {
+            for i in 0..d.batch {
+                matmul(&ad[i * d.a_step..], &g[i * mn..], &mut db[i * d.b_step..], d.k, d.m, d.n, true, false, true);
+            }
+        }
+    }
+}

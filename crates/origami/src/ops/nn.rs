@@ -1,0 +1,144 @@
+//! Primitives made for neural networks: softmax and log-softmax (fused for
+//! numerical stability), 2-D convolution and pooling (fused for speed; a
+//! composition would materialise every window).
+
+use crate::autograd::{GradAcc, Op};
+use crate::kernels::conv::{col2im, im2col, Geometry};
+use crate::kernels::matmul::matmul;
+use crate::kernels::pool::{avg_pool, avg_pool_backward, max_pool};
+use crate::kernels::softmax::{log_softmax, log_softmax_backward, softmax, softmax_backward};
+use crate::tensor::shape::{check_axis, split_at_axis, Shape};
+use crate::{Error, Result, Tensor};
+
+/// How a window sweep treats the border.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Padding {
+    /// No padding: windows lie wholly inside the input.
+    #[default]
+    Valid,
+    /// Zero padding so that the output has `ceil(input / stride)` pixels.
+    Same,
+}
+
+impl Tensor {
+    /// Softmax along `axis`: exp(x − max) / Σ exp(x − max).
+    pub fn softmax(&self, axis: usize) -> Result<Tensor> {
+        check_axis("softmax", axis, self.shape())?;
+        let (o, l, i) = split_at_axis(self.shape(), axis);
+        let mut out = vec![0.0; self.numel()];
+        softmax(&self.data(), o, l, i, &mut out);
+        Ok(Tensor::from_op(out, self.0.shape.clone(), self.is_tracked(), || Op::Softmax(self.clone(), axis)))
+    }
+
+    /// Log-softmax along `axis`: x − logsumexp(x), exact for huge logits.
+    pub fn log_softmax(&self, axis: usize) -> Result<Tensor> {
+        check_axis("log_softmax", axis, self.shape())?;
+        let (o, l, i) = split_at_axis(self.shape(), axis);
+        let mut out = vec![0.0; self.numel()];
+        log_softmax(&self.data(), o, l, i, &mut out);
+        Ok(Tensor::from_op(out, self.0.shape.clone(), self.is_tracked(), || Op::LogSoftmax(self.clone(), axis)))
+    }
+
+    /// 2-D convolution (cross-correlation, as every framework) of an NHWC
+    /// input `[n, h, w, c]` with a kernel `[kh, kw, c, f]`, giving `[n, oh, ow, f]`.
+    pub fn conv2d(&self, kernel: &Tensor, stride: (usize, usize), padding: Padding) -> Result<Tensor> {
+        let (x, w) = (self.shape(), kernel.shape());
+        if x.len() != 4 || w.len() != 4 || x[3] != w[2] {
+            return Err(Error::shape(
+                "conv2d",
+                x,
+                w,
+                "the input must be [batch, height, width, channels] and the kernel [kh, kw, channels, filters] with equal channels",
+            ));
+        }
+        let g = geometry("conv2d", x, (w[0], w[1]), stride, padding)?;
+        let f = w[3];
+        let mut cols = vec![0.0; g.pixels() * g.patch()];
+        im2col(&self.data(), &g, &mut cols);
+        let mut out = vec![0.0; g.pixels() * f];
+        matmul(&cols, &kernel.data(), &mut out, g.pixels(), g.patch(), f, false, false, false);
+        let shape: Shape = [g.n, g.oh, g.ow, f].as_slice().into();
+        let tracked = self.is_tracked() || kernel.is_tracked();
+        Ok(Tensor::from_op(out, shape, tracked, || Op::Conv2d { x: self.clone(), w: kernel.clone(), g, cols }))
+    }
+
+    /// Max pooling of an NHWC tensor over `kernel`-sized windows.
+    pub fn max_pool2d(&self, kernel: (usize, usize), stride: (usize, usize), padding: Padding) -> Result<Tensor> {
+        let g = pool_geometry("max_pool2d", self.shape(), kernel, stride, padding)?;
+        let mut out = vec![0.0; g.pixels() * g.c];
+        let mut arg = vec![0u32; out.len()];
+        max_pool(&self.data(), &g, &mut out, &mut arg);
+        let shape: Shape = [g.n, g.oh, g.ow, g.c].as_slice().into();
+        Ok(Tensor::from_op(out, shape, self.is_tracked(), || {
+            Op::Gather1(self.clone(), arg.iter().map(|&a| a as usize).collect())
+        }))
+    }
+
+    /// Average pooling of an NHWC tensor; windows at a `same` border average
+    /// only the pixels inside the input.
+    pub fn avg_pool2d(&self, kernel: (usize, usize), stride: (usize, usize), padding: Padding) -> Result<Tensor> {
+        let g = pool_geometry("avg_pool2d", self.shape(), kernel, stride, padding)?;
+        let mut out = vec![0.0; g.pixels() * g.c];
+        avg_pool(&self.data(), &g, &mut out);
+        let shape: Shape = [g.n, g.oh, g.ow, g.c].as_slice().into();
+        Ok(Tensor::from_op(out, shape, self.is_tracked(), || Op::AvgPool2d(self.clone(), g)))
+    }
+}
+
+fn pool_geometry(op: &'static str, x: &[usize], k: (usize, usize), s: (usize, usize), p: Padding) -> Result<Geometry> {
+    if x.len() != 4 {
+        return Err(Error::arg(op, format!("needs an NHWC input [batch, height, width, channels], got shape {x:?}")));
+    }
+    geometry(op, x, k, s, p)
+}
+
+fn geometry(op: &'static str, x: &[usize], k: (usize, usize), s: (usize, usize), p: Padding) -> Result<Geometry> {
+    Geometry::new(x[0], x[1], x[2], x[3], k.0, k.1, s.0, s.1, p == Padding::Same).ok_or_else(|| {
+        Error::arg(
+            op,
+            format!("a {}x{} window with stride {}x{} and {p:?} padding does not fit an input of shape {x:?}", k.0, k.1, s.0, s.1),
+        )
+    })
+}
+
+/// y = softmax(x) ⇒ dx = y ⊙ (g − ⟨g, y⟩) along the axis.
+pub(crate) fn softmax_bw(x: &Tensor, axis: usize, y: &[f32], g: &[f32], acc: &mut GradAcc) {
+    let (o, l, i) = split_at_axis(x.shape(), axis);
+    let mut dx = vec![0.0; g.len()];
+    softmax_backward(y, g, o, l, i, &mut dx);
+    if let Some(slot) = acc.slot(x) {
+        slot.iter_mut().zip(&dx).for_each(|(s, &d)| *s += d);
+    }
+}
+
+/// y = x − logsumexp(x) ⇒ dx = g − softmax(x)·Σg, with softmax(x) = exp(y).
+pub(crate) fn log_softmax_bw(x: &Tensor, axis: usize, y: &[f32], g: &[f32], acc: &mut GradAcc) {
+    let (o, l, i) = split_at_axis(x.shape(), axis);
+    let mut dx = vec![0.0; g.len()];
+    log_softmax_backward(y, g, o, l, i, &mut dx);
+    if let Some(slot) = acc.slot(x) {
+        slot.iter_mut().zip(&dx).for_each(|(s, &d)| *s += d);
+    }
+}
+
+/// out = cols · W ⇒ dW = colsᵀ · g and dcols = g · Wᵀ, then col2im adds each
+/// patch's gradient back onto the pixels it was cut from.
+pub(crate) fn conv2d_bw(x: &Tensor, w: &Tensor, g: &Geometry, cols: &[f32], grad: &[f32], acc: &mut GradAcc) {
+    let f = w.shape()[3];
+    if let Some(dw) = acc.slot(w) {
+        matmul(cols, grad, dw, g.patch(), g.pixels(), f, true, false, true);
+    }
+    if acc.wants(x) {
+        let mut dcols = vec![0.0; cols.len()];
+        matmul(grad, &w.data(), &mut dcols, g.pixels(), f, g.patch(), false, true, false);
+        if let Some(dx) = acc.slot(x) {
+            col2im(&dcols, g, dx);
+        }
+    }
+}
+
+pub(crate) fn avg_pool2d_bw(x: &Tensor, g: &Geometry, grad: &[f32], acc: &mut GradAcc) {
+    if let Some(dx) = acc.slot(x) {
+        avg_pool_backward(grad, g, dx);
+    }
+}

@@ -1,0 +1,57 @@
+//! The thread pool that kernels use.
+//!
+//! One rayon pool for the whole library, sized by [`set_num_threads`], else by
+//! the `ORIGAMI_NUM_THREADS` environment variable, else all cores. Kernels ask
+//! [`should_split`] before going parallel: on tiny tensors the hand-off costs
+//! more than the work.
+
+use std::sync::{Arc, OnceLock, RwLock};
+
+use rayon::ThreadPool;
+
+static POOL: OnceLock<RwLock<Arc<ThreadPool>>> = OnceLock::new();
+
+fn build(n: usize) -> Arc<ThreadPool> {
+    Arc::new(
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .thread_name(|i| format!("origami-{i}"))
+            .build()
+            .expect("the operating system refused to start worker threads"),
+    )
+}
+
+fn default_threads() -> usize {
+    std::env::var("ORIGAMI_NUM_THREADS")
+        .ok()
+        .and_then(|s| s.trim().parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+fn cell() -> &'static RwLock<Arc<ThreadPool>> {
+    POOL.get_or_init(|| RwLock::new(build(default_threads())))
+}
+
+/// The pool kernels run on.
+pub fn pool() -> Arc<ThreadPool> {
+    cell().read().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
+/// Use `n` threads (at least 1) for every later operation.
+pub fn set_num_threads(n: usize) {
+    let mut g = cell().write().unwrap_or_else(|e| e.into_inner());
+    if g.current_num_threads() != n.max(1) {
+        *g = build(n);
+    }
+}
+
+/// How many threads kernels use.
+pub fn num_threads() -> usize {
+    cell().read().unwrap_or_else(|e| e.into_inner()).current_num_threads()
+}
+
+/// Whether `work` (a rough count of flops or elements) pays for a parallel split.
+pub(crate) fn should_split(work: usize, threshold: usize) -> bool {
+    work >= threshold && num_threads() > 1
+}

@@ -1,0 +1,315 @@
+//! The tensor: an n-dimensional array of f32 that remembers how it was made.
+//!
+//! A [`Tensor`] is a cheap handle (`Arc`) to a node holding its shape, its
+//! storage and — when gradients are being recorded — the [`Op`] that produced
+//! it with handles to its inputs. The graph is therefore the tensors
+//! themselves (define-by-run, as micrograd and PyTorch): nothing is recorded
+//! when no input requires a gradient or inside [`no_grad`].
+//!
+//! Memory layout: always contiguous, row-major (C order). Views that would
+//! need strides (transpose, permute) copy instead; reshape shares storage.
+//! This keeps every kernel a plain loop over `&[f32]`.
+
+pub mod shape;
+
+use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use crate::autograd::{grad_enabled, Op};
+use crate::{Error, Result, Rng};
+pub use shape::Shape;
+use shape::numel;
+
+/// Identity of a tensor node, unique for the process's life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TensorId(u64);
+
+impl TensorId {
+    fn next() -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        TensorId(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+    /// The raw number (for hashing and debugging).
+    pub fn get(self) -> u64 {
+        self.0
+    }
+}
+
+pub(crate) type Storage = Arc<RwLock<Vec<f32>>>;
+
+pub(crate) struct Node {
+    pub(crate) id: TensorId,
+    pub(crate) shape: Shape,
+    pub(crate) storage: Storage,
+    /// How this tensor was computed; `None` for leaves and untracked results.
+    pub(crate) op: Option<Op>,
+    /// A leaf that wants a gradient, or a result that depends on one.
+    pub(crate) tracked: bool,
+}
+
+/// An n-dimensional f32 array; see the module docs.
+#[derive(Clone)]
+pub struct Tensor(pub(crate) Arc<Node>);
+
+/// Read access to a tensor's elements.
+pub struct Data<'a>(RwLockReadGuard<'a, Vec<f32>>);
+impl Deref for Data<'_> {
+    type Target = [f32];
+    fn deref(&self) -> &[f32] {
+        &self.0
+    }
+}
+
+/// Write access to a tensor's elements (for optimizers and initialisers).
+pub struct DataMut<'a>(RwLockWriteGuard<'a, Vec<f32>>);
+impl Deref for DataMut<'_> {
+    type Target = [f32];
+    fn deref(&self) -> &[f32] {
+        &self.0
+    }
+}
+impl DerefMut for DataMut<'_> {
+    fn deref_mut(&mut self) -> &mut [f32] {
+        &mut self.0
+    }
+}
+
+impl std::fmt::Debug for Tensor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let d = self.data();
+        let shown: Vec<f32> = d.iter().take(8).copied().collect();
+        write!(f, "Tensor{:?} {:?}{}", self.shape(), shown, if d.len() > 8 { " …" } else { "" })
+    }
+}
+
+impl Tensor {
+    // ----- construction -------------------------------------------------
+
+    /// Wraps a computed buffer; records `op` only if gradients are on and an
+    /// input is tracked (`op` is built lazily so that inference pays nothing).
+    pub(crate) fn from_op(data: Vec<f32>, shape: Shape, tracked: bool, op: impl FnOnce() -> Op) -> Tensor {
+        debug_assert_eq!(data.len(), numel(&shape));
+        let record = tracked && grad_enabled();
+        Tensor(Arc::new(Node {
+            id: TensorId::next(),
+            shape,
+            storage: Arc::new(RwLock::new(data)),
+            op: if record { Some(op()) } else { None },
+            tracked: record,
+        }))
+    }
+
+    /// A result sharing `self`'s storage with a new shape (reshape).
+    pub(crate) fn share(&self, shape: Shape, op: impl FnOnce() -> Op) -> Tensor {
+        let record = self.0.tracked && grad_enabled();
+        Tensor(Arc::new(Node {
+            id: TensorId::next(),
+            shape,
+            storage: self.0.storage.clone(),
+            op: if record { Some(op()) } else { None },
+            tracked: record,
+        }))
+    }
+
+    pub(crate) fn leaf(data: Vec<f32>, shape: Shape) -> Tensor {
+        Tensor(Arc::new(Node {
+            id: TensorId::next(),
+            shape,
+            storage: Arc::new(RwLock::new(data)),
+            op: None,
+            tracked: false,
+        }))
+    }
+
+    /// A tensor of `shape` holding `data` (row-major).
+    pub fn from_vec(data: Vec<f32>, shape: &[usize]) -> Result<Tensor> {
+        if data.len() != numel(shape) {
+            return Err(Error::arg(
+                "from_vec",
+                format!("{} values cannot fill shape {shape:?} ({} elements)", data.len(), numel(shape)),
+            ));
+        }
+        Ok(Tensor::leaf(data, shape.into()))
+    }
+
+    /// A tensor of `shape` copied from a slice.
+    pub fn from_slice(data: &[f32], shape: &[usize]) -> Result<Tensor> {
+        Tensor::from_vec(data.to_vec(), shape)
+    }
+
+    /// A rank-0 tensor.
+    pub fn scalar(v: f32) -> Tensor {
+        Tensor::leaf(vec![v], Shape::new())
+    }
+
+    /// All zeros.
+    pub fn zeros(shape: &[usize]) -> Tensor {
+        Tensor::full(shape, 0.0)
+    }
+
+    /// All ones.
+    pub fn ones(shape: &[usize]) -> Tensor {
+        Tensor::full(shape, 1.0)
+    }
+
+    /// Every element `v`.
+    pub fn full(shape: &[usize], v: f32) -> Tensor {
+        Tensor::leaf(vec![v; numel(shape)], shape.into())
+    }
+
+    /// `start, start+step, …` below `end` (above it for a negative step), as a 1-D tensor.
+    pub fn arange(start: f32, end: f32, step: f32) -> Result<Tensor> {
+        if step == 0.0 || !step.is_finite() || !start.is_finite() || !end.is_finite() {
+            return Err(Error::arg("arange", format!("needs finite bounds and a non-zero step, got {start}..{end} by {step}")));
+        }
+        let n = ((end - start) / step).ceil().max(0.0) as usize;
+        let v: Vec<f32> = (0..n).map(|i| start + i as f32 * step).collect();
+        let len = v.len();
+        Ok(Tensor::leaf(v, [len].as_slice().into()))
+    }
+
+    /// Normal samples with the given mean and standard deviation.
+    pub fn randn(shape: &[usize], mean: f32, std: f32, rng: &mut Rng) -> Tensor {
+        let v = (0..numel(shape)).map(|_| mean + std * rng.normal()).collect();
+        Tensor::leaf(v, shape.into())
+    }
+
+    /// Uniform samples in [lo, hi).
+    pub fn rand_uniform(shape: &[usize], lo: f32, hi: f32, rng: &mut Rng) -> Tensor {
+        let v = (0..numel(shape)).map(|_| rng.uniform_range(lo, hi)).collect();
+        Tensor::leaf(v, shape.into())
+    }
+
+    /// This tensor as a leaf that wants its gradient (a parameter).
+    /// Shares storage with `self`.
+    pub fn requires_grad(self) -> Tensor {
+        if self.0.tracked && self.0.op.is_none() {
+            return self;
+        }
+        Tensor(Arc::new(Node {
+            id: TensorId::next(),
+            shape: self.0.shape.clone(),
+            storage: self.0.storage.clone(),
+            op: None,
+            tracked: true,
+        }))
+    }
+
+    /// The same values cut from the graph: a leaf that wants no gradient.
+    /// Shares storage with `self`.
+    pub fn detach(&self) -> Tensor {
+        Tensor(Arc::new(Node {
+            id: TensorId::next(),
+            shape: self.0.shape.clone(),
+            storage: self.0.storage.clone(),
+            op: None,
+            tracked: false,
+        }))
+    }
+
+    /// A copy with its own storage, cut from the graph.
+    pub fn deep_clone(&self) -> Tensor {
+        Tensor::leaf(self.to_vec(), self.0.shape.clone())
+    }
+
+    // ----- inspection ---------------------------------------------------
+
+    /// The dimensions, outermost first.
+    pub fn shape(&self) -> &[usize] {
+        &self.0.shape
+    }
+
+    /// Number of dimensions.
+    pub fn rank(&self) -> usize {
+        self.0.shape.len()
+    }
+
+    /// Number of elements.
+    pub fn numel(&self) -> usize {
+        numel(&self.0.shape)
+    }
+
+    /// Size of axis `axis`.
+    pub fn dim(&self, axis: usize) -> Result<usize> {
+        self.0.shape.get(axis).copied().ok_or_else(|| Error::axis("dim", axis, self.shape()))
+    }
+
+    /// This node's identity.
+    pub fn id(&self) -> TensorId {
+        self.0.id
+    }
+
+    /// Whether gradients flow to or through this tensor.
+    pub fn is_tracked(&self) -> bool {
+        self.0.tracked
+    }
+
+    /// Read access to the elements, row-major.
+    pub fn data(&self) -> Data<'_> {
+        Data(self.0.storage.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Write access to the elements, for in-place updates of parameters.
+    /// Changing a tensor that a live graph still needs for its backward pass
+    /// changes that pass's result: update parameters after `backward`.
+    pub fn data_mut(&self) -> DataMut<'_> {
+        DataMut(self.0.storage.write().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// The elements as a new vector.
+    pub fn to_vec(&self) -> Vec<f32> {
+        self.data().to_vec()
+    }
+
+    /// The value of a one-element tensor.
+    pub fn item(&self) -> Result<f32> {
+        if self.numel() != 1 {
+            return Err(Error::arg("item", format!("needs a single element, the tensor has shape {:?}", self.shape())));
+        }
+        Ok(self.data()[0])
+    }
+
+    /// Overwrites the elements with `values` (same count).
+    pub fn assign(&self, values: &[f32]) -> Result<()> {
+        let mut d = self.data_mut();
+        if d.len() != values.len() {
+            return Err(Error::arg(
+                "assign",
+                format!("{} values for a tensor of shape {:?}", values.len(), self.shape()),
+            ));
+        }
+        d.copy_from_slice(values);
+        Ok(())
+    }
+
+    /// Whether two tensors share a node (not merely equal values).
+    pub fn same(&self, other: &Tensor) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn creation_checks_shape() {
+        let t = Tensor::from_vec(vec![1., 2., 3., 4., 5., 6.], &[2, 3]).unwrap();
+        assert_eq!(t.shape(), &[2, 3]);
+        let e = Tensor::from_vec(vec![1., 2.], &[3]).unwrap_err().to_string();
+        assert!(e.contains("2 values") && e.contains("[3]"), "{e}");
+        assert_eq!(Tensor::arange(0.0, 1.0, 0.25).unwrap().to_vec(), vec![0.0, 0.25, 0.5, 0.75]);
+        assert!(Tensor::arange(0.0, 1.0, 0.0).is_err());
+        assert_eq!(Tensor::full(&[2], 3.0).to_vec(), vec![3.0, 3.0]);
+    }
+
+    #[test]
+    fn seeded_random_is_reproducible() {
+        let a = Tensor::randn(&[100], 0.0, 1.0, &mut Rng::seed(5)).to_vec();
+        let b = Tensor::randn(&[100], 0.0, 1.0, &mut Rng::seed(5)).to_vec();
+        assert_eq!(a, b);
+        let u = Tensor::rand_uniform(&[1000], -2.0, 3.0, &mut Rng::seed(1)).to_vec();
+        assert!(u.iter().all(|&x| (-2.0..3.0).contains(&x)));
+    }
+}

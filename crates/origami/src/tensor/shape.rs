@@ -1,0 +1,103 @@
+//! Shapes, strides and broadcasting rules.
+//!
+//! Tensors are always contiguous and row-major (C order), so a shape alone
+//! fixes the layout; strides are derived when a kernel needs them.
+
+use smallvec::SmallVec;
+
+use crate::{Error, Result};
+
+/// A tensor's dimensions, outermost first. Up to four live inline.
+pub type Shape = SmallVec<[usize; 4]>;
+
+/// Number of elements of a shape (1 for a scalar of rank 0).
+pub fn numel(shape: &[usize]) -> usize {
+    shape.iter().product()
+}
+
+/// Row-major strides of a contiguous tensor.
+pub fn strides(shape: &[usize]) -> Shape {
+    let mut s: Shape = smallvec::smallvec![1; shape.len()];
+    for i in (0..shape.len().saturating_sub(1)).rev() {
+        s[i] = s[i + 1] * shape[i + 1];
+    }
+    s
+}
+
+/// NumPy broadcasting: align at the right, each pair of sizes equal or one of them 1.
+pub fn broadcast_shapes(op: &'static str, a: &[usize], b: &[usize]) -> Result<Shape> {
+    let r = a.len().max(b.len());
+    let mut out: Shape = smallvec::smallvec![0; r];
+    for i in 0..r {
+        let da = if i + a.len() >= r { a[i + a.len() - r] } else { 1 };
+        let db = if i + b.len() >= r { b[i + b.len() - r] } else { 1 };
+        out[i] = match (da, db) {
+            (x, y) if x == y => x,
+            (1, y) => y,
+            (x, 1) => x,
+            _ => {
+                return Err(Error::shape(
+                    op,
+                    a,
+                    b,
+                    "they cannot be broadcast (aligned at the right, each pair of sizes must be equal or one of them 1)",
+                ))
+            }
+        };
+    }
+    Ok(out)
+}
+
+/// Strides of `shape` seen from a broadcast `out` shape: 0 where the input is repeated.
+pub fn broadcast_strides(shape: &[usize], out: &[usize]) -> Shape {
+    let st = strides(shape);
+    let off = out.len() - shape.len();
+    (0..out.len())
+        .map(|i| {
+            if i < off || shape[i - off] == 1 {
+                0
+            } else {
+                st[i - off]
+            }
+        })
+        .collect()
+}
+
+/// Splits a shape around `axis` into (outer, len, inner) sizes, the view every
+/// axis-wise kernel works on.
+pub fn split_at_axis(shape: &[usize], axis: usize) -> (usize, usize, usize) {
+    (
+        numel(&shape[..axis]),
+        shape[axis],
+        numel(&shape[axis + 1..]),
+    )
+}
+
+/// Checks that `axis` exists in `shape`.
+pub fn check_axis(op: &'static str, axis: usize, shape: &[usize]) -> Result<()> {
+    if axis < shape.len() {
+        Ok(())
+    } else {
+        Err(Error::axis(op, axis, shape))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn broadcasting_rules() {
+        assert_eq!(&broadcast_shapes("t", &[2, 3], &[3]).unwrap()[..], &[2, 3]);
+        assert_eq!(&broadcast_shapes("t", &[4, 1, 3], &[2, 1]).unwrap()[..], &[4, 2, 3]);
+        assert_eq!(&broadcast_shapes("t", &[], &[5]).unwrap()[..], &[5]);
+        let e = broadcast_shapes("add", &[2, 3], &[2]).unwrap_err().to_string();
+        assert!(e.contains("add") && e.contains("[2, 3]") && e.contains("[2]"), "{e}");
+    }
+
+    #[test]
+    fn strides_and_broadcast_strides() {
+        assert_eq!(&strides(&[2, 3, 4])[..], &[12, 4, 1]);
+        assert_eq!(&broadcast_strides(&[3, 1], &[2, 3, 4])[..], &[0, 1, 0]);
+    }
+}
