@@ -20,6 +20,7 @@
 pub mod autograd;
 pub mod data;
 mod error;
+pub mod io;
 pub mod kernels;
 pub mod nn;
 pub mod ops;
@@ -27,6 +28,7 @@ pub mod optim;
 pub mod parallel;
 mod rng;
 pub mod tensor;
+pub mod train;
 
 pub use autograd::{check_gradients, grad_enabled, no_grad, GradCheck, Grads};
 pub use error::{Error, Result};

@@ -90,7 +90,7 @@ pub fn broadcast_zip(
 }
 
 /// Whether `s` (without leading 1s) equals the trailing axes of `out`.
-fn is_suffix(s: &[usize], out: &[usize]) -> bool {
+pub(crate) fn is_suffix(s: &[usize], out: &[usize]) -> bool {
     let s = strip_leading_ones(s);
     s.len() <= out.len() && &out[out.len() - s.len()..] == s
 }

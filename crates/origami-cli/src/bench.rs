@@ -1,0 +1,166 @@
+//! `origami bench`: the workloads of shared/bench/WORKLOADS.md, measured the
+//! way the peers' harness measures them (median of 3 runs, each run the
+//! median of many repetitions), printed as JSON lines.
+
+use std::time::Instant;
+
+use clap::{Args, ValueEnum};
+use origami::{Result, Rng, Tensor};
+use serde_json::json;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Workload {
+    #[value(name = "W4-gemm")]
+    W4Gemm,
+    #[value(name = "overhead")]
+    Overhead,
+    #[value(name = "all")]
+    All,
+}
+
+#[derive(Args)]
+pub struct BenchArgs {
+    /// Which workload to run.
+    #[arg(value_enum)]
+    workload: Workload,
+    /// A short smoke run (what CI runs, so that the command cannot rot); its figures mean nothing.
+    #[arg(long)]
+    quick: bool,
+}
+
+pub fn run(args: &BenchArgs) -> Result<()> {
+    let w = args.workload;
+    if matches!(w, Workload::W4Gemm | Workload::All) {
+        gemm(args.quick)?;
+    }
+    if matches!(w, Workload::Overhead | Workload::All) {
+        overhead(args.quick)?;
+    }
+    Ok(())
+}
+
+/// Peak resident memory of this process so far, in MiB (Linux; 0 elsewhere).
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn median(xs: &[f64]) -> f64 {
+    let mut v = xs.to_vec();
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+fn min_max(xs: &[f64]) -> (f64, f64) {
+    xs.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| (lo.min(x), hi.max(x)))
+}
+
+fn round(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+fn emit(mut line: serde_json::Value, metric: &str, runs: &[f64]) {
+    let (lo, hi) = min_max(runs);
+    let obj = line.as_object_mut().expect("an object");
+    obj.insert("framework".into(), json!("origami"));
+    obj.insert("threads".into(), json!(origami::num_threads()));
+    obj.insert(metric.into(), json!(round(median(runs))));
+    obj.insert("min".into(), json!(round(lo)));
+    obj.insert("max".into(), json!(round(hi)));
+    obj.insert("runs".into(), json!(runs.iter().map(|&r| round(r)).collect::<Vec<_>>()));
+    obj.insert("peak_rss_mb".into(), json!(round(peak_rss_mb())));
+    println!("{line}");
+}
+
+/// W4: C = A·B for the four shapes, as numpy_gemm.py times it.
+fn gemm(quick: bool) -> Result<()> {
+    let shapes = [(256, 784, 256), (64, 800, 128), (1024, 1024, 1024), (2048, 2048, 2048)];
+    let budget = if quick { 0.02 } else { 0.8 };
+    let mut rng = Rng::seed(0);
+    for &(m, k, n) in &shapes {
+        if quick && m * k * n > 1 << 24 {
+            continue;
+        }
+        let a = Tensor::rand_uniform(&[m, k], -1.0, 1.0, &mut rng);
+        let b = Tensor::rand_uniform(&[k, n], -1.0, 1.0, &mut rng);
+        let flop = 2.0 * (m * k * n) as f64;
+        let (ad, bd) = (a.data(), b.data());
+        let mut c = vec![0.0f32; m * n];
+        let mut once = || origami::kernels::matmul::matmul(&ad, &bd, &mut c, m, k, n, false, false, false);
+        let runs: Vec<f64> = (0..3)
+            .map(|_| {
+                for _ in 0..3 {
+                    once();
+                }
+                let t = Instant::now();
+                once();
+                let est = t.elapsed().as_secs_f64().max(1e-6);
+                let reps = ((budget / est) as usize).clamp(if quick { 2 } else { 7 }, 3000);
+                let times: Vec<f64> = (0..reps)
+                    .map(|_| {
+                        let t = Instant::now();
+                        once();
+                        t.elapsed().as_secs_f64()
+                    })
+                    .collect();
+                flop / median(&times) / 1e9
+            })
+            .collect();
+        emit(json!({"workload": "W4-gemm", "shape": [m, k, n]}), "gflops", &runs);
+    }
+    Ok(())
+}
+
+/// Framework overhead: a 2→8→8→1 tanh MLP at batch 10, forward, MSE loss,
+/// backward and an SGD update, written with the raw tensor API.
+fn overhead(quick: bool) -> Result<()> {
+    let mut rng = Rng::seed(1);
+    let x = Tensor::randn(&[10, 2], 0.0, 1.0, &mut rng);
+    let y = Tensor::randn(&[10, 1], 0.0, 1.0, &mut rng);
+    let params = [
+        Tensor::randn(&[2, 8], 0.0, 0.5, &mut rng).requires_grad(),
+        Tensor::zeros(&[8]).requires_grad(),
+        Tensor::randn(&[8, 8], 0.0, 0.35, &mut rng).requires_grad(),
+        Tensor::zeros(&[8]).requires_grad(),
+        Tensor::randn(&[8, 1], 0.0, 0.35, &mut rng).requires_grad(),
+        Tensor::zeros(&[1]).requires_grad(),
+    ];
+    let lr = 0.03f32;
+    let step = || -> Result<f32> {
+        let [w1, b1, w2, b2, w3, b3] = &params;
+        let h = x.matmul(w1)?.add(b1)?.tanh();
+        let h = h.matmul(w2)?.add(b2)?.tanh();
+        let out = h.matmul(w3)?.add(b3)?;
+        let loss = out.sub(&y)?.square().mean_all();
+        let grads = loss.backward()?;
+        for p in &params {
+            if let Some(g) = grads.get(p) {
+                let g = g.data();
+                let mut d = p.data_mut();
+                d.iter_mut().zip(g.iter()).for_each(|(w, g)| *w -= lr * g);
+            }
+        }
+        loss.item()
+    };
+    let (warm, timed) = if quick { (10, 200) } else { (100, 20_000) };
+    let mut runs = Vec::new();
+    for _ in 0..3 {
+        for _ in 0..warm {
+            step()?;
+        }
+        let t = Instant::now();
+        for _ in 0..timed {
+            step()?;
+        }
+        runs.push(timed as f64 / t.elapsed().as_secs_f64());
+    }
+    emit(json!({"workload": "overhead", "batch": 10, "model": "2-8-8-1 tanh, MSE, SGD"}), "steps_per_s", &runs);
+    Ok(())
+}

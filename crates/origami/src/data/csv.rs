@@ -1,0 +1,420 @@
+//! Tabular data from CSV: numeric feature columns and one target column.
+//!
+//! The common case is a spreadsheet export with a header row and a class
+//! column of strings ("setosa") or integers, or a numeric regression target.
+//! Anything the reader cannot turn into a number is an error naming the
+//! file, the line and the column (both counted from 1, as editors do), so a
+//! bad cell is fixed in the file rather than silently becoming NaN. Missing
+//! values are not supported: an empty cell is such an error too.
+//!
+//! Quoting and delimiters are the `csv` crate's; surrounding whitespace of
+//! each cell is trimmed.
+
+use std::collections::BTreeSet;
+use std::io::Read;
+use std::path::Path;
+
+use super::Dataset;
+use crate::{Error, Result, Tensor};
+
+/// Which column holds the target.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// The column with this header name (needs a header row).
+    Name(String),
+    /// The column at this 0-based index.
+    Index(usize),
+    /// The last column.
+    Last,
+}
+
+impl From<&str> for Target {
+    fn from(s: &str) -> Target {
+        Target::Name(s.to_string())
+    }
+}
+
+impl From<usize> for Target {
+    fn from(i: usize) -> Target {
+        Target::Index(i)
+    }
+}
+
+/// What the target is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Task {
+    /// Classes, as strings or integers, mapped to indices 0..k. Integer
+    /// classes are ordered numerically, others lexicographically, so
+    /// integer classes 0..k keep their values.
+    Classification,
+    /// A number, kept as is in a `[n, 1]` target.
+    Regression,
+}
+
+/// Whether the first row names the columns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Header {
+    /// A header if any cell of the first row, other than the target's when
+    /// that is given by index, is not a number.
+    Auto,
+    /// The first row is a header.
+    Present,
+    /// Every row is data; columns are named `col0`, `col1`, ….
+    Absent,
+}
+
+/// How to read a CSV file.
+#[derive(Clone, Debug)]
+pub struct CsvOptions {
+    pub target: Target,
+    pub task: Task,
+    pub header: Header,
+    /// The field separator, `b','` by default.
+    pub delimiter: u8,
+}
+
+impl CsvOptions {
+    /// Classification on `target`, header detected, comma-separated.
+    pub fn classification(target: impl Into<Target>) -> CsvOptions {
+        CsvOptions {
+            target: target.into(),
+            task: Task::Classification,
+            header: Header::Auto,
+            delimiter: b',',
+        }
+    }
+
+    /// Regression on `target`, header detected, comma-separated.
+    pub fn regression(target: impl Into<Target>) -> CsvOptions {
+        CsvOptions {
+            task: Task::Regression,
+            ..CsvOptions::classification(target)
+        }
+    }
+}
+
+/// A parsed table: names, classes and the data.
+#[derive(Clone, Debug)]
+pub struct Table {
+    /// The feature columns' names, in the order of `data.x()`'s columns.
+    pub feature_names: Vec<String>,
+    /// The target column's name.
+    pub target_name: String,
+    /// For classification, the class of each index (`class_names[i]` is
+    /// class `i`); `None` for regression.
+    pub class_names: Option<Vec<String>>,
+    /// `x` is `[n, features]`; `y` is `[n]` class indices or `[n, 1]` values.
+    pub data: Dataset,
+}
+
+/// Reads the CSV file at `path`.
+pub fn read(path: impl AsRef<Path>, opts: &CsvOptions) -> Result<Table> {
+    let path = path.as_ref();
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    read_from(file, path, opts)
+}
+
+/// Reads CSV from `reader`; `source` names it in error messages.
+pub fn read_from(reader: impl Read, source: impl AsRef<Path>, opts: &CsvOptions) -> Result<Table> {
+    let src = source.as_ref();
+    let mut rows = Vec::new();
+    let mut csv = ::csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(::csv::Trim::All)
+        .delimiter(opts.delimiter)
+        .from_reader(reader);
+    for rec in csv.records() {
+        let rec = rec.map_err(|e| {
+            let at = e
+                .position()
+                .map_or(String::new(), |p| format!("line {}: ", p.line()));
+            Error::format(src, format!("{at}{e}"))
+        })?;
+        let line = rec.position().map_or(0, |p| p.line());
+        rows.push((line, rec.iter().map(str::to_string).collect::<Vec<_>>()));
+    }
+    let Some((first_line, first)) = rows.first().cloned() else {
+        return Err(Error::format(src, "the file holds no rows"));
+    };
+    let width = first.len();
+    let named_index = match &opts.target {
+        Target::Index(i) if *i >= width => {
+            return Err(Error::format(
+                src,
+                format!("line {first_line}: target column {i} is past the {width} columns"),
+            ))
+        }
+        Target::Index(i) => Some(*i),
+        Target::Last => Some(width - 1),
+        Target::Name(_) => None,
+    };
+    let has_header = match (opts.header, &opts.target) {
+        (Header::Absent, Target::Name(name)) => {
+            return Err(Error::format(
+                src,
+                format!(
+                    "target column \"{name}\" is named, but the options say there is no header"
+                ),
+            ))
+        }
+        (Header::Present, _) | (_, Target::Name(_)) => true,
+        (Header::Absent, _) => false,
+        (Header::Auto, _) => first
+            .iter()
+            .enumerate()
+            .any(|(j, cell)| Some(j) != named_index && parse_number(cell).is_none()),
+    };
+    let names: Vec<String> = if has_header {
+        first.clone()
+    } else {
+        (0..width).map(|j| format!("col{j}")).collect()
+    };
+    let target = match &opts.target {
+        Target::Name(name) => names.iter().position(|n| n == name).ok_or_else(|| {
+            Error::format(
+                src,
+                format!(
+                    "line {first_line}: no column is named \"{name}\"; the header has {names:?}"
+                ),
+            )
+        })?,
+        // Index and Last are resolved (and checked) above.
+        _ => named_index.unwrap_or(0),
+    };
+    let data_rows = if has_header { &rows[1..] } else { &rows[..] };
+    if data_rows.is_empty() {
+        return Err(Error::format(
+            src,
+            "the file holds a header but no data rows",
+        ));
+    }
+
+    let cell_error = |line: u64, j: usize, what: String| {
+        Error::format(
+            src,
+            format!("line {line}, column {} (\"{}\"): {what}", j + 1, names[j]),
+        )
+    };
+    let n = data_rows.len();
+    let nf = width - 1;
+    let mut x = Vec::with_capacity(n * nf);
+    let mut raw_targets = Vec::with_capacity(n);
+    for (line, row) in data_rows {
+        if row.len() != width {
+            return Err(Error::format(
+                src,
+                format!(
+                    "line {line}: {} fields, but the first row has {width} (a ragged row)",
+                    row.len()
+                ),
+            ));
+        }
+        for (j, cell) in row.iter().enumerate() {
+            if j == target {
+                raw_targets.push((*line, cell.as_str()));
+                continue;
+            }
+            match parse_number(cell) {
+                Some(v) => x.push(v),
+                None => return Err(cell_error(*line, j, not_a_number(cell))),
+            }
+        }
+    }
+
+    let (y, class_names) = match opts.task {
+        Task::Regression => {
+            let mut y = Vec::with_capacity(n);
+            for &(line, cell) in &raw_targets {
+                y.push(
+                    parse_number(cell)
+                        .ok_or_else(|| cell_error(line, target, not_a_number(cell)))?,
+                );
+            }
+            (Tensor::from_vec(y, &[n, 1])?, None)
+        }
+        Task::Classification => {
+            if let Some(&(line, _)) = raw_targets.iter().find(|(_, c)| c.is_empty()) {
+                return Err(cell_error(line, target, "the class is empty".into()));
+            }
+            let classes = class_order(raw_targets.iter().map(|&(_, c)| c));
+            let y = raw_targets
+                .iter()
+                .map(|&(_, c)| {
+                    classes
+                        .binary_search_by(|k| class_cmp(k, c))
+                        .map_or(0.0, |i| i as f32)
+                })
+                .collect();
+            (Tensor::from_vec(y, &[n])?, Some(classes))
+        }
+    };
+    let mut feature_names = names.clone();
+    let target_name = feature_names.remove(target);
+    Ok(Table {
+        feature_names,
+        target_name,
+        class_names,
+        data: Dataset::new(Tensor::from_vec(x, &[n, nf])?, y)?,
+    })
+}
+
+/// A finite number, or `None`.
+fn parse_number(cell: &str) -> Option<f32> {
+    cell.parse::<f32>().ok().filter(|v| v.is_finite())
+}
+
+fn not_a_number(cell: &str) -> String {
+    if cell.is_empty() {
+        "the cell is empty (missing values are not supported)".into()
+    } else {
+        format!("\"{cell}\" is not a finite number")
+    }
+}
+
+/// The distinct classes, integers in numeric order when all are integers,
+/// else strings in lexicographic order.
+fn class_order<'a>(cells: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let set: BTreeSet<&str> = cells.collect();
+    let mut v: Vec<String> = set.into_iter().map(str::to_string).collect();
+    v.sort_by(|a, b| class_cmp(a, b));
+    v
+}
+
+fn class_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    match (a.parse::<i64>(), b.parse::<i64>()) {
+        (Ok(x), Ok(y)) => x.cmp(&y).then_with(|| a.cmp(b)),
+        // Integers before strings keeps the order total on mixed columns.
+        (Ok(_), Err(_)) => std::cmp::Ordering::Less,
+        (Err(_), Ok(_)) => std::cmp::Ordering::Greater,
+        (Err(_), Err(_)) => a.cmp(b),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::testutil::temp_dir;
+
+    fn parse(text: &str, opts: &CsvOptions) -> Result<Table> {
+        read_from(text.as_bytes(), "mem.csv", opts)
+    }
+
+    #[test]
+    fn string_classes_with_header_by_name() {
+        let t = parse(
+            "sepal,petal,species\n5.1,1.4,setosa\n7.0,4.7,versicolor\n\
+             6.3, 6.0 ,virginica\n4.9,1.5,setosa\n",
+            &CsvOptions::classification("species"),
+        )
+        .unwrap();
+        assert_eq!(t.feature_names, vec!["sepal", "petal"]);
+        assert_eq!(t.target_name, "species");
+        assert_eq!(
+            t.class_names.as_deref().unwrap(),
+            ["setosa", "versicolor", "virginica"]
+        );
+        assert_eq!(t.data.x().shape(), &[4, 2]);
+        assert_eq!(
+            t.data.x().to_vec(),
+            vec![5.1, 1.4, 7.0, 4.7, 6.3, 6.0, 4.9, 1.5]
+        );
+        assert_eq!(t.data.y().to_vec(), vec![0., 1., 2., 0.]);
+    }
+
+    #[test]
+    fn integer_classes_no_header_by_index() {
+        let t = parse(
+            "10,0.5,1\n2,0.25,0.5\n10,1,2\n",
+            &CsvOptions::classification(0),
+        )
+        .unwrap();
+        assert_eq!(
+            t.class_names.as_deref().unwrap(),
+            ["2", "10"],
+            "numeric order"
+        );
+        assert_eq!(t.data.y().to_vec(), vec![1., 0., 1.]);
+        assert_eq!(t.feature_names, vec!["col1", "col2"]);
+        assert_eq!(t.target_name, "col0");
+        let t = parse(
+            "a,b,label\n1,2,0\n3,4,1\n",
+            &CsvOptions::classification(Target::Last),
+        )
+        .unwrap();
+        assert_eq!(t.class_names.as_deref().unwrap(), ["0", "1"]);
+        assert_eq!(t.data.y().to_vec(), vec![0., 1.]);
+    }
+
+    #[test]
+    fn regression_and_file_round_trip() {
+        let dir = temp_dir("csv-roundtrip");
+        let p = dir.join("houses.csv");
+        std::fs::write(&p, "rooms;area;price\n3;70.5;250000\n5;120;410000.5\n").unwrap();
+        let opts = CsvOptions {
+            delimiter: b';',
+            ..CsvOptions::regression("price")
+        };
+        let t = read(&p, &opts).unwrap();
+        assert!(t.class_names.is_none());
+        assert_eq!(t.data.y().shape(), &[2, 1]);
+        assert_eq!(t.data.y().to_vec(), vec![250000.0, 410000.5]);
+        assert_eq!(t.data.x().to_vec(), vec![3.0, 70.5, 5.0, 120.0]);
+        let e = read(dir.join("missing.csv"), &opts)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("missing.csv"), "{e}");
+    }
+
+    fn err(text: &str, opts: &CsvOptions) -> String {
+        let dir = temp_dir("csv-errors");
+        let p = dir.join("bad.csv");
+        std::fs::write(&p, text).unwrap();
+        let e = read(&p, opts).unwrap_err().to_string();
+        assert!(e.contains("bad.csv"), "{e}");
+        e
+    }
+
+    #[test]
+    fn bad_input_names_file_line_and_column() {
+        let cls = CsvOptions::classification("y");
+        let e = err("a,b,y\n1,2,x\n3,4\n", &cls);
+        assert!(
+            e.contains("line 3") && e.contains("2 fields") && e.contains("3"),
+            "{e}"
+        );
+        let e = err("a,b,y\n1,2,x\n3,oops,z\n", &cls);
+        assert!(
+            e.contains("line 3, column 2 (\"b\")") && e.contains("\"oops\""),
+            "{e}"
+        );
+        let e = err("a,b,y\n1,,x\n", &cls);
+        assert!(e.contains("line 2, column 2") && e.contains("empty"), "{e}");
+        let e = err("a,b,y\n1,2,x\n1,inf,x\n", &cls);
+        assert!(
+            e.contains("line 3, column 2") && e.contains("\"inf\""),
+            "{e}"
+        );
+        let e = err("a,b,y\n1,2,3\n1,2,high\n", &CsvOptions::regression("y"));
+        assert!(
+            e.contains("line 3, column 3 (\"y\")") && e.contains("\"high\""),
+            "{e}"
+        );
+        let e = err("a,b,c\n1,2,3\n", &cls);
+        assert!(e.contains("no column is named \"y\""), "{e}");
+        let e = err("1,2\n", &CsvOptions::classification(5));
+        assert!(
+            e.contains("target column 5") && e.contains("2 columns"),
+            "{e}"
+        );
+        let e = err("a,y\n", &cls);
+        assert!(e.contains("no data rows"), "{e}");
+        let e = err("", &cls);
+        assert!(e.contains("no rows"), "{e}");
+        let opts = CsvOptions {
+            header: Header::Absent,
+            ..cls.clone()
+        };
+        assert!(err("1,2,3\n", &opts).contains("no header"));
+    }
+}

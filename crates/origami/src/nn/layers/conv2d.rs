@@ -1,0 +1,285 @@
+//! 2-D convolution layer on NHWC images.
+
+use crate::nn::activation::Activation;
+use crate::nn::init::Initializer;
+use crate::nn::module::{add_penalties, built, check_input, Layer, Param};
+use crate::nn::regularizer::{penalty, Constraint, Regularizer};
+use crate::{Error, Padding, Result, Rng, Tensor};
+
+/// Options of a [`Conv2D`] layer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Conv2DConfig {
+    /// Number of output channels.
+    pub filters: usize,
+    /// (height, width) of the window.
+    pub kernel_size: (usize, usize),
+    /// (vertical, horizontal) step.
+    pub strides: (usize, usize),
+    /// `Valid` (Keras's default) or `Same`.
+    pub padding: Padding,
+    /// Applied to the convolution plus bias.
+    pub activation: Activation,
+    /// Whether to add a bias per filter.
+    pub use_bias: bool,
+    /// `None`: chosen from the activation (see [`Activation::default_initializer`]).
+    pub kernel_initializer: Option<Initializer>,
+    /// Zeros by default.
+    pub bias_initializer: Initializer,
+    /// Penalty on the kernel.
+    pub kernel_regularizer: Option<Regularizer>,
+    /// Penalty on the bias.
+    pub bias_regularizer: Option<Regularizer>,
+    /// Penalty on the output (of the last training forward pass).
+    pub activity_regularizer: Option<Regularizer>,
+    /// Imposed on the kernel (each filter's weights) by `apply_constraints`.
+    pub kernel_constraint: Option<Constraint>,
+    /// Imposed on the bias.
+    pub bias_constraint: Option<Constraint>,
+}
+
+impl Default for Conv2DConfig {
+    fn default() -> Self {
+        Conv2DConfig {
+            filters: 1,
+            kernel_size: (3, 3),
+            strides: (1, 1),
+            padding: Padding::Valid,
+            activation: Activation::Linear,
+            use_bias: true,
+            kernel_initializer: None,
+            bias_initializer: Initializer::Zeros,
+            kernel_regularizer: None,
+            bias_regularizer: None,
+            activity_regularizer: None,
+            kernel_constraint: None,
+            bias_constraint: None,
+        }
+    }
+}
+
+/// A convolution `[n, h, w, c] → [n, h', w', filters]` with a kernel
+/// `[kh, kw, c, filters]`.
+pub struct Conv2D {
+    /// The options (changing them takes effect at the next build).
+    pub config: Conv2DConfig,
+    kernel: Option<Tensor>,
+    bias: Option<Tensor>,
+    input_shape: Vec<usize>,
+    activity_penalty: Option<Tensor>,
+}
+
+/// Output size of a window sweep along one axis (None if it does not fit).
+pub(crate) fn sweep(size: usize, k: usize, s: usize, p: Padding) -> Option<usize> {
+    if k == 0 || s == 0 || size == 0 {
+        return None;
+    }
+    match p {
+        Padding::Same => Some(size.div_ceil(s)),
+        Padding::Valid => (size >= k).then(|| (size - k) / s + 1),
+    }
+}
+
+impl Conv2D {
+    /// `filters` output channels, a `kernel_size` window, stride 1, valid padding.
+    pub fn new(filters: usize, kernel_size: (usize, usize)) -> Conv2D {
+        Conv2D::from_config(Conv2DConfig {
+            filters,
+            kernel_size,
+            ..Default::default()
+        })
+    }
+
+    /// A layer with the given options.
+    pub fn from_config(config: Conv2DConfig) -> Conv2D {
+        Conv2D {
+            config,
+            kernel: None,
+            bias: None,
+            input_shape: Vec::new(),
+            activity_penalty: None,
+        }
+    }
+
+    /// Builder: the activation.
+    pub fn activation(mut self, a: Activation) -> Conv2D {
+        self.config.activation = a;
+        self
+    }
+
+    /// Builder: the strides.
+    pub fn strides(mut self, s: (usize, usize)) -> Conv2D {
+        self.config.strides = s;
+        self
+    }
+
+    /// Builder: the padding.
+    pub fn padding(mut self, p: Padding) -> Conv2D {
+        self.config.padding = p;
+        self
+    }
+
+    /// Builder: the kernel initializer.
+    pub fn kernel_initializer(mut self, i: Initializer) -> Conv2D {
+        self.config.kernel_initializer = Some(i);
+        self
+    }
+
+    /// Builder: a penalty on the kernel.
+    pub fn kernel_regularizer(mut self, r: Regularizer) -> Conv2D {
+        self.config.kernel_regularizer = Some(r);
+        self
+    }
+
+    /// Builder: a constraint on the kernel.
+    pub fn kernel_constraint(mut self, c: Constraint) -> Conv2D {
+        self.config.kernel_constraint = Some(c);
+        self
+    }
+
+    /// The kernel `[kh, kw, c, filters]`, once built.
+    pub fn kernel(&self) -> Option<&Tensor> {
+        self.kernel.as_ref()
+    }
+}
+
+impl Layer for Conv2D {
+    fn build(&mut self, input_shape: &[usize], rng: &mut Rng) -> Result<Vec<usize>> {
+        let c = &self.config;
+        let &[h, w, ch] = input_shape else {
+            return Err(Error::arg(
+                "Conv2D",
+                format!("needs images [height, width, channels], got {input_shape:?}"),
+            ));
+        };
+        let (kh, kw) = c.kernel_size;
+        let (sh, sw) = c.strides;
+        let (Some(oh), Some(ow)) = (sweep(h, kh, sh, c.padding), sweep(w, kw, sw, c.padding))
+        else {
+            return Err(Error::arg(
+                "Conv2D",
+                format!("a {kh}x{kw} window with stride {sh}x{sw} and {:?} padding does not fit {h}x{w} images", c.padding),
+            ));
+        };
+        if c.filters == 0 || ch == 0 {
+            return Err(Error::arg(
+                "Conv2D",
+                "filters and input channels must be positive",
+            ));
+        }
+        let init = c
+            .kernel_initializer
+            .unwrap_or_else(|| c.activation.default_initializer());
+        self.kernel = Some(init.init(&[kh, kw, ch, c.filters], rng).requires_grad());
+        self.bias = c
+            .use_bias
+            .then(|| c.bias_initializer.init(&[c.filters], rng).requires_grad());
+        self.input_shape = input_shape.to_vec();
+        Ok(vec![oh, ow, c.filters])
+    }
+
+    fn forward(&mut self, x: &Tensor, training: bool) -> Result<Tensor> {
+        let w = built(&self.kernel, "Conv2D")?;
+        check_input("Conv2D", x, &self.input_shape)?;
+        let mut y = x.conv2d(w, self.config.strides, self.config.padding)?;
+        if let Some(b) = &self.bias {
+            y = y.add(b)?;
+        }
+        let y = self.config.activation.apply(&y)?;
+        self.activity_penalty = if training {
+            penalty(&self.config.activity_regularizer, Some(&y))?
+        } else {
+            None
+        };
+        Ok(y)
+    }
+
+    fn params(&self) -> Vec<Param> {
+        let mut p = Vec::new();
+        if let Some(k) = &self.kernel {
+            p.push(Param::trainable("kernel", k));
+        }
+        if let Some(b) = &self.bias {
+            p.push(Param::trainable("bias", b));
+        }
+        p
+    }
+
+    fn kind(&self) -> &'static str {
+        "Conv2D"
+    }
+
+    fn regularization_loss(&self) -> Result<Option<Tensor>> {
+        add_penalties([
+            penalty(&self.config.kernel_regularizer, self.kernel.as_ref())?,
+            penalty(&self.config.bias_regularizer, self.bias.as_ref())?,
+            self.activity_penalty.clone(),
+        ])
+    }
+
+    fn apply_constraints(&mut self) -> Result<()> {
+        if let (Some(c), Some(k)) = (&self.config.kernel_constraint, &self.kernel) {
+            c.apply(k)?;
+        }
+        if let (Some(c), Some(b)) = (&self.config.bias_constraint, &self.bias) {
+            c.apply(b)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::testutil::check_layer;
+
+    #[test]
+    fn gradient_check() {
+        check_layer(
+            &mut Conv2D::new(3, (3, 2)).activation(Activation::Tanh),
+            &[5, 4, 2],
+            2,
+            true,
+        );
+        check_layer(
+            &mut Conv2D::new(2, (3, 3))
+                .strides((2, 2))
+                .padding(Padding::Same),
+            &[5, 5, 2],
+            1,
+            false,
+        );
+    }
+
+    #[test]
+    fn output_shapes_and_param_count() {
+        let mut rng = Rng::seed(0);
+        let mut c = Conv2D::new(16, (3, 3));
+        assert_eq!(c.build(&[28, 28, 1], &mut rng).unwrap(), vec![26, 26, 16]);
+        assert_eq!(c.param_count(), (3 * 3 * 16 + 16, 0));
+        let mut s = Conv2D::new(4, (3, 3))
+            .strides((2, 2))
+            .padding(Padding::Same);
+        assert_eq!(s.build(&[7, 8, 3], &mut rng).unwrap(), vec![4, 4, 4]);
+        let y = s.forward(&Tensor::ones(&[2, 7, 8, 3]), false).unwrap();
+        assert_eq!(y.shape(), &[2, 4, 4, 4]);
+        assert!(Conv2D::new(4, (9, 9)).build(&[7, 8, 3], &mut rng).is_err());
+        assert!(Conv2D::new(4, (3, 3)).build(&[7, 8], &mut rng).is_err());
+        assert!(s.forward(&Tensor::ones(&[2, 7, 8, 2]), false).is_err());
+    }
+
+    #[test]
+    fn max_norm_per_filter() {
+        let mut c = Conv2D::new(2, (2, 2))
+            .kernel_initializer(Initializer::Constant(1.0))
+            .kernel_constraint(Constraint::max_norm(1.0));
+        c.build(&[3, 3, 4], &mut Rng::seed(0)).unwrap();
+        c.apply_constraints().unwrap();
+        // each filter has 2·2·4 = 16 weights of 1 (norm 4), now 1/4 each
+        assert!(c
+            .kernel()
+            .unwrap()
+            .to_vec()
+            .iter()
+            .all(|&w| (w - 0.25).abs() < 1e-6));
+    }
+}

@@ -1,0 +1,119 @@
+//! Sinusoidal positional encoding (Vaswani et al. 2017).
+//!
+//! Attention is blind to order; adding to each position p the vector
+//! PE[p, 2i] = sin(p / 10000^(2i/d)), PE[p, 2i+1] = cos(p / 10000^(2i/d))
+//! tells it where each token is, with no parameters, and lets it attend by
+//! relative offset (PE[p+k] is a linear function of PE[p]).
+
+use crate::nn::module::{Layer, Param};
+use crate::{Error, Result, Rng, Tensor};
+
+/// The `[length, d]` table of sinusoidal encodings.
+pub fn sinusoidal_positional_encoding(length: usize, d: usize) -> Tensor {
+    let mut v = vec![0.0f32; length * d];
+    for p in 0..length {
+        for j in 0..d {
+            let i = (j / 2) as f64;
+            let angle = p as f64 / 10000f64.powf(2.0 * i / d as f64);
+            v[p * d + j] = if j % 2 == 0 { angle.sin() } else { angle.cos() } as f32;
+        }
+    }
+    Tensor::from_vec(v, &[length, d]).unwrap_or_else(|_| Tensor::zeros(&[length, d]))
+}
+
+/// Adds the sinusoidal encoding to a `[n, t, d]` sequence.
+#[derive(Clone, Debug)]
+pub struct PositionalEncoding {
+    /// The longest sequence it will see.
+    pub max_length: usize,
+    table: Option<Tensor>,
+}
+
+impl PositionalEncoding {
+    /// For sequences up to `max_length` positions.
+    pub fn new(max_length: usize) -> Self {
+        PositionalEncoding {
+            max_length,
+            table: None,
+        }
+    }
+}
+
+impl Layer for PositionalEncoding {
+    fn build(&mut self, input_shape: &[usize], _rng: &mut Rng) -> Result<Vec<usize>> {
+        let &[t, d] = input_shape else {
+            return Err(Error::arg(
+                "PositionalEncoding",
+                format!("needs sequences [length, features], got {input_shape:?}"),
+            ));
+        };
+        if t > self.max_length {
+            return Err(Error::arg(
+                "PositionalEncoding",
+                format!("sequences of {t} exceed max_length {}", self.max_length),
+            ));
+        }
+        self.table = Some(sinusoidal_positional_encoding(self.max_length, d));
+        Ok(input_shape.to_vec())
+    }
+
+    fn forward(&mut self, x: &Tensor, _training: bool) -> Result<Tensor> {
+        let table = self.table.as_ref().ok_or_else(|| {
+            Error::arg(
+                "PositionalEncoding",
+                "the layer is not built: call build first",
+            )
+        })?;
+        let &[_, t, d] = x.shape() else {
+            return Err(Error::arg(
+                "PositionalEncoding",
+                format!("needs a batch [n, length, features], got {:?}", x.shape()),
+            ));
+        };
+        if t > self.max_length || d != table.shape()[1] {
+            return Err(Error::shape(
+                "PositionalEncoding",
+                x.shape(),
+                table.shape(),
+                "the sequence is longer or wider than the table",
+            ));
+        }
+        x.add(&table.narrow(0, 0, t)?)
+    }
+
+    fn params(&self) -> Vec<Param> {
+        Vec::new()
+    }
+
+    fn kind(&self) -> &'static str {
+        "PositionalEncoding"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_values() {
+        let pe = sinusoidal_positional_encoding(3, 4).to_vec();
+        // position 0: sin 0, cos 0, …
+        assert_eq!(&pe[..4], &[0.0, 1.0, 0.0, 1.0]);
+        // position 2, pair 1: angle 2/10000^(2/4) = 0.02
+        assert!(
+            (pe[8 + 2] - 0.02f32.sin()).abs() < 1e-7 && (pe[8 + 3] - 0.02f32.cos()).abs() < 1e-7
+        );
+        assert!((pe[8] - 2f32.sin()).abs() < 1e-6);
+        let mut l = PositionalEncoding::new(10);
+        l.build(&[3, 4], &mut Rng::seed(0)).unwrap();
+        let y = l
+            .forward(&Tensor::zeros(&[2, 3, 4]), false)
+            .unwrap()
+            .to_vec();
+        assert_eq!(&y[..12], &pe[..]);
+        assert_eq!(&y[12..], &pe[..]);
+        assert!(PositionalEncoding::new(2)
+            .build(&[3, 4], &mut Rng::seed(0))
+            .is_err());
+    }
+}

@@ -1,0 +1,82 @@
+//! Gradient checks of whole layers: like [`crate::check_gradients`], but the
+//! parameters are perturbed in place inside the layer (they share storage
+//! with `Layer::params`), so the layer's own forward pass is what is checked.
+
+use super::Layer;
+use crate::{no_grad, Rng, Tensor};
+
+pub(crate) const EPS: f32 = 1e-2;
+pub(crate) const TOL: f32 = 2e-3;
+
+/// Builds `layer` for samples of `sample` and checks the gradients of its
+/// forward pass on a random batch with respect to the input and every
+/// trainable parameter.
+#[track_caller]
+pub(crate) fn check_layer(layer: &mut dyn Layer, sample: &[usize], batch: usize, training: bool) {
+    layer.build(sample, &mut Rng::seed(7)).unwrap();
+    let mut shape = vec![batch];
+    shape.extend_from_slice(sample);
+    let x = Tensor::randn(&shape, 0.0, 1.0, &mut Rng::seed(8));
+    check_built_layer(layer, &x, training, true);
+}
+
+/// Checks a built layer at input `x`; `wrt_input` also checks the input's
+/// gradient (not for integer inputs such as token ids).
+#[track_caller]
+pub(crate) fn check_built_layer(
+    layer: &mut dyn Layer,
+    x: &Tensor,
+    training: bool,
+    wrt_input: bool,
+) {
+    let x = if wrt_input {
+        x.deep_clone().requires_grad()
+    } else {
+        x.clone()
+    };
+    let mut targets: Vec<Tensor> = layer
+        .params()
+        .into_iter()
+        .filter(|p| p.trainable)
+        .map(|p| p.value)
+        .collect();
+    if wrt_input {
+        targets.insert(0, x.clone());
+    }
+    let y = layer.forward(&x, training).unwrap();
+    let weights = Tensor::randn(y.shape(), 0.0, 1.0, &mut Rng::seed(0x5eed));
+    let grads = y.mul(&weights).unwrap().sum_all().backward().unwrap();
+    let eval = |layer: &mut dyn Layer| -> f64 {
+        no_grad(|| {
+            layer
+                .forward(&x, training)
+                .unwrap()
+                .mul(&weights)
+                .unwrap()
+                .sum_all()
+                .item()
+                .unwrap()
+        }) as f64
+    };
+    for (i, t) in targets.iter().enumerate() {
+        let analytic = grads
+            .get(t)
+            .map(|g| g.to_vec())
+            .unwrap_or_else(|| vec![0.0; t.numel()]);
+        for (j, &a) in analytic.iter().enumerate() {
+            let orig = t.data()[j];
+            t.data_mut()[j] = orig + EPS;
+            let plus = eval(layer);
+            t.data_mut()[j] = orig - EPS;
+            let minus = eval(layer);
+            t.data_mut()[j] = orig;
+            let numeric = ((plus - minus) / (2.0 * EPS as f64)) as f32;
+            let err = (a - numeric).abs() / 1f32.max(a.abs()).max(numeric.abs());
+            assert!(
+                err < TOL,
+                "{} (training: {training}): target {i} element {j}: analytic {a}, numeric {numeric}",
+                layer.kind()
+            );
+        }
+    }
+}

@@ -1,0 +1,50 @@
+use super::{Callback, Control};
+use crate::optim::schedule::{self, PlateauConfig};
+use crate::train::history::EpochLog;
+use crate::{Error, Result};
+
+/// Performance scheduling as a callback: feeds the monitored value of every
+/// epoch to [`schedule::ReduceLrOnPlateau`] (which multiplies the rate by
+/// `factor` after `patience` epochs without improvement, then cools down) and
+/// applies the rate it returns.
+#[derive(Clone, Debug)]
+pub struct ReduceLrOnPlateau {
+    /// The logged value to watch (`val_loss`, `loss`, `val_accuracy`…).
+    pub monitor: String,
+    /// Factor, patience, minimum change, cooldown, minimum rate, mode.
+    pub config: PlateauConfig,
+    inner: Option<schedule::ReduceLrOnPlateau>,
+}
+
+impl Default for ReduceLrOnPlateau {
+    fn default() -> Self {
+        ReduceLrOnPlateau::new("val_loss", PlateauConfig::default())
+    }
+}
+
+impl ReduceLrOnPlateau {
+    /// Watches `monitor` with the plateau rule of `config` (Keras's defaults in `PlateauConfig::default()`).
+    pub fn new(monitor: &str, config: PlateauConfig) -> Self {
+        ReduceLrOnPlateau { monitor: monitor.into(), config, inner: None }
+    }
+}
+
+impl Callback for ReduceLrOnPlateau {
+    fn on_train_begin(&mut self, _ctl: &mut Control) -> Result<()> {
+        self.inner = Some(schedule::ReduceLrOnPlateau::new(self.config.clone())?);
+        Ok(())
+    }
+
+    fn on_epoch_end(&mut self, log: &EpochLog, ctl: &mut Control) -> Result<()> {
+        let v = log.get(&self.monitor).ok_or_else(|| {
+            Error::arg("ReduceLrOnPlateau", format!("monitors {:?}, which is not logged this epoch", self.monitor))
+        })?;
+        if self.inner.is_none() {
+            self.inner = Some(schedule::ReduceLrOnPlateau::new(self.config.clone())?);
+        }
+        let plateau = self.inner.as_mut().expect("created above");
+        let lr = plateau.update(v as f32, ctl.learning_rate());
+        ctl.set_learning_rate(lr);
+        Ok(())
+    }
+}

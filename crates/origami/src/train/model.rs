@@ -1,0 +1,290 @@
+//! [`Model`]: a network with its optimizer, loss and metrics, and `fit`,
+//! `evaluate` and `predict`.
+
+use std::time::Instant;
+
+use super::callbacks::{Callback, Control, TerminateOnNaN};
+use super::history::{EpochLog, History};
+use super::metrics::Metric;
+use super::progress::Progress;
+use crate::data::Dataset;
+use crate::nn::{Layer, Loss, Param};
+use crate::optim::Optimizer;
+use crate::{no_grad, Error, Result, Rng, Tensor};
+
+/// A network ready to train: Keras's compiled model.
+pub struct Model {
+    /// The network (built: its parameters exist).
+    pub net: Box<dyn Layer>,
+    /// Updates the trainable parameters.
+    pub optimizer: Box<dyn Optimizer>,
+    /// What training minimises.
+    pub loss: Loss,
+    /// What `fit` and `evaluate` report beside the loss.
+    pub metrics: Vec<Metric>,
+}
+
+/// Where validation data comes from.
+#[derive(Clone, Debug, Default)]
+pub enum Validation {
+    /// No validation.
+    #[default]
+    None,
+    /// The last `fraction` of the training samples, taken before any
+    /// shuffling (Keras's `validation_split`).
+    Split(f32),
+    /// A separate dataset.
+    Data(Dataset),
+}
+
+/// How much `fit` prints.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Verbosity {
+    /// Nothing.
+    Silent,
+    /// A progress bar on a terminal, one line per epoch otherwise.
+    #[default]
+    Progress,
+    /// One line per epoch.
+    Lines,
+}
+
+/// `fit`'s settings; `FitConfig { epochs: 5, ..Default::default() }`.
+#[derive(Clone, Debug)]
+pub struct FitConfig {
+    /// Last epoch (exclusive, counting from 0): trains epochs `initial_epoch..epochs`.
+    pub epochs: usize,
+    /// Samples per parameter update. The last batch of an epoch holds the
+    /// remainder: 1000 samples at batch 200 make 5 updates, 1001 make 6.
+    pub batch_size: usize,
+    /// Reshuffle the training samples at every epoch.
+    pub shuffle: bool,
+    /// Seeds the shuffling; epoch e uses a stream derived from (seed, e), so a
+    /// resumed run shuffles exactly as an uninterrupted one.
+    pub seed: u64,
+    /// Validation data, checked after every epoch.
+    pub validation: Validation,
+    /// First epoch to run (to resume a run).
+    pub initial_epoch: usize,
+    /// Stop at the first non-finite batch loss, naming the epoch and step.
+    pub terminate_on_nan: bool,
+    /// What to print.
+    pub verbosity: Verbosity,
+}
+
+impl Default for FitConfig {
+    fn default() -> Self {
+        FitConfig {
+            epochs: 1,
+            batch_size: 32,
+            shuffle: true,
+            seed: 0,
+            validation: Validation::None,
+            initial_epoch: 0,
+            terminate_on_nan: true,
+            verbosity: Verbosity::Progress,
+        }
+    }
+}
+
+/// The loss and metrics of a model on a dataset.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Evaluation {
+    pub loss: f32,
+    /// `(name, value)` per metric, in the model's order.
+    pub metrics: Vec<(String, f32)>,
+}
+
+impl Evaluation {
+    /// The value of the metric named `name` (or `"loss"`).
+    pub fn get(&self, name: &str) -> Option<f32> {
+        if name == "loss" {
+            return Some(self.loss);
+        }
+        self.metrics.iter().find(|(n, _)| n == name).map(|&(_, v)| v)
+    }
+}
+
+impl Model {
+    /// A model from a built network.
+    pub fn new(net: impl Layer + 'static, optimizer: impl Optimizer + 'static, loss: Loss, metrics: Vec<Metric>) -> Model {
+        Model { net: Box::new(net), optimizer: Box::new(optimizer), loss, metrics }
+    }
+
+    /// Every parameter of the network, by name.
+    pub fn params(&self) -> Vec<Param> {
+        self.net.params()
+    }
+
+    /// Trains on `train`; see [`FitConfig`]. Returns the history even when a
+    /// callback stops training early (the reason is in `stop_reason`).
+    pub fn fit(&mut self, train: &Dataset, cfg: &FitConfig, callbacks: &mut [&mut dyn Callback]) -> Result<History> {
+        if cfg.batch_size == 0 {
+            return Err(Error::arg("fit", "the batch size is 0; it must be at least 1"));
+        }
+        let params = self.net.params();
+        let trainable: Vec<Tensor> = params.iter().filter(|p| p.trainable).map(|p| p.value.clone()).collect();
+        if trainable.is_empty() {
+            return Err(Error::arg("fit", "the network has no trainable parameters: build it first"));
+        }
+        let (train, val) = split_validation(train, &cfg.validation)?;
+        if train.is_empty() {
+            return Err(Error::arg("fit", "there are no training samples"));
+        }
+        let steps_per_epoch = train.num_batches(cfg.batch_size)?;
+        let mut nan_guard = TerminateOnNaN::default();
+        let mut progress = Progress::new(cfg.verbosity, cfg.epochs, steps_per_epoch, train.len());
+        let mut all: Vec<&mut dyn Callback> = Vec::new();
+        if cfg.terminate_on_nan {
+            all.push(&mut nan_guard);
+        }
+        all.extend(callbacks.iter_mut().map(|c| &mut **c));
+        all.push(&mut progress);
+
+        let mut history = History::default();
+        let mut ctl = Control::new(&params, self.optimizer.as_mut());
+        for cb in all.iter_mut() {
+            cb.on_train_begin(&mut ctl)?;
+        }
+        'epochs: for epoch in cfg.initial_epoch..cfg.epochs {
+            let started = Instant::now();
+            for cb in all.iter_mut() {
+                cb.on_epoch_begin(epoch, &mut ctl)?;
+            }
+            let mut rng = Rng::seed(cfg.seed ^ (epoch as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            let batches = train.batches(cfg.batch_size, if cfg.shuffle { Some(&mut rng) } else { None })?;
+            let mut sums = Sums::new(self.metrics.len());
+            for (step, (bx, by)) in batches.enumerate() {
+                let global = epoch * steps_per_epoch + step;
+                for cb in all.iter_mut() {
+                    cb.on_batch_begin(epoch, global, &mut ctl)?;
+                }
+                let out = self.net.forward(&bx, true)?;
+                let mut loss = self.loss.compute(&out, &by)?;
+                let data_loss = loss.item()?;
+                if let Some(penalty) = self.net.regularization_loss()? {
+                    loss = loss.add(&penalty)?;
+                }
+                let grads = loss.backward()?;
+                drop(loss);
+                ctl.optimizer.step(&trainable, &grads)?;
+                drop(grads);
+                self.net.apply_constraints()?;
+                sums.add(&self.metrics, &out, &by, data_loss)?;
+                for cb in all.iter_mut() {
+                    cb.on_batch_end(epoch, step, data_loss, &mut ctl)?;
+                }
+                if ctl.stop {
+                    // a NaN (or a callback) stopped mid-epoch: no epoch log to finish
+                    break 'epochs;
+                }
+            }
+            let mut log = EpochLog { epoch, values: Vec::new() };
+            sums.finish(&self.metrics, &mut log, "");
+            if let Some(v) = &val {
+                let ev = no_grad(|| evaluate(&mut *self.net, &self.loss, &self.metrics, v, cfg.batch_size.max(256)))?;
+                log.push("val_loss", ev.loss as f64);
+                for (n, x) in ev.metrics {
+                    log.push(format!("val_{n}"), x as f64);
+                }
+            }
+            log.push("lr", ctl.optimizer.learning_rate() as f64);
+            log.push("time_s", started.elapsed().as_secs_f64());
+            for cb in all.iter_mut() {
+                cb.on_epoch_end(&log, &mut ctl)?;
+            }
+            history.epochs.push(log);
+            if ctl.stop {
+                break;
+            }
+        }
+        history.stop_reason = ctl.stop_reason.take();
+        for cb in all.iter_mut() {
+            cb.on_train_end(&history, &mut ctl)?;
+        }
+        Ok(history)
+    }
+
+    /// Loss and metrics over `data`, in inference mode, `batch_size` samples at a time.
+    pub fn evaluate(&mut self, data: &Dataset, batch_size: usize) -> Result<Evaluation> {
+        no_grad(|| evaluate(&mut *self.net, &self.loss, &self.metrics, data, batch_size))
+    }
+
+    /// The network's outputs for `x`, in inference mode, `batch_size` rows at a time.
+    pub fn predict(&mut self, x: &Tensor, batch_size: usize) -> Result<Tensor> {
+        no_grad(|| predict(&mut *self.net, x, batch_size))
+    }
+}
+
+fn predict(net: &mut dyn Layer, x: &Tensor, batch_size: usize) -> Result<Tensor> {
+    if batch_size == 0 {
+        return Err(Error::arg("predict", "the batch size is 0; it must be at least 1"));
+    }
+    let n = x.dim(0).map_err(|_| Error::arg("predict", "the input needs a batch axis"))?;
+    if n == 0 {
+        return Err(Error::arg("predict", "the input holds no samples"));
+    }
+    let outs = x
+        .split(0, batch_size)?
+        .iter()
+        .map(|b| net.forward(b, false))
+        .collect::<Result<Vec<_>>>()?;
+    Tensor::concat(&outs, 0)
+}
+
+fn evaluate(net: &mut dyn Layer, loss: &Loss, metrics: &[Metric], data: &Dataset, batch_size: usize) -> Result<Evaluation> {
+    let pred = predict(net, data.x(), batch_size)?;
+    let l = loss.compute(&pred, data.y())?.item()?;
+    let metrics = metrics.iter().map(|m| Ok((m.name(), m.compute(&pred, data.y())?))).collect::<Result<Vec<_>>>()?;
+    Ok(Evaluation { loss: l, metrics })
+}
+
+fn split_validation(data: &Dataset, v: &Validation) -> Result<(Dataset, Option<Dataset>)> {
+    match v {
+        Validation::None => Ok((data.clone(), None)),
+        Validation::Data(d) => Ok((data.clone(), Some(d.clone()))),
+        Validation::Split(f) => {
+            if !(*f > 0.0 && *f < 1.0) {
+                return Err(Error::arg("fit", format!("the validation split must be between 0 and 1, got {f}")));
+            }
+            let n = data.len();
+            let n_val = ((n as f32) * f).round() as usize;
+            if n_val == 0 || n_val >= n {
+                return Err(Error::arg("fit", format!("a validation split of {f} of {n} samples leaves no training or no validation data")));
+            }
+            let cut = n - n_val;
+            let train: Vec<usize> = (0..cut).collect();
+            let val: Vec<usize> = (cut..n).collect();
+            Ok((data.subset(&train)?, Some(data.subset(&val)?)))
+        }
+    }
+}
+
+/// Running sums of the batch loss and metrics, weighted by batch size.
+struct Sums {
+    loss: f64,
+    metrics: Vec<f64>,
+    samples: usize,
+}
+
+impl Sums {
+    fn new(k: usize) -> Self {
+        Sums { loss: 0.0, metrics: vec![0.0; k], samples: 0 }
+    }
+    fn add(&mut self, metrics: &[Metric], out: &Tensor, y: &Tensor, loss: f32) -> Result<()> {
+        let n = out.dim(0).unwrap_or(1);
+        self.loss += loss as f64 * n as f64;
+        for (s, m) in self.metrics.iter_mut().zip(metrics) {
+            *s += m.compute(out, y)? as f64 * n as f64;
+        }
+        self.samples += n;
+        Ok(())
+    }
+    fn finish(&self, metrics: &[Metric], log: &mut EpochLog, prefix: &str) {
+        let n = self.samples.max(1) as f64;
+        log.push(format!("{prefix}loss"), self.loss / n);
+        for (s, m) in self.metrics.iter().zip(metrics) {
+            log.push(format!("{prefix}{}", m.name()), s / n);
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! `fit`'s semantics and one test per callback showing its effect.
+
+use super::callbacks::*;
+use super::*;
+use crate::data::Dataset;
+use crate::nn::{Activation, Dense, Loss, Sequential};
+use crate::optim::schedule::{ExponentialDecay, PlateauConfig};
+use crate::optim::{Sgd, SgdConfig};
+use crate::{Rng, Tensor};
+
+/// Two Gaussian blobs in 2-D, labels 0/1 (as f32), `n` samples.
+fn blobs(n: usize, seed: u64, flip: bool) -> Dataset {
+    let mut r = Rng::seed(seed);
+    let mut x = Vec::new();
+    let mut y = Vec::new();
+    for i in 0..n {
+        let c = (i % 2) as f32;
+        x.push(r.normal() * 0.5 + 2.0 * c - 1.0);
+        x.push(r.normal() * 0.5 + 2.0 * c - 1.0);
+        y.push(if flip { 1.0 - c } else { c });
+    }
+    Dataset::new(Tensor::from_vec(x, &[n, 2]).unwrap(), Tensor::from_vec(y, &[n]).unwrap()).unwrap()
+}
+
+fn model(seed: u64, lr: f32) -> Model {
+    let mut net = Sequential::new(&[2], vec![]).add(Dense::new(8).activation(Activation::Tanh)).add(Dense::new(2));
+    net.build(&mut Rng::seed(seed)).unwrap();
+    let opt = Sgd::new(SgdConfig { learning_rate: lr, ..Default::default() });
+    Model::new(net, opt, Loss::SparseCategoricalCrossentropy { from_logits: true }, vec![Metric::SparseAccuracy])
+}
+
+fn quiet(epochs: usize, batch_size: usize) -> FitConfig {
+    FitConfig { epochs, batch_size, verbosity: Verbosity::Silent, ..Default::default() }
+}
+
+#[derive(Default)]
+struct Counter {
+    batches: Vec<usize>,
+    weights: Vec<Vec<Vec<f32>>>,
+}
+impl Callback for Counter {
+    fn on_epoch_begin(&mut self, _e: usize, _c: &mut Control) -> crate::Result<()> {
+        self.batches.push(0);
+        Ok(())
+    }
+    fn on_batch_end(&mut self, _e: usize, _s: usize, _l: f32, _c: &mut Control) -> crate::Result<()> {
+        *self.batches.last_mut().unwrap() += 1;
+        Ok(())
+    }
+    fn on_epoch_end(&mut self, _log: &EpochLog, c: &mut Control) -> crate::Result<()> {
+        self.weights.push(c.snapshot());
+        Ok(())
+    }
+}
+
+#[test]
+fn updates_per_epoch_follow_the_lecture() {
+    for (n, bs, want) in [(1000, 200, 5), (1001, 200, 6)] {
+        let mut m = model(1, 0.1);
+        let mut c = Counter::default();
+        let h = m.fit(&blobs(n, 2, false), &quiet(2, bs), &mut [&mut c]).unwrap();
+        assert_eq!(c.batches, vec![want, want], "{n} samples at batch {bs}");
+        assert_eq!(h.epochs.len(), 2);
+    }
+    let e = model(1, 0.1).fit(&blobs(10, 2, false), &quiet(1, 0), &mut []).unwrap_err().to_string();
+    assert!(e.contains("batch size is 0"), "{e}");
+}
+
+#[test]
+fn training_learns_and_history_is_complete() {
+    let mut m = model(3, 0.5);
+    let cfg = FitConfig { validation: Validation::Split(0.2), ..quiet(10, 32) };
+    let h = m.fit(&blobs(500, 4, false), &cfg, &mut []).unwrap();
+    let loss = h.series("loss");
+    assert!(loss[9] < loss[0] * 0.5, "{loss:?}");
+    assert!(h.last().unwrap().get("val_accuracy").unwrap() > 0.95);
+    for name in ["loss", "accuracy", "val_loss", "val_accuracy", "lr", "time_s"] {
+        assert!(h.last().unwrap().get(name).is_some(), "{name} missing");
+    }
+    let ev = m.evaluate(&blobs(200, 5, false), 64).unwrap();
+    assert!(ev.get("accuracy").unwrap() > 0.95);
+    let p = m.predict(&blobs(7, 5, false).x().clone(), 3).unwrap();
+    assert_eq!(p.shape(), &[7, 2]);
+}
+
+#[test]
+fn same_seed_same_weights_bitwise() {
+    let run = || {
+        let mut m = model(7, 0.3);
+        m.fit(&blobs(300, 8, false), &FitConfig { seed: 11, ..quiet(3, 16) }, &mut []).unwrap();
+        m.params().iter().map(|p| p.value.to_vec()).collect::<Vec<_>>()
+    };
+    assert_eq!(run(), run());
+}
+
+/// Validation labels are the training labels flipped, so the better the fit,
+/// the worse val_loss: the best epoch is the first.
+fn adversarial() -> (Dataset, FitConfig) {
+    let cfg = FitConfig { validation: Validation::Data(blobs(100, 9, true)), ..quiet(20, 20) };
+    (blobs(200, 10, false), cfg)
+}
+
+#[test]
+fn early_stopping_stops_at_the_right_epoch_and_restores_the_best_weights() {
+    let (data, cfg) = adversarial();
+    let mut m = model(12, 0.5);
+    let mut rec = Counter::default();
+    let mut es = EarlyStopping::new("val_loss", 2).restore_best_weights();
+    let h = m.fit(&data, &cfg, &mut [&mut rec, &mut es]).unwrap();
+    let val = h.series("val_loss");
+    assert!(val.windows(2).all(|w| w[1] > w[0]), "val_loss should only rise: {val:?}");
+    // best at epoch 0; epochs 1 and 2 do not improve; patience 2 stops after epoch 2
+    assert_eq!(h.epochs.len(), 3);
+    assert_eq!(es.best_epoch(), Some(0));
+    assert!(h.stop_reason.as_deref().unwrap().contains("early stopping at epoch 2"));
+    let now: Vec<Vec<f32>> = m.params().iter().map(|p| p.value.to_vec()).collect();
+    assert_eq!(now, rec.weights[0], "the weights of epoch 0 are restored");
+    assert_ne!(now, rec.weights[2]);
+}
+
+#[test]
+fn plateau_lowers_the_learning_rate() {
+    let (data, cfg) = adversarial();
+    let mut m = model(12, 0.5);
+    let cfg_p = PlateauConfig { patience: 1, factor: 0.5, ..Default::default() };
+    let mut plateau = ReduceLrOnPlateau::new("val_loss", cfg_p);
+    let h = m.fit(&data, &FitConfig { epochs: 4, ..cfg }, &mut [&mut plateau]).unwrap();
+    // Epoch 0 improves on nothing; epochs 1, 2, 3 do not improve and, with
+    // patience 1, each halves the rate. The log holds the rate each epoch used.
+    assert_eq!(h.series("lr"), vec![0.5, 0.5, 0.25, 0.125]);
+    assert_eq!(m.optimizer.learning_rate(), 0.5 * 0.5f32.powi(3));
+}
+
+#[test]
+fn a_nan_loss_stops_training_naming_epoch_and_step() {
+    let mut d = blobs(100, 13, false);
+    let mut x = d.x().to_vec();
+    x[2 * 45] = f32::NAN; // sample 45 sits in batch 4 of 10 (no shuffling)
+    d = Dataset::new(Tensor::from_vec(x, &[100, 2]).unwrap(), d.y().clone()).unwrap();
+    let mut m = model(14, 0.1);
+    let h = m.fit(&d, &FitConfig { shuffle: false, ..quiet(3, 10) }, &mut []).unwrap();
+    let r = h.stop_reason.unwrap();
+    assert!(r.contains("epoch 0, step 4") && r.contains("NaN"), "{r}");
+    assert!(h.epochs.is_empty());
+}
+
+#[test]
+fn scheduler_checkpoint_and_csv_logger() {
+    let dir = std::env::temp_dir().join(format!("origami-cb-{}", std::process::id()));
+    let mut m = model(15, 0.1);
+    let mut sched = LearningRateScheduler::new(ExponentialDecay::new(0.2, 2, 0.1).unwrap(), SchedulePer::Epoch);
+    let mut ckpt = ModelCheckpoint::new(dir.join("best.safetensors"), "loss", true);
+    let mut every = ModelCheckpoint::new(dir.join("e{epoch}.safetensors"), "loss", false);
+    let mut csv = CsvLogger::new(dir.join("log.csv"));
+    let h = m.fit(&blobs(100, 16, false), &quiet(3, 20), &mut [&mut sched, &mut ckpt, &mut every, &mut csv]).unwrap();
+    // η = 0.2 · 0.1^(epoch/2)
+    for (e, lr) in h.series("lr").iter().enumerate() {
+        let want = 0.2 * 0.1f64.powf(e as f64 / 2.0);
+        assert!((lr - want).abs() < 1e-6, "epoch {e}: {lr} vs {want}");
+    }
+    assert_eq!(every.saved, vec![0, 1, 2]);
+    assert!(dir.join("e2.safetensors").exists());
+    assert!(!ckpt.saved.is_empty() && ckpt.saved[0] == 0);
+    let saved = crate::io::load_tensors(dir.join("best.safetensors")).unwrap();
+    assert_eq!(saved.len(), m.params().len());
+    let log = std::fs::read_to_string(dir.join("log.csv")).unwrap();
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(lines.len(), 4);
+    assert!(lines[0].starts_with("epoch,loss,accuracy"), "{}", lines[0]);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn nets_must_be_built() {
+    let net = Sequential::new(&[2], vec![]).add(Dense::new(2));
+    let mut m = Model::new(net, Sgd::default(), Loss::MeanSquaredError, vec![]);
+    assert!(m.fit(&blobs(10, 1, false), &quiet(1, 5), &mut []).unwrap_err().to_string().contains("build"));
+}

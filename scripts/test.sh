@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The project's test command (README.md): formatting, lints, every test in
+# release mode (heavy end-to-end tests included), and a smoke run of the
+# benchmark command so that it cannot rot. Non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+
+echo "== cargo clippy"
+cargo clippy --workspace --all-targets --release -- -D warnings
+
+echo "== cargo test (release, including the slow end-to-end tests)"
+cargo test --workspace --release -- --include-ignored
+
+echo "== origami bench all --quick (every line must be JSON with a figure)"
+cargo run --release -q -p origami-cli -- --threads 2 bench all --quick | tee /tmp/origami-bench-quick.jsonl
+python3 - /tmp/origami-bench-quick.jsonl <<'PY'
+import json, sys
+lines = [l for l in open(sys.argv[1]) if l.strip()]
+assert lines, "bench printed nothing"
+for l in lines:
+    d = json.loads(l)
+    assert any(k in d for k in ("gflops", "steps_per_s", "samples_per_s", "accuracy")), l
+    assert d["framework"] == "origami" and len(d["runs"]) == 3, l
+print(f"{len(lines)} bench lines parsed")
+PY
+echo "== all checks passed"
