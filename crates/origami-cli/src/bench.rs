@@ -135,9 +135,9 @@ fn overhead(quick: bool) -> Result<()> {
     let lr = 0.03f32;
     let step = || -> Result<f32> {
         let [w1, b1, w2, b2, w3, b3] = &params;
-        let h = x.matmul(w1)?.add(b1)?.tanh();
-        let h = h.matmul(w2)?.add(b2)?.tanh();
-        let out = h.matmul(w3)?.add(b3)?;
+        let h = x.linear(w1, Some(b1))?.tanh();
+        let h = h.linear(w2, Some(b2))?.tanh();
+        let out = h.linear(w3, Some(b3))?;
         let loss = out.sub(&y)?.square().mean_all();
         let grads = loss.backward()?;
         for p in &params {

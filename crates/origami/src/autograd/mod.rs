@@ -42,6 +42,8 @@ pub(crate) enum Op {
     Gather1(Tensor, Vec<usize>),
     /// Batched matrix product.
     MatMul(Tensor, Tensor),
+    /// x·W + b (fused for speed).
+    Linear(Tensor, Tensor, Option<Tensor>),
     /// Same data, new shape.
     Reshape(Tensor),
     /// Axes reordered.
@@ -84,6 +86,7 @@ impl Op {
             | LogSoftmax(x, _)
             | AvgPool2d(x, _) => smallvec::smallvec![x],
             Concat(xs, _) => xs.iter().collect(),
+            Linear(x, w, b) => [Some(x), Some(w), b.as_ref()].into_iter().flatten().collect(),
         }
     }
 
@@ -98,6 +101,7 @@ impl Op {
             Sum(x, axis) => reduce::sum_backward(x, *axis, g, acc),
             Gather1(x, idx) => reduce::gather1_backward(x, idx, g, acc),
             MatMul(a, b) => matmul::matmul_backward(a, b, g, acc),
+            Linear(x, w, b) => matmul::linear_backward(x, w, b.as_ref(), g, acc),
             Reshape(x) => layout::reshape_backward(x, g, acc),
             Permute(x, perm) => layout::permute_backward(x, perm, out.shape(), g, acc),
             Concat(xs, axis) => layout::concat_backward(xs, *axis, out.shape(), g, acc),
@@ -175,7 +179,7 @@ impl GradAcc {
             return None;
         }
         let &p = self.pos.get(&t.id())?;
-        Some(self.bufs[p].get_or_insert_with(|| vec![0.0; t.numel()]))
+        Some(self.bufs[p].get_or_insert_with(|| crate::tensor::pool::zeros(t.numel())))
     }
 }
 
@@ -264,7 +268,10 @@ impl Tensor {
         for (i, node) in order.iter().enumerate().rev() {
             let Some(g) = acc.bufs[i].take() else { continue };
             match &node.0.op {
-                Some(op) => op.backward(node, &g, &mut acc),
+                Some(op) => {
+                    op.backward(node, &g, &mut acc);
+                    crate::tensor::pool::give(g);
+                }
                 None => {
                     let shape = node.0.shape.clone();
                     grads.map.insert(node.id(), Tensor::leaf(g, shape));
@@ -277,9 +284,10 @@ impl Tensor {
 
 /// Tracked nodes below `root`, every input before the nodes computed from it.
 fn topological_order(root: &Tensor) -> Vec<Tensor> {
-    let mut order = Vec::new();
-    let mut seen = IdSet::default();
-    let mut stack: Vec<(Tensor, bool)> = vec![(root.clone(), false)];
+    let mut order = Vec::with_capacity(64);
+    let mut seen = IdSet::with_capacity_and_hasher(64, Default::default());
+    let mut stack: Vec<(Tensor, bool)> = Vec::with_capacity(64);
+    stack.push((root.clone(), false));
     while let Some((t, expanded)) = stack.pop() {
         if expanded {
             order.push(t);

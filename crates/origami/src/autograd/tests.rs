@@ -113,6 +113,19 @@ fn matmul_2d_batched_and_shared() {
 }
 
 #[test]
+fn fused_linear() {
+    check(|x| x[0].linear(&x[1], Some(&x[2])), &[randn(&[5, 3], 20), randn(&[3, 4], 21), randn(&[4], 22)]);
+    check(|x| x[0].linear(&x[1], None), &[randn(&[2, 5, 3], 23), randn(&[3, 4], 24)]);
+    // equals matmul + add
+    let (x, w, b) = (randn(&[5, 3], 25), randn(&[3, 4], 26), randn(&[4], 27));
+    let fused = x.linear(&w, Some(&b)).unwrap().to_vec();
+    let composed = x.matmul(&w).unwrap().add(&b).unwrap().to_vec();
+    assert!(fused.iter().zip(&composed).all(|(a, b)| (a - b).abs() < 1e-6));
+    let e = x.linear(&w, Some(&randn(&[3], 1))).unwrap_err().to_string();
+    assert!(e.contains("[3, 4]") && e.contains("[3]"), "{e}");
+}
+
+#[test]
 fn shape_ops() {
     let x = randn(&[2, 3, 4], 11);
     check(|x| x[0].reshape(&[6, 4]), &[x.clone()]);

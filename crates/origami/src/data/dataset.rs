@@ -218,7 +218,7 @@ fn reclaim(t: Tensor) -> Vec<f32> {
     Arc::try_unwrap(t.0)
         .ok()
         .and_then(|node| Arc::try_unwrap(node.storage).ok())
-        .map(|lock| lock.into_inner().unwrap_or_else(|e| e.into_inner()))
+        .map(|lock| lock.into_inner().unwrap_or_else(|e| e.into_inner()).into_vec())
         .unwrap_or_default()
 }
 

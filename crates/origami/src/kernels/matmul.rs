@@ -127,53 +127,75 @@ unsafe fn block(
     );
 }
 
-/// Plain loops for tiny products, ordered so the inner loop is contiguous.
+/// Tiny products: C is cut into column blocks of 8, 4, 2, 1; each block's
+/// row is accumulated in registers (a fixed-size array the compiler keeps in
+/// one vector), so a 10×8·8×8 product costs a few dozen vector FMAs, not a
+/// loop set-up per element. A transposed B is transposed once into a stack
+/// buffer; a transposed A is read through strides.
 #[allow(clippy::too_many_arguments)]
 fn small(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: usize, ta: bool, tb: bool, acc: bool) {
-    let c = &mut c[..m * n];
-    if !acc {
-        c.iter_mut().for_each(|x| *x = 0.0);
-    }
-    match (ta, tb) {
-        (false, false) => {
-            for i in 0..m {
-                let ci = &mut c[i * n..(i + 1) * n];
-                for p in 0..k {
-                    let aip = a[i * k + p];
-                    let bp = &b[p * n..(p + 1) * n];
-                    ci.iter_mut().zip(bp).for_each(|(c, &b)| *c += aip * b);
-                }
-            }
-        }
-        (true, false) => {
+    let mut bt: smallvec::SmallVec<[f32; 512]> = smallvec::SmallVec::new();
+    let b: &[f32] = if tb {
+        bt.resize(k * n, 0.0);
+        for j in 0..n {
             for p in 0..k {
-                let bp = &b[p * n..(p + 1) * n];
-                for i in 0..m {
-                    let aip = a[p * m + i];
-                    let ci = &mut c[i * n..(i + 1) * n];
-                    ci.iter_mut().zip(bp).for_each(|(c, &b)| *c += aip * b);
-                }
+                bt[p * n + j] = b[j * k + p];
             }
         }
-        (false, true) => {
-            for i in 0..m {
-                let ai = &a[i * k..(i + 1) * k];
-                for j in 0..n {
-                    let bj = &b[j * k..(j + 1) * k];
-                    c[i * n + j] += ai.iter().zip(bj).map(|(x, y)| x * y).sum::<f32>();
-                }
+        &bt
+    } else {
+        &b[..k * n]
+    };
+    let (a_rs, a_cs) = if ta { (1, m) } else { (k, 1) };
+    let mut j0 = 0;
+    while j0 < n {
+        let w = match n - j0 {
+            r if r >= 8 => 8,
+            r if r >= 4 => 4,
+            r if r >= 2 => 2,
+            _ => 1,
+        };
+        match w {
+            8 => block_cols::<8>(a, a_rs, a_cs, b, c, m, k, n, j0, acc),
+            4 => block_cols::<4>(a, a_rs, a_cs, b, c, m, k, n, j0, acc),
+            2 => block_cols::<2>(a, a_rs, a_cs, b, c, m, k, n, j0, acc),
+            _ => block_cols::<1>(a, a_rs, a_cs, b, c, m, k, n, j0, acc),
+        }
+        j0 += w;
+    }
+}
+
+/// `C[:, j0..j0+N] (+)= A · B[:, j0..j0+N]` with B row-major `k×n`.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn block_cols<const N: usize>(
+    a: &[f32],
+    a_rs: usize,
+    a_cs: usize,
+    b: &[f32],
+    c: &mut [f32],
+    m: usize,
+    k: usize,
+    n: usize,
+    j0: usize,
+    acc: bool,
+) {
+    for i in 0..m {
+        let mut s = [0f32; N];
+        for p in 0..k {
+            let x = a[i * a_rs + p * a_cs];
+            let bp: &[f32; N] = b[p * n + j0..p * n + j0 + N].try_into().expect("block in range");
+            for j in 0..N {
+                s[j] += x * bp[j];
             }
         }
-        (true, true) => {
-            for i in 0..m {
-                for j in 0..n {
-                    let mut s = 0.0;
-                    for p in 0..k {
-                        s += a[p * m + i] * b[j * k + p];
-                    }
-                    c[i * n + j] += s;
-                }
+        let ci: &mut [f32; N] = (&mut c[i * n + j0..i * n + j0 + N]).try_into().expect("block in range");
+        if acc {
+            for j in 0..N {
+                ci[j] += s[j];
             }
+        } else {
+            *ci = s;
         }
     }
 }

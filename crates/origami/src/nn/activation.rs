@@ -223,59 +223,24 @@ mod tests {
     #[test]
     fn values_by_hand() {
         let x = t(&[-2.0, -0.5, 0.0, 0.5, 2.0]);
-        close(
-            &leaky_relu(&x, 0.1).unwrap().to_vec(),
-            &[-0.2, -0.05, 0.0, 0.5, 2.0],
-            1e-6,
-        );
+        close(&leaky_relu(&x, 0.1).unwrap().to_vec(), &[-0.2, -0.05, 0.0, 0.5, 2.0], 1e-6);
         let e = |v: f32| v.exp() - 1.0;
-        close(
-            &elu(&x, 1.0).unwrap().to_vec(),
-            &[e(-2.0), e(-0.5), 0.0, 0.5, 2.0],
-            1e-6,
-        );
+        close(&elu(&x, 1.0).unwrap().to_vec(), &[e(-2.0), e(-0.5), 0.0, 0.5, 2.0], 1e-6);
         let sp = |v: f32| (1.0 + v.exp()).ln();
-        close(
-            &softplus(&x).unwrap().to_vec(),
-            &x.to_vec().iter().map(|&v| sp(v)).collect::<Vec<_>>(),
-            1e-6,
-        );
+        close(&softplus(&x).unwrap().to_vec(), &x.to_vec().iter().map(|&v| sp(v)).collect::<Vec<_>>(), 1e-6);
         let si = |v: f32| v / (1.0 + (-v).exp());
-        close(
-            &silu(&x).unwrap().to_vec(),
-            &x.to_vec().iter().map(|&v| si(v)).collect::<Vec<_>>(),
-            1e-6,
-        );
+        close(&silu(&x).unwrap().to_vec(), &x.to_vec().iter().map(|&v| si(v)).collect::<Vec<_>>(), 1e-6);
         // GELU against x·Φ(x) from a table: Φ(0.5) = 0.691462, Φ(2) = 0.977250
         let g = gelu(&x).unwrap().to_vec();
         close(&g[3..], &[0.5 * 0.691_462, 2.0 * 0.977_25], 1e-3);
-        close(
-            &g[..2],
-            &[-2.0 * (1.0 - 0.977_25), -0.5 * (1.0 - 0.691_462)],
-            1e-3,
-        );
+        close(&g[..2], &[-2.0 * (1.0 - 0.977_25), -0.5 * (1.0 - 0.691_462)], 1e-3);
         // huge inputs stay finite
         let big = t(&[-1e4, 1e4]);
-        for a in [
-            Activation::Elu(1.0),
-            Activation::Selu,
-            Activation::Gelu,
-            Activation::Softplus,
-            Activation::Silu,
-        ] {
-            assert!(
-                a.apply(&big)
-                    .unwrap()
-                    .to_vec()
-                    .iter()
-                    .all(|v| v.is_finite()),
-                "{a:?}"
-            );
+        for a in [Activation::Elu(1.0), Activation::Selu, Activation::Gelu, Activation::Softplus, Activation::Silu] {
+            assert!(a.apply(&big).unwrap().to_vec().iter().all(|v| v.is_finite()), "{a:?}");
         }
         close(&softplus(&big).unwrap().to_vec(), &[0.0, 1e4], 1e-3);
-        let s = Activation::Softmax
-            .apply(&Tensor::from_slice(&[1.0, 1.0, 3.0, 3.0], &[2, 2]).unwrap())
-            .unwrap();
+        let s = Activation::Softmax.apply(&Tensor::from_slice(&[1.0, 1.0, 3.0, 3.0], &[2, 2]).unwrap()).unwrap();
         close(&s.to_vec(), &[0.5; 4], 1e-6);
     }
 
@@ -304,21 +269,9 @@ mod tests {
 
     #[test]
     fn default_initializers_follow_the_tables() {
-        assert_eq!(
-            Activation::Relu.default_initializer(),
-            Initializer::HeNormal
-        );
-        assert_eq!(
-            Activation::Elu(1.0).default_initializer(),
-            Initializer::HeNormal
-        );
-        assert_eq!(
-            Activation::Selu.default_initializer(),
-            Initializer::LecunNormal
-        );
-        assert_eq!(
-            Activation::Tanh.default_initializer(),
-            Initializer::GlorotUniform
-        );
+        assert_eq!(Activation::Relu.default_initializer(), Initializer::HeNormal);
+        assert_eq!(Activation::Elu(1.0).default_initializer(), Initializer::HeNormal);
+        assert_eq!(Activation::Selu.default_initializer(), Initializer::LecunNormal);
+        assert_eq!(Activation::Tanh.default_initializer(), Initializer::GlorotUniform);
     }
 }

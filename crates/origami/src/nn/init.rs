@@ -64,10 +64,7 @@ impl Initializer {
     /// A new tensor of `shape` filled by this rule (not yet a gradient leaf).
     pub fn init(&self, shape: &[usize], rng: &mut Rng) -> Tensor {
         let (fan_in, fan_out) = fans(shape);
-        let (fan_in, fan_avg) = (
-            fan_in.max(1) as f32,
-            ((fan_in + fan_out) as f32 / 2.0).max(1.0),
-        );
+        let (fan_in, fan_avg) = (fan_in.max(1) as f32, ((fan_in + fan_out) as f32 / 2.0).max(1.0));
         match *self {
             Initializer::Zeros => Tensor::zeros(shape),
             Initializer::Ones => Tensor::ones(shape),
@@ -75,15 +72,9 @@ impl Initializer {
             Initializer::RandomNormal { mean, std } => Tensor::randn(shape, mean, std, rng),
             Initializer::RandomUniform { lo, hi } => Tensor::rand_uniform(shape, lo, hi, rng),
             Initializer::TruncatedNormal { mean, std } => truncated(shape, mean, std, rng),
-            Initializer::GlorotNormal => {
-                truncated(shape, 0.0, (1.0 / fan_avg).sqrt() / TRUNCATED_STD, rng)
-            }
-            Initializer::HeNormal => {
-                truncated(shape, 0.0, (2.0 / fan_in).sqrt() / TRUNCATED_STD, rng)
-            }
-            Initializer::LecunNormal => {
-                truncated(shape, 0.0, (1.0 / fan_in).sqrt() / TRUNCATED_STD, rng)
-            }
+            Initializer::GlorotNormal => truncated(shape, 0.0, (1.0 / fan_avg).sqrt() / TRUNCATED_STD, rng),
+            Initializer::HeNormal => truncated(shape, 0.0, (2.0 / fan_in).sqrt() / TRUNCATED_STD, rng),
+            Initializer::LecunNormal => truncated(shape, 0.0, (1.0 / fan_in).sqrt() / TRUNCATED_STD, rng),
             // U[−l, l] has variance l²/3, hence l = √(3·variance).
             Initializer::GlorotUniform => uniform(shape, (3.0 / fan_avg).sqrt(), rng),
             Initializer::HeUniform => uniform(shape, (6.0 / fan_in).sqrt(), rng),
@@ -94,10 +85,7 @@ impl Initializer {
     /// The variance this rule gives a kernel of `shape` (for tests and docs).
     pub fn variance(&self, shape: &[usize]) -> f32 {
         let (fan_in, fan_out) = fans(shape);
-        let (fan_in, fan_avg) = (
-            fan_in.max(1) as f32,
-            ((fan_in + fan_out) as f32 / 2.0).max(1.0),
-        );
+        let (fan_in, fan_avg) = (fan_in.max(1) as f32, ((fan_in + fan_out) as f32 / 2.0).max(1.0));
         match *self {
             Initializer::Zeros | Initializer::Ones | Initializer::Constant(_) => 0.0,
             Initializer::RandomNormal { std, .. } => std * std,
@@ -153,15 +141,9 @@ mod tests {
     fn sample_variance_matches_the_formula() {
         let shapes: [&[usize]; 2] = [&[400, 250], &[5, 5, 40, 100]];
         let rules = [
-            Initializer::RandomNormal {
-                mean: 0.0,
-                std: 0.3,
-            },
+            Initializer::RandomNormal { mean: 0.0, std: 0.3 },
             Initializer::RandomUniform { lo: -0.2, hi: 0.6 },
-            Initializer::TruncatedNormal {
-                mean: 0.0,
-                std: 0.5,
-            },
+            Initializer::TruncatedNormal { mean: 0.0, std: 0.5 },
             Initializer::GlorotNormal,
             Initializer::GlorotUniform,
             Initializer::HeNormal,
@@ -176,10 +158,7 @@ mod tests {
                 assert_eq!(t.shape(), shape);
                 let (_, var) = moments(&t);
                 let want = rule.variance(shape) as f64;
-                assert!(
-                    (var / want - 1.0).abs() < 0.03,
-                    "{rule:?} on {shape:?}: variance {var}, formula {want}"
-                );
+                assert!((var / want - 1.0).abs() < 0.03, "{rule:?} on {shape:?}: variance {var}, formula {want}");
             }
         }
         // explicit formulas for the Dense case [400, 250]
@@ -193,42 +172,16 @@ mod tests {
     #[test]
     fn constants_and_bounds() {
         let mut rng = Rng::seed(1);
-        assert!(Initializer::Zeros
-            .init(&[3, 2], &mut rng)
-            .to_vec()
-            .iter()
-            .all(|&v| v == 0.0));
-        assert!(Initializer::Ones
-            .init(&[3], &mut rng)
-            .to_vec()
-            .iter()
-            .all(|&v| v == 1.0));
-        assert!(Initializer::Constant(0.5)
-            .init(&[3], &mut rng)
-            .to_vec()
-            .iter()
-            .all(|&v| v == 0.5));
-        let t = Initializer::TruncatedNormal {
-            mean: 1.0,
-            std: 0.1,
-        }
-        .init(&[10_000], &mut rng)
-        .to_vec();
+        assert!(Initializer::Zeros.init(&[3, 2], &mut rng).to_vec().iter().all(|&v| v == 0.0));
+        assert!(Initializer::Ones.init(&[3], &mut rng).to_vec().iter().all(|&v| v == 1.0));
+        assert!(Initializer::Constant(0.5).init(&[3], &mut rng).to_vec().iter().all(|&v| v == 0.5));
+        let t = Initializer::TruncatedNormal { mean: 1.0, std: 0.1 }.init(&[10_000], &mut rng).to_vec();
         assert!(t.iter().all(|&v| (v - 1.0).abs() <= 0.2 + 1e-6));
         let l = (6.0f32 / 30.0).sqrt();
-        let u = Initializer::GlorotUniform
-            .init(&[10, 20], &mut rng)
-            .to_vec();
+        let u = Initializer::GlorotUniform.init(&[10, 20], &mut rng).to_vec();
         assert!(u.iter().all(|&v| v.abs() <= l));
         // seeded: the same seed, the same weights
-        let a = Initializer::HeNormal
-            .init(&[4, 4], &mut Rng::seed(9))
-            .to_vec();
-        assert_eq!(
-            a,
-            Initializer::HeNormal
-                .init(&[4, 4], &mut Rng::seed(9))
-                .to_vec()
-        );
+        let a = Initializer::HeNormal.init(&[4, 4], &mut Rng::seed(9)).to_vec();
+        assert_eq!(a, Initializer::HeNormal.init(&[4, 4], &mut Rng::seed(9)).to_vec());
     }
 }

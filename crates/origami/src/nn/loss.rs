@@ -83,24 +83,17 @@ impl Loss {
                     Loss::MeanAbsoluteError => y_pred.sub(y_true)?.abs(),
                     Loss::Huber { delta } => {
                         if delta.is_nan() || delta <= 0.0 {
-                            return Err(Error::arg(
-                                "huber",
-                                format!("δ must be positive, got {delta}"),
-                            ));
+                            return Err(Error::arg("huber", format!("δ must be positive, got {delta}")));
                         }
                         // with a = |e| and q = min(a, δ): ½q² + δ(a − q) is
                         // ½e² inside and δ(|e| − ½δ) outside, with no branch.
                         let a = y_pred.sub(y_true)?.abs();
                         let q = a.min_scalar(delta);
-                        q.square()
-                            .mul_scalar(0.5)
-                            .add(&a.sub(&q)?.mul_scalar(delta))?
+                        q.square().mul_scalar(0.5).add(&a.sub(&q)?.mul_scalar(delta))?
                     }
                     Loss::BinaryCrossentropy { from_logits: true } => {
                         let z = y_pred;
-                        z.relu()
-                            .sub(&z.mul(y_true)?)?
-                            .add(&z.abs().neg().exp().add_scalar(1.0).log())?
+                        z.relu().sub(&z.mul(y_true)?)?.add(&z.abs().neg().exp().add_scalar(1.0).log())?
                     }
                     Loss::BinaryCrossentropy { from_logits: false } => {
                         let p = y_pred.clamp(EPS, 1.0 - EPS);
@@ -139,11 +132,7 @@ impl Loss {
 /// Reduces per-sample `losses` to a scalar. `sample_weight` of shape `[n]`
 /// weighs whole samples (every position of a sequence sample); any other
 /// shape must broadcast against the losses.
-pub fn reduce(
-    losses: &Tensor,
-    reduction: Reduction,
-    sample_weight: Option<&Tensor>,
-) -> Result<Tensor> {
+pub fn reduce(losses: &Tensor, reduction: Reduction, sample_weight: Option<&Tensor>) -> Result<Tensor> {
     let weighted = match sample_weight {
         None => losses.clone(),
         Some(w) => {
@@ -194,9 +183,7 @@ fn labels_from_tensor(y_pred: &Tensor, y_true: &Tensor) -> Result<Vec<usize>> {
     let last = last_axis(y_pred)?;
     let outer = &y_pred.shape()[..last];
     let fits = y_true.shape() == outer
-        || (y_true.shape().len() == last + 1
-            && &y_true.shape()[..last] == outer
-            && y_true.shape()[last] == 1);
+        || (y_true.shape().len() == last + 1 && &y_true.shape()[..last] == outer && y_true.shape()[last] == 1);
     if !fits {
         return Err(Error::shape(
             "sparse_categorical_crossentropy",
@@ -230,11 +217,7 @@ fn sparse_ce(y_pred: &Tensor, labels: &[usize], from_logits: bool) -> Result<Ten
     if labels.len() != samples {
         return Err(Error::arg(
             "sparse_categorical_crossentropy",
-            format!(
-                "{} labels for {samples} predictions of shape {:?}",
-                labels.len(),
-                y_pred.shape()
-            ),
+            format!("{} labels for {samples} predictions of shape {:?}", labels.len(), y_pred.shape()),
         ));
     }
     if let Some(&bad) = labels.iter().find(|&&l| l >= classes) {
@@ -288,10 +271,7 @@ pub fn sparse_categorical_crossentropy(y_pred: &Tensor, labels: &Tensor) -> Resu
 }
 
 /// Sparse categorical cross-entropy of logits, labels as an f32 tensor.
-pub fn sparse_categorical_crossentropy_with_logits(
-    logits: &Tensor,
-    labels: &Tensor,
-) -> Result<Tensor> {
+pub fn sparse_categorical_crossentropy_with_logits(logits: &Tensor, labels: &Tensor) -> Result<Tensor> {
     Loss::SparseCategoricalCrossentropy { from_logits: true }.compute(logits, labels)
 }
 
@@ -312,10 +292,7 @@ pub fn one_hot(labels: &[usize], classes: usize) -> Result<Tensor> {
     let mut v = vec![0.0; labels.len() * classes];
     for (i, &l) in labels.iter().enumerate() {
         if l >= classes {
-            return Err(Error::arg(
-                "one_hot",
-                format!("label {l} is not a class index in 0..{classes}"),
-            ));
+            return Err(Error::arg("one_hot", format!("label {l} is not a class index in 0..{classes}")));
         }
         v[i * classes + l] = 1.0;
     }
@@ -349,18 +326,10 @@ mod tests {
         close(val(huber(&p, &y, 1.0)), 2.625 / 4.0, 1e-6);
         let per = Loss::MeanSquaredError.per_sample(&p, &y).unwrap().to_vec();
         assert_eq!(per, vec![0.125, 4.5]);
-        close(
-            val(Loss::MeanSquaredError.compute_with(&p, &y, Reduction::Sum, None)),
-            4.625,
-            1e-6,
-        );
+        close(val(Loss::MeanSquaredError.compute_with(&p, &y, Reduction::Sum, None)), 4.625, 1e-6);
         // sample weights [2, 0]: (2·0.125 + 0)/2
         let w = t(&[2.0, 0.0], &[2]);
-        close(
-            val(Loss::MeanSquaredError.compute_with(&p, &y, Reduction::Mean, Some(&w))),
-            0.125,
-            1e-6,
-        );
+        close(val(Loss::MeanSquaredError.compute_with(&p, &y, Reduction::Mean, Some(&w))), 0.125, 1e-6);
         assert!(mse(&p, &t(&[1.0], &[1])).is_err());
         assert!(huber(&p, &y, 0.0).is_err());
     }
@@ -369,38 +338,21 @@ mod tests {
     fn binary_crossentropy_by_hand_and_at_extreme_logits() {
         let p = t(&[0.9, 0.2], &[2, 1]);
         let y = t(&[1.0, 0.0], &[2, 1]);
-        close(
-            val(binary_crossentropy(&p, &y)),
-            -(0.9f32.ln() + 0.8f32.ln()) / 2.0,
-            1e-6,
-        );
+        close(val(binary_crossentropy(&p, &y)), -(0.9f32.ln() + 0.8f32.ln()) / 2.0, 1e-6);
         // logits of the same probabilities give the same loss
         let z = t(&[(0.9f32 / 0.1).ln(), (0.2f32 / 0.8).ln()], &[2, 1]);
-        close(
-            val(binary_crossentropy_with_logits(&z, &y)),
-            -(0.9f32.ln() + 0.8f32.ln()) / 2.0,
-            1e-5,
-        );
+        close(val(binary_crossentropy_with_logits(&z, &y)), -(0.9f32.ln() + 0.8f32.ln()) / 2.0, 1e-5);
         // ±1e4: right answers give 0, wrong ones give 1e4, never NaN
         let z = t(&[1e4, -1e4, 1e4, -1e4], &[4]);
         let y = t(&[1.0, 0.0, 0.0, 1.0], &[4]);
-        let per = Loss::BinaryCrossentropy { from_logits: true }
-            .per_sample(&z, &y)
-            .unwrap()
-            .to_vec();
+        let per = Loss::BinaryCrossentropy { from_logits: true }.per_sample(&z, &y).unwrap().to_vec();
         assert_eq!(per, vec![0.0, 0.0, 1e4, 1e4]);
         let zg = z.requires_grad();
-        let g = binary_crossentropy_with_logits(&zg, &y)
-            .unwrap()
-            .backward()
-            .unwrap();
+        let g = binary_crossentropy_with_logits(&zg, &y).unwrap().backward().unwrap();
         // d/dz = (σ(z) − y)/n
         assert_eq!(g.wrt(&zg).unwrap().to_vec(), vec![0.0, 0.0, 0.25, -0.25]);
         // probabilities of exactly 0 and 1 are clipped, not ln 0
-        let l = val(binary_crossentropy(
-            &t(&[0.0, 1.0], &[2]),
-            &t(&[1.0, 0.0], &[2]),
-        ));
+        let l = val(binary_crossentropy(&t(&[0.0, 1.0], &[2]), &t(&[1.0, 0.0], &[2])));
         assert!(l.is_finite() && l > 10.0);
     }
 
@@ -412,69 +364,22 @@ mod tests {
         let l1 = lse([0.5, 2.5, -1.0]) - 2.5;
         let want = (l0 + l1) / 2.0;
         let onehot = one_hot(&[0, 1], 3).unwrap();
-        close(
-            val(categorical_crossentropy_with_logits(&logits, &onehot)),
-            want,
-            1e-6,
-        );
+        close(val(categorical_crossentropy_with_logits(&logits, &onehot)), want, 1e-6);
         let probs = logits.softmax(1).unwrap();
         close(val(categorical_crossentropy(&probs, &onehot)), want, 1e-6);
         let labels = t(&[0.0, 1.0], &[2]);
-        close(
-            val(sparse_categorical_crossentropy_with_logits(
-                &logits, &labels,
-            )),
-            want,
-            1e-6,
-        );
-        close(
-            val(sparse_categorical_crossentropy(&probs, &labels)),
-            want,
-            1e-6,
-        );
-        close(
-            val(sparse_categorical_crossentropy(
-                &probs,
-                &t(&[0.0, 1.0], &[2, 1]),
-            )),
-            want,
-            1e-6,
-        );
-        close(
-            val(sparse_categorical_crossentropy_indices(
-                &logits,
-                &[0, 1],
-                true,
-                Reduction::Sum,
-            )),
-            2.0 * want,
-            1e-5,
-        );
+        close(val(sparse_categorical_crossentropy_with_logits(&logits, &labels)), want, 1e-6);
+        close(val(sparse_categorical_crossentropy(&probs, &labels)), want, 1e-6);
+        close(val(sparse_categorical_crossentropy(&probs, &t(&[0.0, 1.0], &[2, 1]))), want, 1e-6);
+        close(val(sparse_categorical_crossentropy_indices(&logits, &[0, 1], true, Reduction::Sum)), 2.0 * want, 1e-5);
         // bad labels are errors, not panics
-        assert!(
-            sparse_categorical_crossentropy_with_logits(&logits, &t(&[0.0, 3.0], &[2])).is_err()
-        );
-        assert!(
-            sparse_categorical_crossentropy_with_logits(&logits, &t(&[0.5, 1.0], &[2])).is_err()
-        );
-        assert!(
-            sparse_categorical_crossentropy_with_logits(&logits, &t(&[0.0, 1.0, 2.0], &[3]))
-                .is_err()
-        );
-        assert!(
-            sparse_categorical_crossentropy_indices(&logits, &[0, 7], true, Reduction::Mean)
-                .is_err()
-        );
+        assert!(sparse_categorical_crossentropy_with_logits(&logits, &t(&[0.0, 3.0], &[2])).is_err());
+        assert!(sparse_categorical_crossentropy_with_logits(&logits, &t(&[0.5, 1.0], &[2])).is_err());
+        assert!(sparse_categorical_crossentropy_with_logits(&logits, &t(&[0.0, 1.0, 2.0], &[3])).is_err());
+        assert!(sparse_categorical_crossentropy_indices(&logits, &[0, 7], true, Reduction::Mean).is_err());
         // a sequence: logits [n, t, k], labels [n, t]
         let seq = t(&[2.0, 1.0, 0.1, 0.5, 2.5, -1.0], &[1, 2, 3]);
-        close(
-            val(sparse_categorical_crossentropy_with_logits(
-                &seq,
-                &t(&[0.0, 1.0], &[1, 2]),
-            )),
-            want,
-            1e-6,
-        );
+        close(val(sparse_categorical_crossentropy_with_logits(&seq, &t(&[0.0, 1.0], &[1, 2]))), want, 1e-6);
     }
 
     #[test]
@@ -489,8 +394,7 @@ mod tests {
         // −1e4 − ln(2e^{1e4}) = −(2e4 + ln 2)
         close(per[1], 2e4 + std::f32::consts::LN_2, 1e-1);
         let lg = logits.clone().requires_grad();
-        let loss =
-            sparse_categorical_crossentropy_indices(&lg, &labels, true, Reduction::Mean).unwrap();
+        let loss = sparse_categorical_crossentropy_indices(&lg, &labels, true, Reduction::Mean).unwrap();
         let g = loss.backward().unwrap();
         assert!(g.wrt(&lg).unwrap().to_vec().iter().all(|v| v.is_finite()));
         let oh = one_hot(&labels, 3).unwrap();
@@ -515,36 +419,12 @@ mod tests {
             (Loss::MeanSquaredError, p.clone(), y.clone()),
             (Loss::MeanAbsoluteError, p.clone(), y.clone()),
             (Loss::Huber { delta: 1.0 }, p.clone(), y.clone()),
-            (
-                Loss::BinaryCrossentropy { from_logits: true },
-                p.clone(),
-                bin.clone(),
-            ),
-            (
-                Loss::BinaryCrossentropy { from_logits: false },
-                bin_probs,
-                bin.clone(),
-            ),
-            (
-                Loss::CategoricalCrossentropy { from_logits: true },
-                p.clone(),
-                onehot.clone(),
-            ),
-            (
-                Loss::CategoricalCrossentropy { from_logits: false },
-                probs.clone(),
-                onehot.clone(),
-            ),
-            (
-                Loss::SparseCategoricalCrossentropy { from_logits: true },
-                p.clone(),
-                labels.clone(),
-            ),
-            (
-                Loss::SparseCategoricalCrossentropy { from_logits: false },
-                probs.clone(),
-                labels.clone(),
-            ),
+            (Loss::BinaryCrossentropy { from_logits: true }, p.clone(), bin.clone()),
+            (Loss::BinaryCrossentropy { from_logits: false }, bin_probs, bin.clone()),
+            (Loss::CategoricalCrossentropy { from_logits: true }, p.clone(), onehot.clone()),
+            (Loss::CategoricalCrossentropy { from_logits: false }, probs.clone(), onehot.clone()),
+            (Loss::SparseCategoricalCrossentropy { from_logits: true }, p.clone(), labels.clone()),
+            (Loss::SparseCategoricalCrossentropy { from_logits: false }, probs.clone(), labels.clone()),
         ];
         for (loss, pred, target) in cases {
             let r = check_gradients(|x| loss.compute(&x[0], &target), &[pred], 1e-2).unwrap();

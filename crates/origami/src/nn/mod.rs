@@ -36,10 +36,9 @@ mod testutil;
 pub use activation::Activation;
 pub use init::Initializer;
 pub use layers::{
-    AlphaDropout, AvgPool2D, BatchNormalization, BatchNormalizationConfig, Conv2D, Conv2DConfig,
-    Dense, DenseConfig, Dropout, Embedding, EmbeddingConfig, Flatten, GlobalAveragePooling2D,
-    LayerNormalization, LayerNormalizationConfig, MaxPool2D, MultiHeadAttention,
-    MultiHeadAttentionConfig, PositionalEncoding, Reshape,
+    AlphaDropout, AvgPool2D, BatchNormalization, BatchNormalizationConfig, Conv2D, Conv2DConfig, Dense, DenseConfig,
+    Dropout, Embedding, EmbeddingConfig, Flatten, GlobalAveragePooling2D, LayerNormalization, LayerNormalizationConfig,
+    MaxPool2D, MultiHeadAttention, MultiHeadAttentionConfig, PositionalEncoding, Reshape,
 };
 pub use loss::{Loss, Reduction};
 pub use module::{prefix_params, Layer, Param};

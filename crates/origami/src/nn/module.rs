@@ -23,19 +23,11 @@ pub struct Param {
 impl Param {
     /// A trainable parameter.
     pub fn trainable(name: &str, value: &Tensor) -> Param {
-        Param {
-            name: name.into(),
-            value: value.clone(),
-            trainable: true,
-        }
+        Param { name: name.into(), value: value.clone(), trainable: true }
     }
     /// A parameter that the layer maintains itself (not updated by gradients).
     pub fn frozen(name: &str, value: &Tensor) -> Param {
-        Param {
-            name: name.into(),
-            value: value.clone(),
-            trainable: false,
-        }
+        Param { name: name.into(), value: value.clone(), trainable: false }
     }
 }
 
@@ -88,20 +80,21 @@ pub trait Layer: Send {
 
     /// Number of scalar parameters: (trainable, non-trainable).
     fn param_count(&self) -> (usize, usize) {
-        self.params().iter().fold((0, 0), |(t, n), p| {
-            if p.trainable {
-                (t + p.value.numel(), n)
-            } else {
-                (t, n + p.value.numel())
-            }
-        })
+        self.params().iter().fold(
+            (0, 0),
+            |(t, n), p| {
+                if p.trainable {
+                    (t + p.value.numel(), n)
+                } else {
+                    (t, n + p.value.numel())
+                }
+            },
+        )
     }
 }
 
 /// Sums optional penalties (helper for layers and containers).
-pub(crate) fn add_penalties(
-    penalties: impl IntoIterator<Item = Option<Tensor>>,
-) -> Result<Option<Tensor>> {
+pub(crate) fn add_penalties(penalties: impl IntoIterator<Item = Option<Tensor>>) -> Result<Option<Tensor>> {
     let mut total: Option<Tensor> = None;
     for p in penalties.into_iter().flatten() {
         total = Some(match total {
@@ -114,12 +107,7 @@ pub(crate) fn add_penalties(
 
 /// The parameter of a layer that is used before being built.
 pub(crate) fn built<'a>(t: &'a Option<Tensor>, op: &'static str) -> Result<&'a Tensor> {
-    t.as_ref().ok_or_else(|| {
-        crate::Error::arg(
-            op,
-            "the layer is not built: call build (or Sequential::build) first",
-        )
-    })
+    t.as_ref().ok_or_else(|| crate::Error::arg(op, "the layer is not built: call build (or Sequential::build) first"))
 }
 
 /// Checks that a batch `x` has one sample of shape `expected` per row.

@@ -62,10 +62,7 @@ impl Constraint {
         match *self {
             Constraint::MaxNorm { max_value } => {
                 if max_value.is_nan() || max_value <= 0.0 {
-                    return Err(Error::arg(
-                        "MaxNorm",
-                        format!("the bound must be positive, got {max_value}"),
-                    ));
+                    return Err(Error::arg("MaxNorm", format!("the bound must be positive, got {max_value}")));
                 }
                 let units = w.shape().last().copied().unwrap_or(1).max(1);
                 let mut d = w.data_mut();
@@ -101,24 +98,13 @@ mod tests {
     #[test]
     fn penalties_by_hand() {
         let w = Tensor::from_slice(&[1.0, -2.0, 3.0], &[3]).unwrap();
-        assert_eq!(
-            Regularizer::L1(0.1).penalty(&w).unwrap().item().unwrap(),
-            0.6
-        );
+        assert_eq!(Regularizer::L1(0.1).penalty(&w).unwrap().item().unwrap(), 0.6);
         assert!((Regularizer::L2(0.01).penalty(&w).unwrap().item().unwrap() - 0.14).abs() < 1e-7);
-        let both = Regularizer::L1L2 { l1: 0.1, l2: 0.01 }
-            .penalty(&w)
-            .unwrap()
-            .item()
-            .unwrap();
+        let both = Regularizer::L1L2 { l1: 0.1, l2: 0.01 }.penalty(&w).unwrap().item().unwrap();
         assert!((both - 0.74).abs() < 1e-6);
         // the gradient of L2 is 2·l2·w
         let w = w.requires_grad();
-        let g = Regularizer::L2(0.5)
-            .penalty(&w)
-            .unwrap()
-            .backward()
-            .unwrap();
+        let g = Regularizer::L2(0.5).penalty(&w).unwrap().backward().unwrap();
         assert_eq!(g.wrt(&w).unwrap().to_vec(), vec![1.0, -2.0, 3.0]);
     }
 

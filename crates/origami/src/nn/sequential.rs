@@ -23,12 +23,7 @@ impl Sequential {
     /// A model taking samples of `input_shape` (batch axis excluded)
     /// through `layers`, not yet built.
     pub fn new(input_shape: &[usize], layers: Vec<Box<dyn Layer>>) -> Sequential {
-        Sequential {
-            input_shape: input_shape.to_vec(),
-            layers,
-            shapes: Vec::new(),
-            built: false,
-        }
+        Sequential { input_shape: input_shape.to_vec(), layers, shapes: Vec::new(), built: false }
     }
 
     /// Builder: appends a layer (Keras's `model.add`; not `std::ops::Add`).
@@ -64,10 +59,7 @@ impl Sequential {
     /// The output for a batch `x` (`[n, ..input_shape]`).
     pub fn forward(&mut self, x: &Tensor, training: bool) -> Result<Tensor> {
         if !self.built {
-            return Err(Error::arg(
-                "Sequential::forward",
-                "the model is not built: call build(&mut rng) first",
-            ));
+            return Err(Error::arg("Sequential::forward", "the model is not built: call build(&mut rng) first"));
         }
         let mut h = x.clone();
         for layer in &mut self.layers {
@@ -78,37 +70,22 @@ impl Sequential {
 
     /// Every parameter, named `layers.{i}.{name}`, in layer order.
     pub fn params(&self) -> Vec<Param> {
-        self.layers
-            .iter()
-            .enumerate()
-            .flat_map(|(i, l)| prefix_params(&format!("layers.{i}"), l.params()))
-            .collect()
+        self.layers.iter().enumerate().flat_map(|(i, l)| prefix_params(&format!("layers.{i}"), l.params())).collect()
     }
 
     /// The tensors an optimizer updates, in the order of [`params`](Self::params).
     pub fn trainable_params(&self) -> Vec<Tensor> {
-        self.params()
-            .into_iter()
-            .filter(|p| p.trainable)
-            .map(|p| p.value)
-            .collect()
+        self.params().into_iter().filter(|p| p.trainable).map(|p| p.value).collect()
     }
 
     /// The sum of the layers' penalties (add it to the training loss).
     pub fn regularization_loss(&self) -> Result<Option<Tensor>> {
-        add_penalties(
-            self.layers
-                .iter()
-                .map(|l| l.regularization_loss())
-                .collect::<Result<Vec<_>>>()?,
-        )
+        add_penalties(self.layers.iter().map(|l| l.regularization_loss()).collect::<Result<Vec<_>>>()?)
     }
 
     /// Re-imposes every layer's constraints (call after each optimizer step).
     pub fn apply_constraints(&mut self) -> Result<()> {
-        self.layers
-            .iter_mut()
-            .try_for_each(|l| l.apply_constraints())
+        self.layers.iter_mut().try_for_each(|l| l.apply_constraints())
     }
 
     /// The layers.
@@ -129,12 +106,7 @@ impl Sequential {
     /// The shape of one output sample, once built.
     pub fn output_shape(&self) -> Option<&[usize]> {
         if self.built {
-            Some(
-                self.shapes
-                    .last()
-                    .map(|s| s.as_slice())
-                    .unwrap_or(&self.input_shape),
-            )
+            Some(self.shapes.last().map(|s| s.as_slice()).unwrap_or(&self.input_shape))
         } else {
             None
         }
@@ -143,12 +115,8 @@ impl Sequential {
     /// The Keras-like table of layers and parameter counts (output shapes
     /// are empty until the model is built).
     pub fn summary(&self) -> Summary {
-        let mut s = Summary {
-            model: "Sequential".into(),
-            rows: Vec::new(),
-            trainable_params: 0,
-            non_trainable_params: 0,
-        };
+        let mut s =
+            Summary { model: "Sequential".into(), rows: Vec::new(), trainable_params: 0, non_trainable_params: 0 };
         for (i, l) in self.layers.iter().enumerate() {
             let (t, n) = l.param_count();
             s.trainable_params += t;
@@ -156,11 +124,7 @@ impl Sequential {
             s.rows.push(SummaryRow {
                 name: format!("layers.{i}"),
                 kind: l.kind().into(),
-                output_shape: if self.built {
-                    self.shapes[i].clone()
-                } else {
-                    Vec::new()
-                },
+                output_shape: if self.built { self.shapes[i].clone() } else { Vec::new() },
                 params: t + n,
             });
         }
@@ -207,14 +171,8 @@ mod tests {
         assert_eq!(s.non_trainable_params, 0);
         assert_eq!(s.rows[0].output_shape, vec![8]);
         let text = s.to_string();
-        assert!(
-            text.contains("layers.0 (Dense)") && text.contains("(None, 8)") && text.contains("392"),
-            "{text}"
-        );
-        assert!(
-            text.contains("Trainable params: 392") && text.contains("Non-trainable params: 0"),
-            "{text}"
-        );
+        assert!(text.contains("layers.0 (Dense)") && text.contains("(None, 8)") && text.contains("392"), "{text}");
+        assert!(text.contains("Trainable params: 392") && text.contains("Non-trainable params: 0"), "{text}");
     }
 
     #[test]
@@ -241,10 +199,7 @@ mod tests {
         );
         assert_eq!(m.trainable_params().len(), 6);
         let s = m.summary();
-        assert_eq!(
-            (s.trainable_params, s.non_trainable_params),
-            (15 + 6 + 8, 6)
-        );
+        assert_eq!((s.trainable_params, s.non_trainable_params), (15 + 6 + 8, 6));
         println!("{s}");
         let y = m.forward(&Tensor::ones(&[5, 4]), true).unwrap();
         assert_eq!(y.shape(), &[5, 2]);
@@ -304,13 +259,8 @@ mod tests {
 
     #[test]
     fn a_residual_block_composes_and_trains() {
-        let block = Residual {
-            a: Dense::new(6).activation(Activation::Relu),
-            b: Dense::new(4),
-        };
-        let mut m = Sequential::new(&[4], Vec::new())
-            .add(block)
-            .add(Dense::new(1));
+        let block = Residual { a: Dense::new(6).activation(Activation::Relu), b: Dense::new(4) };
+        let mut m = Sequential::new(&[4], Vec::new()).add(block).add(Dense::new(1));
         m.build(&mut Rng::seed(3)).unwrap();
         let names: Vec<String> = m.params().into_iter().map(|p| p.name).collect();
         assert_eq!(names[0], "layers.0.a.kernel");
@@ -318,25 +268,16 @@ mod tests {
         let x = Tensor::randn(&[8, 4], 0.0, 1.0, &mut Rng::seed(4));
         let y = x.sum_axis(1, true).unwrap();
         let params = m.trainable_params();
-        let first = loss::mse(&m.forward(&x, true).unwrap(), &y)
-            .unwrap()
-            .item()
-            .unwrap();
+        let first = loss::mse(&m.forward(&x, true).unwrap(), &y).unwrap().item().unwrap();
         for _ in 0..100 {
             let l = loss::mse(&m.forward(&x, true).unwrap(), &y).unwrap();
             let g = l.backward().unwrap();
             for p in &params {
                 let gp = g.wrt(p).unwrap().to_vec();
-                p.data_mut()
-                    .iter_mut()
-                    .zip(gp)
-                    .for_each(|(w, g)| *w -= 0.05 * g);
+                p.data_mut().iter_mut().zip(gp).for_each(|(w, g)| *w -= 0.05 * g);
             }
         }
-        let last = loss::mse(&m.forward(&x, false).unwrap(), &y)
-            .unwrap()
-            .item()
-            .unwrap();
+        let last = loss::mse(&m.forward(&x, false).unwrap(), &y).unwrap().item().unwrap();
         assert!(last < first * 0.2, "{first} → {last}");
     }
 
@@ -370,15 +311,9 @@ mod tests {
 
     #[test]
     fn a_two_input_model_is_plain_rust() {
-        let mut m = TwoTower {
-            left: Dense::new(3),
-            right: Dense::new(2),
-            head: Dense::new(1),
-        };
+        let mut m = TwoTower { left: Dense::new(3), right: Dense::new(2), head: Dense::new(1) };
         m.build(&[5], &[7], &mut Rng::seed(5)).unwrap();
-        let y = m
-            .forward(&Tensor::ones(&[4, 5]), &Tensor::ones(&[4, 7]), false)
-            .unwrap();
+        let y = m.forward(&Tensor::ones(&[4, 5]), &Tensor::ones(&[4, 7]), false).unwrap();
         assert_eq!(y.shape(), &[4, 1]);
         let count: usize = m.params().iter().map(|p| p.value.numel()).sum();
         assert_eq!(count, 5 * 3 + 3 + 7 * 2 + 2 + 5 + 1);

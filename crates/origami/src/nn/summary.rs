@@ -65,13 +65,7 @@ impl fmt::Display for Summary {
         let cells: Vec<[String; 3]> = self
             .rows
             .iter()
-            .map(|r| {
-                [
-                    format!("{} ({})", r.name, r.kind),
-                    shape_text(&r.output_shape),
-                    thousands(r.params),
-                ]
-            })
+            .map(|r| [format!("{} ({})", r.name, r.kind), shape_text(&r.output_shape), thousands(r.params)])
             .collect();
         let mut w = head.map(|h| h.chars().count());
         for c in &cells {
@@ -82,37 +76,15 @@ impl fmt::Display for Summary {
         let width = w[0] + w[1] + w[2] + 6;
         writeln!(f, "Model: \"{}\"", self.model)?;
         writeln!(f, "{}", "━".repeat(width))?;
-        writeln!(
-            f,
-            "{:<a$}   {:<b$}   {:>c$}",
-            head[0],
-            head[1],
-            head[2],
-            a = w[0],
-            b = w[1],
-            c = w[2]
-        )?;
+        writeln!(f, "{:<a$}   {:<b$}   {:>c$}", head[0], head[1], head[2], a = w[0], b = w[1], c = w[2])?;
         writeln!(f, "{}", "━".repeat(width))?;
         for (i, c) in cells.iter().enumerate() {
-            writeln!(
-                f,
-                "{:<a$}   {:<b$}   {:>c$}",
-                c[0],
-                c[1],
-                c[2],
-                a = w[0],
-                b = w[1],
-                c = w[2]
-            )?;
+            writeln!(f, "{:<a$}   {:<b$}   {:>c$}", c[0], c[1], c[2], a = w[0], b = w[1], c = w[2])?;
             let rule = if i + 1 == cells.len() { "━" } else { "─" };
             writeln!(f, "{}", rule.repeat(width))?;
         }
         writeln!(f, " Total params: {}", thousands(self.total_params()))?;
         writeln!(f, " Trainable params: {}", thousands(self.trainable_params))?;
-        write!(
-            f,
-            " Non-trainable params: {}",
-            thousands(self.non_trainable_params)
-        )
+        write!(f, " Non-trainable params: {}", thousands(self.non_trainable_params))
     }
 }

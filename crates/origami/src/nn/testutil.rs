@@ -23,23 +23,9 @@ pub(crate) fn check_layer(layer: &mut dyn Layer, sample: &[usize], batch: usize,
 /// Checks a built layer at input `x`; `wrt_input` also checks the input's
 /// gradient (not for integer inputs such as token ids).
 #[track_caller]
-pub(crate) fn check_built_layer(
-    layer: &mut dyn Layer,
-    x: &Tensor,
-    training: bool,
-    wrt_input: bool,
-) {
-    let x = if wrt_input {
-        x.deep_clone().requires_grad()
-    } else {
-        x.clone()
-    };
-    let mut targets: Vec<Tensor> = layer
-        .params()
-        .into_iter()
-        .filter(|p| p.trainable)
-        .map(|p| p.value)
-        .collect();
+pub(crate) fn check_built_layer(layer: &mut dyn Layer, x: &Tensor, training: bool, wrt_input: bool) {
+    let x = if wrt_input { x.deep_clone().requires_grad() } else { x.clone() };
+    let mut targets: Vec<Tensor> = layer.params().into_iter().filter(|p| p.trainable).map(|p| p.value).collect();
     if wrt_input {
         targets.insert(0, x.clone());
     }
@@ -47,22 +33,10 @@ pub(crate) fn check_built_layer(
     let weights = Tensor::randn(y.shape(), 0.0, 1.0, &mut Rng::seed(0x5eed));
     let grads = y.mul(&weights).unwrap().sum_all().backward().unwrap();
     let eval = |layer: &mut dyn Layer| -> f64 {
-        no_grad(|| {
-            layer
-                .forward(&x, training)
-                .unwrap()
-                .mul(&weights)
-                .unwrap()
-                .sum_all()
-                .item()
-                .unwrap()
-        }) as f64
+        no_grad(|| layer.forward(&x, training).unwrap().mul(&weights).unwrap().sum_all().item().unwrap()) as f64
     };
     for (i, t) in targets.iter().enumerate() {
-        let analytic = grads
-            .get(t)
-            .map(|g| g.to_vec())
-            .unwrap_or_else(|| vec![0.0; t.numel()]);
+        let analytic = grads.get(t).map(|g| g.to_vec()).unwrap_or_else(|| vec![0.0; t.numel()]);
         for (j, &a) in analytic.iter().enumerate() {
             let orig = t.data()[j];
             t.data_mut()[j] = orig + EPS;

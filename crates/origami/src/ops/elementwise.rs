@@ -95,6 +95,7 @@ impl UnaryOp {
             UnaryOp::Tanh => tanh(x),
             UnaryOp::Sigmoid => sigmoid(x),
             UnaryOp::Relu => x.max(0.0),
+            UnaryOp::Powf(p) if p == 2.0 => x * x,
             UnaryOp::Powf(p) => x.powf(p),
             UnaryOp::Affine(a, b) => a * x + b,
             UnaryOp::ClampMin(c) => x.max(c),
@@ -129,6 +130,7 @@ impl UnaryOp {
             UnaryOp::Sigmoid => y * (1.0 - y),
             UnaryOp::Relu => (x > 0.0) as u8 as f32,
             // (xᵖ)' = p xᵖ⁻¹
+            UnaryOp::Powf(p) if p == 2.0 => 2.0 * x,
             UnaryOp::Powf(p) => p * x.powf(p - 1.0),
             UnaryOp::Affine(a, _) => a,
             // the gradient passes where the clamp is not active (inclusive, as PyTorch)
@@ -188,7 +190,7 @@ pub(crate) fn with2<R>(a: &Tensor, b: &Tensor, f: impl FnOnce(&[f32], &[f32]) ->
 impl Tensor {
     fn binary(&self, other: &Tensor, op: BinaryOp) -> Result<Tensor> {
         let shape = broadcast_shapes(op.name(), self.shape(), other.shape())?;
-        let mut out = vec![0.0; numel(&shape)];
+        let mut out = crate::tensor::pool::zeros(numel(&shape));
         with2(self, other, |a, b| {
             broadcast_zip(a, self.shape(), b, other.shape(), &mut out, &shape, |x, y| op.f(x, y))
         });
@@ -197,7 +199,7 @@ impl Tensor {
     }
 
     pub(crate) fn unary(&self, op: UnaryOp) -> Tensor {
-        let mut out = vec![0.0; self.numel()];
+        let mut out = crate::tensor::pool::zeros(self.numel());
         map(&self.data(), &mut out, |x| op.f(x));
         Tensor::from_op(out, self.0.shape.clone(), self.is_tracked(), || Op::Unary(op, self.clone()))
     }
@@ -294,7 +296,7 @@ impl Tensor {
 
     fn compare(&self, other: &Tensor, name: &'static str, f: fn(f32, f32) -> bool) -> Result<Tensor> {
         let shape = broadcast_shapes(name, self.shape(), other.shape())?;
-        let mut out = vec![0.0; numel(&shape)];
+        let mut out = crate::tensor::pool::zeros(numel(&shape));
         with2(self, other, |a, b| {
             broadcast_zip(a, self.shape(), b, other.shape(), &mut out, &shape, |x, y| f(x, y) as u8 as f32)
         });
@@ -338,7 +340,7 @@ pub(crate) fn binary_backward(op: BinaryOp, a: &Tensor, b: &Tensor, y: &[f32], o
             (BinaryOp::Sub, _) => Some(g.iter().map(|&g| -g).collect()),
             _ => Some(with2(a, b, |ad, bd| {
                 let pick = |p: (f32, f32)| if side == 0 { p.0 } else { p.1 };
-                let mut t = vec![0.0; g.len()];
+                let mut t = crate::tensor::pool::zeros(g.len());
                 broadcast_each(ad, a.shape(), bd, b.shape(), out_shape, |i, av, bv| {
                     t[i] = g[i] * pick(op.partials(av, bv, y[i]))
                 });
@@ -347,6 +349,9 @@ pub(crate) fn binary_backward(op: BinaryOp, a: &Tensor, b: &Tensor, y: &[f32], o
         };
         if let Some(slot) = acc.slot(x) {
             sum_to_shape(contrib.as_deref().unwrap_or(g), out_shape, x.shape(), slot);
+        }
+        if let Some(c) = contrib {
+            crate::tensor::pool::give(c);
         }
     }
 }

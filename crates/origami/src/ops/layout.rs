@@ -69,7 +69,7 @@ impl Tensor {
             return Err(Error::arg("permute", format!("{perm:?} is not a permutation of the {r} axes of shape {:?}", self.shape())));
         }
         let shape: Shape = perm.iter().map(|&p| self.shape()[p]).collect();
-        let mut out = vec![0.0; self.numel()];
+        let mut out = crate::tensor::pool::zeros(self.numel());
         permute(&self.data(), self.shape(), perm, &mut out);
         Ok(Tensor::from_op(out, shape, self.is_tracked(), || Op::Permute(self.clone(), perm.into())))
     }
@@ -98,7 +98,7 @@ impl Tensor {
             shape[axis] += x.shape()[axis];
         }
         let (outer, total, inner) = split_at_axis(&shape, axis);
-        let mut out = vec![0.0; numel(&shape)];
+        let mut out = crate::tensor::pool::zeros(numel(&shape));
         let mut start = 0;
         for x in xs {
             let len = x.shape()[axis];
@@ -125,7 +125,7 @@ impl Tensor {
         let (outer, _, inner) = split_at_axis(self.shape(), axis);
         let mut shape: Shape = self.shape().into();
         shape[axis] = len;
-        let mut out = vec![0.0; numel(&shape)];
+        let mut out = crate::tensor::pool::zeros(numel(&shape));
         narrow_copy(&self.data(), outer, size, inner, start, len, &mut out);
         Ok(Tensor::from_op(out, shape, self.is_tracked(), || Op::Narrow(self.clone(), axis, start)))
     }
@@ -150,7 +150,7 @@ impl Tensor {
         let (outer, _, inner) = split_at_axis(self.shape(), axis);
         let mut shape: Shape = self.shape().into();
         shape[axis] = idx.len();
-        let mut out = vec![0.0; numel(&shape)];
+        let mut out = crate::tensor::pool::zeros(numel(&shape));
         index_select(&self.data(), outer, size, inner, idx, &mut out);
         Ok(Tensor::from_op(out, shape, self.is_tracked(), || Op::IndexSelect(self.clone(), axis, idx.into())))
     }
@@ -172,7 +172,7 @@ impl Tensor {
         let k = idx.len() / others;
         let mut shape: Shape = self.shape().into();
         shape[axis] = k;
-        let mut out = vec![0.0; idx.len()];
+        let mut out = crate::tensor::pool::zeros(idx.len());
         gather(&self.data(), outer, size, inner, k, idx, &mut out);
         Ok(Tensor::from_op(out, shape, self.is_tracked(), || Op::Gather(self.clone(), axis, idx.into())))
     }
@@ -187,7 +187,7 @@ impl Tensor {
             broadcast_strides(on_true.shape(), &shape),
             broadcast_strides(on_false.shape(), &shape),
         );
-        let mut out = vec![0.0; numel(&shape)];
+        let mut out = crate::tensor::pool::zeros(numel(&shape));
         {
             let (m, a, b) = (mask.data(), on_true.data(), on_false.data());
             for_each_index(&shape, [&tm, &ta, &tb], |i, [im, ia, ib]| {

@@ -25,7 +25,7 @@ impl Tensor {
     pub fn softmax(&self, axis: usize) -> Result<Tensor> {
         check_axis("softmax", axis, self.shape())?;
         let (o, l, i) = split_at_axis(self.shape(), axis);
-        let mut out = vec![0.0; self.numel()];
+        let mut out = crate::tensor::pool::zeros(self.numel());
         softmax(&self.data(), o, l, i, &mut out);
         Ok(Tensor::from_op(out, self.0.shape.clone(), self.is_tracked(), || Op::Softmax(self.clone(), axis)))
     }
@@ -34,7 +34,7 @@ impl Tensor {
     pub fn log_softmax(&self, axis: usize) -> Result<Tensor> {
         check_axis("log_softmax", axis, self.shape())?;
         let (o, l, i) = split_at_axis(self.shape(), axis);
-        let mut out = vec![0.0; self.numel()];
+        let mut out = crate::tensor::pool::zeros(self.numel());
         log_softmax(&self.data(), o, l, i, &mut out);
         Ok(Tensor::from_op(out, self.0.shape.clone(), self.is_tracked(), || Op::LogSoftmax(self.clone(), axis)))
     }
@@ -55,7 +55,7 @@ impl Tensor {
         let f = w[3];
         let mut cols = vec![0.0; g.pixels() * g.patch()];
         im2col(&self.data(), &g, &mut cols);
-        let mut out = vec![0.0; g.pixels() * f];
+        let mut out = crate::tensor::pool::zeros(g.pixels() * f);
         matmul(&cols, &kernel.data(), &mut out, g.pixels(), g.patch(), f, false, false, false);
         let shape: Shape = [g.n, g.oh, g.ow, f].as_slice().into();
         let tracked = self.is_tracked() || kernel.is_tracked();
@@ -65,7 +65,7 @@ impl Tensor {
     /// Max pooling of an NHWC tensor over `kernel`-sized windows.
     pub fn max_pool2d(&self, kernel: (usize, usize), stride: (usize, usize), padding: Padding) -> Result<Tensor> {
         let g = pool_geometry("max_pool2d", self.shape(), kernel, stride, padding)?;
-        let mut out = vec![0.0; g.pixels() * g.c];
+        let mut out = crate::tensor::pool::zeros(g.pixels() * g.c);
         let mut arg = vec![0u32; out.len()];
         max_pool(&self.data(), &g, &mut out, &mut arg);
         let shape: Shape = [g.n, g.oh, g.ow, g.c].as_slice().into();
@@ -78,7 +78,7 @@ impl Tensor {
     /// only the pixels inside the input.
     pub fn avg_pool2d(&self, kernel: (usize, usize), stride: (usize, usize), padding: Padding) -> Result<Tensor> {
         let g = pool_geometry("avg_pool2d", self.shape(), kernel, stride, padding)?;
-        let mut out = vec![0.0; g.pixels() * g.c];
+        let mut out = crate::tensor::pool::zeros(g.pixels() * g.c);
         avg_pool(&self.data(), &g, &mut out);
         let shape: Shape = [g.n, g.oh, g.ow, g.c].as_slice().into();
         Ok(Tensor::from_op(out, shape, self.is_tracked(), || Op::AvgPool2d(self.clone(), g)))

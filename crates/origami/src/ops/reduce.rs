@@ -20,7 +20,7 @@ impl Tensor {
     pub fn sum_axis(&self, axis: usize, keepdim: bool) -> Result<Tensor> {
         check_axis("sum", axis, self.shape())?;
         let (o, l, i) = split_at_axis(self.shape(), axis);
-        let mut out = vec![0.0; o * i];
+        let mut out = crate::tensor::pool::zeros(o * i);
         sum_axis(&self.data(), o, l, i, &mut out);
         let shape = reduced_shape(self.shape(), axis, keepdim);
         Ok(Tensor::from_op(out, shape, self.is_tracked(), || Op::Sum(self.clone(), Some(axis))))
@@ -69,7 +69,7 @@ impl Tensor {
             None => (1, self.numel(), 1, Shape::new()),
         };
         let mut idx = vec![0usize; o * i];
-        let mut out = vec![0.0; o * i];
+        let mut out = crate::tensor::pool::zeros(o * i);
         arg_extreme_axis(&self.data(), o, l, i, min, &mut idx, &mut out);
         Ok(Tensor::from_op(out, shape, self.is_tracked(), || {
             // flat input index of each winner

@@ -101,9 +101,16 @@ fn parse_name(name: &str) -> Option<(&str, usize)> {
 pub(crate) struct Buffers {
     kind: &'static str,
     init: f32,
-    /// `(shape, values)`; the shape is unknown (`None`) after a restore until
-    /// the parameter is next seen, and then only the length is checked.
-    slots: Vec<Option<(Option<Vec<usize>>, Vec<f32>)>>,
+    slots: Vec<Option<Slot>>,
+}
+
+/// One parameter's buffer.
+#[derive(Clone, Debug)]
+struct Slot {
+    /// The parameter's shape; unknown after a restore until the parameter is
+    /// next seen, and meanwhile only the length is checked.
+    shape: Option<Vec<usize>>,
+    values: Vec<f32>,
 }
 
 impl Buffers {
@@ -119,7 +126,7 @@ impl Buffers {
 
     /// Fails if parameter `index` already has a buffer of another shape.
     pub(crate) fn check(&self, op: &'static str, index: usize, param: &Tensor) -> Result<()> {
-        let Some(Some((shape, values))) = self.slots.get(index) else {
+        let Some(Some(Slot { shape, values })) = self.slots.get(index) else {
             return Ok(());
         };
         let fits = match shape {
@@ -152,16 +159,16 @@ impl Buffers {
             self.slots.resize(index + 1, None);
         }
         let init = self.init;
-        let slot = self.slots[index].get_or_insert_with(|| (None, vec![init; param.numel()]));
-        slot.0 = Some(param.shape().to_vec());
-        Ok(&mut slot.1)
+        let slot = self.slots[index].get_or_insert_with(|| Slot { shape: None, values: vec![init; param.numel()] });
+        slot.shape = Some(param.shape().to_vec());
+        Ok(&mut slot.values)
     }
 
     /// Appends `"<kind>.<index>"` for every buffer that exists.
     pub(crate) fn save(&self, out: &mut Vec<(String, Vec<f32>)>) {
         for (i, slot) in self.slots.iter().enumerate() {
-            if let Some((_, values)) = slot {
-                out.push((format!("{}.{i}", self.kind), values.clone()));
+            if let Some(slot) = slot {
+                out.push((format!("{}.{i}", self.kind), slot.values.clone()));
             }
         }
     }
@@ -177,7 +184,7 @@ impl Buffers {
             if self.slots.len() <= index {
                 self.slots.resize(index + 1, None);
             }
-            self.slots[index] = Some((None, values.clone()));
+            self.slots[index] = Some(Slot { shape: None, values: values.clone() });
         }
     }
 }

@@ -10,6 +10,7 @@
 //! need strides (transpose, permute) copy instead; reshape shares storage.
 //! This keeps every kernel a plain loop over `&[f32]`.
 
+pub(crate) mod pool;
 pub mod shape;
 
 use std::ops::{Deref, DerefMut};
@@ -36,7 +37,7 @@ impl TensorId {
     }
 }
 
-pub(crate) type Storage = Arc<RwLock<Vec<f32>>>;
+pub(crate) type Storage = Arc<RwLock<pool::Buf>>;
 
 pub(crate) struct Node {
     pub(crate) id: TensorId,
@@ -53,7 +54,7 @@ pub(crate) struct Node {
 pub struct Tensor(pub(crate) Arc<Node>);
 
 /// Read access to a tensor's elements.
-pub struct Data<'a>(RwLockReadGuard<'a, Vec<f32>>);
+pub struct Data<'a>(RwLockReadGuard<'a, pool::Buf>);
 impl Deref for Data<'_> {
     type Target = [f32];
     fn deref(&self) -> &[f32] {
@@ -62,7 +63,7 @@ impl Deref for Data<'_> {
 }
 
 /// Write access to a tensor's elements (for optimizers and initialisers).
-pub struct DataMut<'a>(RwLockWriteGuard<'a, Vec<f32>>);
+pub struct DataMut<'a>(RwLockWriteGuard<'a, pool::Buf>);
 impl Deref for DataMut<'_> {
     type Target = [f32];
     fn deref(&self) -> &[f32] {
@@ -94,7 +95,7 @@ impl Tensor {
         Tensor(Arc::new(Node {
             id: TensorId::next(),
             shape,
-            storage: Arc::new(RwLock::new(data)),
+            storage: Arc::new(RwLock::new(pool::Buf::new(data))),
             op: if record { Some(op()) } else { None },
             tracked: record,
         }))
@@ -116,7 +117,7 @@ impl Tensor {
         Tensor(Arc::new(Node {
             id: TensorId::next(),
             shape,
-            storage: Arc::new(RwLock::new(data)),
+            storage: Arc::new(RwLock::new(pool::Buf::new(data))),
             op: None,
             tracked: false,
         }))

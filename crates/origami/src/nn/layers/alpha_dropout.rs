@@ -22,10 +22,7 @@ pub struct AlphaDropout {
 impl AlphaDropout {
     /// Alpha dropout with drop probability `rate`.
     pub fn new(rate: f32) -> Self {
-        AlphaDropout {
-            rate,
-            rng: Rng::seed(0),
-        }
+        AlphaDropout { rate, rng: Rng::seed(0) }
     }
 }
 

@@ -101,11 +101,7 @@ pub struct MultiHeadAttention {
 impl MultiHeadAttention {
     /// `num_heads` heads of width `key_dim` (values too), not causal.
     pub fn new(num_heads: usize, key_dim: usize) -> Self {
-        MultiHeadAttention::from_config(MultiHeadAttentionConfig {
-            num_heads,
-            key_dim,
-            ..Default::default()
-        })
+        MultiHeadAttention::from_config(MultiHeadAttentionConfig { num_heads, key_dim, ..Default::default() })
     }
 
     /// With the given options.
@@ -131,19 +127,11 @@ impl MultiHeadAttention {
     /// `mask`, if given, says which keys may be attended (1) or not (0):
     /// `[n, tk]` (padding of the keys) or `[n, tq, tk]`. It combines with the
     /// causal mask when the config asks for one.
-    pub fn attend(
-        &self,
-        query: &Tensor,
-        key: &Tensor,
-        value: &Tensor,
-        mask: Option<&Tensor>,
-    ) -> Result<Tensor> {
-        let [q_p, k_p, v_p, o_p] = self.proj.as_ref().ok_or_else(|| {
-            Error::arg(
-                "MultiHeadAttention",
-                "the layer is not built: call build first",
-            )
-        })?;
+    pub fn attend(&self, query: &Tensor, key: &Tensor, value: &Tensor, mask: Option<&Tensor>) -> Result<Tensor> {
+        let [q_p, k_p, v_p, o_p] = self
+            .proj
+            .as_ref()
+            .ok_or_else(|| Error::arg("MultiHeadAttention", "the layer is not built: call build first"))?;
         let h = self.config.num_heads;
         let kd = self.config.key_dim;
         let vd = self.config.value_dim.unwrap_or(kd);
@@ -160,29 +148,19 @@ impl MultiHeadAttention {
             ));
         }
         // [n, t, h·dim] → [n, h, t, dim]
-        let heads =
-            |x: &Tensor, t: usize, dim: usize| x.reshape(&[n, t, h, dim])?.permute(&[0, 2, 1, 3]);
+        let heads = |x: &Tensor, t: usize, dim: usize| x.reshape(&[n, t, h, dim])?.permute(&[0, 2, 1, 3]);
         let (q, k, v) = (heads(&q, tq, kd)?, heads(&k, tk, kd)?, heads(&v, tk, vd)?);
         let mut scores = q.matmul(&k.t()?)?.mul_scalar(1.0 / (kd as f32).sqrt()); // [n, h, tq, tk]
         if let Some(hide) = self.hidden(n, tq, tk, mask)? {
             scores = scores.masked_fill(&hide, -1e9)?;
         }
         let weights = scores.softmax(3)?;
-        let ctx = weights
-            .matmul(&v)?
-            .permute(&[0, 2, 1, 3])?
-            .reshape(&[n, tq, h * vd])?;
+        let ctx = weights.matmul(&v)?.permute(&[0, 2, 1, 3])?.reshape(&[n, tq, h * vd])?;
         o_p.apply(&ctx)
     }
 
     /// The mask of scores to hide, `[n or 1, 1, tq, tk]`, 1 where hidden.
-    fn hidden(
-        &self,
-        n: usize,
-        tq: usize,
-        tk: usize,
-        mask: Option<&Tensor>,
-    ) -> Result<Option<Tensor>> {
+    fn hidden(&self, n: usize, tq: usize, tk: usize, mask: Option<&Tensor>) -> Result<Option<Tensor>> {
         let mut hide: Option<Vec<f32>> = None;
         let mut batch = 1;
         if let Some(m) = mask {
@@ -205,11 +183,7 @@ impl MultiHeadAttention {
             for b in 0..n {
                 for i in 0..tq {
                     for j in 0..tk {
-                        let keep = if per_query {
-                            d[(b * tq + i) * tk + j]
-                        } else {
-                            d[b * tk + j]
-                        };
+                        let keep = if per_query { d[(b * tq + i) * tk + j] } else { d[b * tk + j] };
                         v[(b * tq + i) * tk + j] = if keep == 0.0 { 1.0 } else { 0.0 };
                     }
                 }
@@ -228,8 +202,7 @@ impl MultiHeadAttention {
                 }
             }
         }
-        hide.map(|v| Tensor::from_vec(v, &[batch, 1, tq, tk]))
-            .transpose()
+        hide.map(|v| Tensor::from_vec(v, &[batch, 1, tq, tk])).transpose()
     }
 }
 
@@ -286,12 +259,7 @@ mod tests {
     #[test]
     fn gradient_check() {
         check_layer(&mut MultiHeadAttention::new(2, 3), &[4, 5], 2, false);
-        check_layer(
-            &mut MultiHeadAttention::new(2, 2).value_dim(3).causal(true),
-            &[3, 4],
-            2,
-            false,
-        );
+        check_layer(&mut MultiHeadAttention::new(2, 2).value_dim(3).causal(true), &[3, 4], 2, false);
     }
 
     #[test]
@@ -300,12 +268,9 @@ mod tests {
         m.build(&[4, 3], &mut Rng::seed(1)).unwrap();
         let x = Tensor::randn(&[2, 4, 3], 0.0, 1.0, &mut Rng::seed(2)).requires_grad();
         let mask = Tensor::from_slice(&[1., 1., 1., 0., 1., 1., 0., 0.], &[2, 4]).unwrap();
-        let r = crate::check_gradients(
-            |xs| m.attend(&xs[0], &xs[0], &xs[0], Some(&mask)),
-            std::slice::from_ref(&x),
-            1e-2,
-        )
-        .unwrap();
+        let r =
+            crate::check_gradients(|xs| m.attend(&xs[0], &xs[0], &xs[0], Some(&mask)), std::slice::from_ref(&x), 1e-2)
+                .unwrap();
         assert!(r.max_error < 2e-3, "{r:?}");
         // the layer's own parameters through its forward (no mask)
         check_built_layer(&mut m, &x.detach(), true, true);
@@ -322,15 +287,8 @@ mod tests {
             // change every input after position `cut`
             let mut v = x.to_vec();
             v[(cut + 1) * d..].iter_mut().for_each(|a| *a += 3.0);
-            let y2 = m
-                .forward(&Tensor::from_vec(v, &[1, t, d]).unwrap(), false)
-                .unwrap()
-                .to_vec();
-            assert_eq!(
-                &y[..(cut + 1) * d],
-                &y2[..(cut + 1) * d],
-                "position ≤ {cut} changed"
-            );
+            let y2 = m.forward(&Tensor::from_vec(v, &[1, t, d]).unwrap(), false).unwrap().to_vec();
+            assert_eq!(&y[..(cut + 1) * d], &y2[..(cut + 1) * d], "position ≤ {cut} changed");
             if cut + 1 < t {
                 assert_ne!(&y[(cut + 1) * d..], &y2[(cut + 1) * d..]);
             }

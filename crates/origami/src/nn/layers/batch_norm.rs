@@ -25,12 +25,7 @@ pub struct BatchNormalizationConfig {
 
 impl Default for BatchNormalizationConfig {
     fn default() -> Self {
-        BatchNormalizationConfig {
-            momentum: 0.99,
-            epsilon: 1e-3,
-            center: true,
-            scale: true,
-        }
+        BatchNormalizationConfig { momentum: 0.99, epsilon: 1e-3, center: true, scale: true }
     }
 }
 
@@ -90,26 +85,16 @@ impl Layer for BatchNormalization {
     fn build(&mut self, input_shape: &[usize], rng: &mut Rng) -> Result<Vec<usize>> {
         let c = &self.config;
         let Some(&ch) = input_shape.last() else {
-            return Err(Error::arg(
-                "BatchNormalization",
-                "needs inputs with a channel axis",
-            ));
+            return Err(Error::arg("BatchNormalization", "needs inputs with a channel axis"));
         };
         if !(0.0..=1.0).contains(&c.momentum) || c.epsilon.is_nan() || c.epsilon <= 0.0 {
             return Err(Error::arg(
                 "BatchNormalization",
-                format!(
-                    "momentum must be in [0, 1] and ε positive, got {} and {}",
-                    c.momentum, c.epsilon
-                ),
+                format!("momentum must be in [0, 1] and ε positive, got {} and {}", c.momentum, c.epsilon),
             ));
         }
-        self.gamma = c
-            .scale
-            .then(|| Initializer::Ones.init(&[ch], rng).requires_grad());
-        self.beta = c
-            .center
-            .then(|| Initializer::Zeros.init(&[ch], rng).requires_grad());
+        self.gamma = c.scale.then(|| Initializer::Ones.init(&[ch], rng).requires_grad());
+        self.beta = c.center.then(|| Initializer::Zeros.init(&[ch], rng).requires_grad());
         self.moving_mean = Some(Tensor::zeros(&[ch]));
         self.moving_variance = Some(Tensor::ones(&[ch]));
         self.input_shape = input_shape.to_vec();
@@ -184,21 +169,9 @@ mod tests {
         // inference, with non-trivial running statistics
         let mut bn = BatchNormalization::new();
         bn.build(&[3], &mut Rng::seed(0)).unwrap();
-        bn.moving_mean
-            .as_ref()
-            .unwrap()
-            .assign(&[0.5, -0.2, 0.1])
-            .unwrap();
-        bn.moving_variance
-            .as_ref()
-            .unwrap()
-            .assign(&[2.0, 0.5, 1.5])
-            .unwrap();
-        bn.gamma
-            .as_ref()
-            .unwrap()
-            .assign(&[1.5, 0.7, -1.0])
-            .unwrap();
+        bn.moving_mean.as_ref().unwrap().assign(&[0.5, -0.2, 0.1]).unwrap();
+        bn.moving_variance.as_ref().unwrap().assign(&[2.0, 0.5, 1.5]).unwrap();
+        bn.gamma.as_ref().unwrap().assign(&[1.5, 0.7, -1.0]).unwrap();
         let x = Tensor::randn(&[4, 3], 0.0, 1.0, &mut Rng::seed(1));
         check_built_layer(&mut bn, &x, false, true);
     }
@@ -219,37 +192,20 @@ mod tests {
         // running = 0.9·(0, 1) + 0.1·batch
         let mm = bn.moving_mean().unwrap().to_vec();
         let mv = bn.moving_variance().unwrap().to_vec();
-        assert!(
-            (mm[0] - 0.2).abs() < 1e-6 && (mm[1] - 2.0).abs() < 1e-5,
-            "{mm:?}"
-        );
-        assert!(
-            (mv[0] - 1.0).abs() < 1e-6 && (mv[1] - 10.9).abs() < 1e-4,
-            "{mv:?}"
-        );
+        assert!((mm[0] - 0.2).abs() < 1e-6 && (mm[1] - 2.0).abs() < 1e-5, "{mm:?}");
+        assert!((mv[0] - 1.0).abs() < 1e-6 && (mv[1] - 10.9).abs() < 1e-4, "{mv:?}");
         // inference uses the running statistics, whatever the batch
         let z = bn.forward(&x, false).unwrap().to_vec();
-        let want = [
-            (1.0 - mm[0]) / (mv[0] + 1e-3).sqrt(),
-            (10.0 - mm[1]) / (mv[1] + 1e-3).sqrt(),
-        ];
-        assert!(
-            (z[0] - want[0]).abs() < 1e-5 && (z[1] - want[1]).abs() < 1e-5,
-            "{z:?}"
-        );
+        let want = [(1.0 - mm[0]) / (mv[0] + 1e-3).sqrt(), (10.0 - mm[1]) / (mv[1] + 1e-3).sqrt()];
+        assert!((z[0] - want[0]).abs() < 1e-5 && (z[1] - want[1]).abs() < 1e-5, "{z:?}");
         // and does not change them
         assert_eq!(bn.moving_mean().unwrap().to_vec(), mm);
-        let single = bn
-            .forward(&x.narrow(0, 0, 1).unwrap(), false)
-            .unwrap()
-            .to_vec();
+        let single = bn.forward(&x.narrow(0, 0, 1).unwrap(), false).unwrap().to_vec();
         assert_eq!(single, z[..2].to_vec());
         // running statistics are not trainable
         let p = bn.params();
         assert_eq!(p.iter().filter(|p| p.trainable).count(), 2);
-        assert!(p
-            .iter()
-            .any(|p| p.name == "moving_variance" && !p.trainable));
+        assert!(p.iter().any(|p| p.name == "moving_variance" && !p.trainable));
         assert!(bn.forward(&x.narrow(0, 0, 1).unwrap(), true).is_err());
     }
 }

@@ -82,22 +82,12 @@ pub(crate) fn sweep(size: usize, k: usize, s: usize, p: Padding) -> Option<usize
 impl Conv2D {
     /// `filters` output channels, a `kernel_size` window, stride 1, valid padding.
     pub fn new(filters: usize, kernel_size: (usize, usize)) -> Conv2D {
-        Conv2D::from_config(Conv2DConfig {
-            filters,
-            kernel_size,
-            ..Default::default()
-        })
+        Conv2D::from_config(Conv2DConfig { filters, kernel_size, ..Default::default() })
     }
 
     /// A layer with the given options.
     pub fn from_config(config: Conv2DConfig) -> Conv2D {
-        Conv2D {
-            config,
-            kernel: None,
-            bias: None,
-            input_shape: Vec::new(),
-            activity_penalty: None,
-        }
+        Conv2D { config, kernel: None, bias: None, input_shape: Vec::new(), activity_penalty: None }
     }
 
     /// Builder: the activation.
@@ -146,33 +136,25 @@ impl Layer for Conv2D {
     fn build(&mut self, input_shape: &[usize], rng: &mut Rng) -> Result<Vec<usize>> {
         let c = &self.config;
         let &[h, w, ch] = input_shape else {
-            return Err(Error::arg(
-                "Conv2D",
-                format!("needs images [height, width, channels], got {input_shape:?}"),
-            ));
+            return Err(Error::arg("Conv2D", format!("needs images [height, width, channels], got {input_shape:?}")));
         };
         let (kh, kw) = c.kernel_size;
         let (sh, sw) = c.strides;
-        let (Some(oh), Some(ow)) = (sweep(h, kh, sh, c.padding), sweep(w, kw, sw, c.padding))
-        else {
+        let (Some(oh), Some(ow)) = (sweep(h, kh, sh, c.padding), sweep(w, kw, sw, c.padding)) else {
             return Err(Error::arg(
                 "Conv2D",
-                format!("a {kh}x{kw} window with stride {sh}x{sw} and {:?} padding does not fit {h}x{w} images", c.padding),
+                format!(
+                    "a {kh}x{kw} window with stride {sh}x{sw} and {:?} padding does not fit {h}x{w} images",
+                    c.padding
+                ),
             ));
         };
         if c.filters == 0 || ch == 0 {
-            return Err(Error::arg(
-                "Conv2D",
-                "filters and input channels must be positive",
-            ));
+            return Err(Error::arg("Conv2D", "filters and input channels must be positive"));
         }
-        let init = c
-            .kernel_initializer
-            .unwrap_or_else(|| c.activation.default_initializer());
+        let init = c.kernel_initializer.unwrap_or_else(|| c.activation.default_initializer());
         self.kernel = Some(init.init(&[kh, kw, ch, c.filters], rng).requires_grad());
-        self.bias = c
-            .use_bias
-            .then(|| c.bias_initializer.init(&[c.filters], rng).requires_grad());
+        self.bias = c.use_bias.then(|| c.bias_initializer.init(&[c.filters], rng).requires_grad());
         self.input_shape = input_shape.to_vec();
         Ok(vec![oh, ow, c.filters])
     }
@@ -185,11 +167,7 @@ impl Layer for Conv2D {
             y = y.add(b)?;
         }
         let y = self.config.activation.apply(&y)?;
-        self.activity_penalty = if training {
-            penalty(&self.config.activity_regularizer, Some(&y))?
-        } else {
-            None
-        };
+        self.activity_penalty = if training { penalty(&self.config.activity_regularizer, Some(&y))? } else { None };
         Ok(y)
     }
 
@@ -234,20 +212,8 @@ mod tests {
 
     #[test]
     fn gradient_check() {
-        check_layer(
-            &mut Conv2D::new(3, (3, 2)).activation(Activation::Tanh),
-            &[5, 4, 2],
-            2,
-            true,
-        );
-        check_layer(
-            &mut Conv2D::new(2, (3, 3))
-                .strides((2, 2))
-                .padding(Padding::Same),
-            &[5, 5, 2],
-            1,
-            false,
-        );
+        check_layer(&mut Conv2D::new(3, (3, 2)).activation(Activation::Tanh), &[5, 4, 2], 2, true);
+        check_layer(&mut Conv2D::new(2, (3, 3)).strides((2, 2)).padding(Padding::Same), &[5, 5, 2], 1, false);
     }
 
     #[test]
@@ -256,9 +222,7 @@ mod tests {
         let mut c = Conv2D::new(16, (3, 3));
         assert_eq!(c.build(&[28, 28, 1], &mut rng).unwrap(), vec![26, 26, 16]);
         assert_eq!(c.param_count(), (3 * 3 * 16 + 16, 0));
-        let mut s = Conv2D::new(4, (3, 3))
-            .strides((2, 2))
-            .padding(Padding::Same);
+        let mut s = Conv2D::new(4, (3, 3)).strides((2, 2)).padding(Padding::Same);
         assert_eq!(s.build(&[7, 8, 3], &mut rng).unwrap(), vec![4, 4, 4]);
         let y = s.forward(&Tensor::ones(&[2, 7, 8, 3]), false).unwrap();
         assert_eq!(y.shape(), &[2, 4, 4, 4]);
@@ -275,11 +239,6 @@ mod tests {
         c.build(&[3, 3, 4], &mut Rng::seed(0)).unwrap();
         c.apply_constraints().unwrap();
         // each filter has 2·2·4 = 16 weights of 1 (norm 4), now 1/4 each
-        assert!(c
-            .kernel()
-            .unwrap()
-            .to_vec()
-            .iter()
-            .all(|&w| (w - 0.25).abs() < 1e-6));
+        assert!(c.kernel().unwrap().to_vec().iter().all(|&w| (w - 0.25).abs() < 1e-6));
     }
 }

@@ -60,20 +60,12 @@ pub struct Dense {
 impl Dense {
     /// `units` outputs, linear, with a bias.
     pub fn new(units: usize) -> Dense {
-        Dense::from_config(DenseConfig {
-            units,
-            ..Default::default()
-        })
+        Dense::from_config(DenseConfig { units, ..Default::default() })
     }
 
     /// A layer with the given options.
     pub fn from_config(config: DenseConfig) -> Dense {
-        Dense {
-            config,
-            kernel: None,
-            bias: None,
-            activity_penalty: None,
-        }
+        Dense { config, kernel: None, bias: None, activity_penalty: None }
     }
 
     /// Builder: the activation.
@@ -121,24 +113,14 @@ impl Layer for Dense {
     fn build(&mut self, input_shape: &[usize], rng: &mut Rng) -> Result<Vec<usize>> {
         let c = &self.config;
         let Some(&d) = input_shape.last() else {
-            return Err(Error::arg(
-                "Dense",
-                "needs inputs with at least one axis (besides the batch)",
-            ));
+            return Err(Error::arg("Dense", "needs inputs with at least one axis (besides the batch)"));
         };
         if c.units == 0 || d == 0 {
-            return Err(Error::arg(
-                "Dense",
-                format!("{} units on {d} inputs: both must be positive", c.units),
-            ));
+            return Err(Error::arg("Dense", format!("{} units on {d} inputs: both must be positive", c.units)));
         }
-        let init = c
-            .kernel_initializer
-            .unwrap_or_else(|| c.activation.default_initializer());
+        let init = c.kernel_initializer.unwrap_or_else(|| c.activation.default_initializer());
         self.kernel = Some(init.init(&[d, c.units], rng).requires_grad());
-        self.bias = c
-            .use_bias
-            .then(|| c.bias_initializer.init(&[c.units], rng).requires_grad());
+        self.bias = c.use_bias.then(|| c.bias_initializer.init(&[c.units], rng).requires_grad());
         let mut out = input_shape.to_vec();
         *out.last_mut().expect("non-empty") = c.units;
         Ok(out)
@@ -164,11 +146,7 @@ impl Layer for Dense {
         let mut shape = x.shape().to_vec();
         *shape.last_mut().expect("rank ≥ 2") = self.config.units;
         let y = self.config.activation.apply(&y.reshape(&shape)?)?;
-        self.activity_penalty = if training {
-            penalty(&self.config.activity_regularizer, Some(&y))?
-        } else {
-            None
-        };
+        self.activity_penalty = if training { penalty(&self.config.activity_regularizer, Some(&y))? } else { None };
         Ok(y)
     }
 
@@ -244,18 +222,10 @@ mod tests {
         l.build(&[4], &mut Rng::seed(0)).unwrap();
         l.apply_constraints().unwrap();
         // each column (3,3,3,3) had norm 6; now 1
-        assert!(l
-            .kernel()
-            .unwrap()
-            .to_vec()
-            .iter()
-            .all(|&w| (w - 0.5).abs() < 1e-6));
+        assert!(l.kernel().unwrap().to_vec().iter().all(|&w| (w - 0.5).abs() < 1e-6));
         let y = l.forward(&Tensor::ones(&[1, 4]), true).unwrap();
         assert_eq!(y.to_vec(), vec![2.0, 2.0]);
-        assert_eq!(
-            l.regularization_loss().unwrap().unwrap().item().unwrap(),
-            2.0
-        );
+        assert_eq!(l.regularization_loss().unwrap().unwrap().item().unwrap(), 2.0);
         l.forward(&Tensor::ones(&[1, 4]), false).unwrap();
         assert!(l.regularization_loss().unwrap().is_none());
     }

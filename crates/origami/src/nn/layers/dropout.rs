@@ -18,10 +18,7 @@ pub struct Dropout {
 impl Dropout {
     /// Dropout with drop probability `rate`.
     pub fn new(rate: f32) -> Self {
-        Dropout {
-            rate,
-            rng: Rng::seed(0),
-        }
+        Dropout { rate, rng: Rng::seed(0) }
     }
 }
 
@@ -30,19 +27,14 @@ pub(crate) fn check_rate(op: &'static str, rate: f32) -> Result<()> {
     if (0.0..1.0).contains(&rate) {
         Ok(())
     } else {
-        Err(Error::arg(
-            op,
-            format!("the rate must be in [0, 1), got {rate}"),
-        ))
+        Err(Error::arg(op, format!("the rate must be in [0, 1), got {rate}")))
     }
 }
 
 /// A keep-mask of `shape`: 1 with probability `keep`, else 0.
 pub(crate) fn keep_mask(shape: &[usize], keep: f32, rng: &mut Rng) -> Result<Tensor> {
     let n: usize = shape.iter().product();
-    let v = (0..n)
-        .map(|_| if rng.uniform() < keep { 1.0 } else { 0.0 })
-        .collect();
+    let v = (0..n).map(|_| if rng.uniform() < keep { 1.0 } else { 0.0 }).collect();
     Tensor::from_vec(v, shape)
 }
 

@@ -20,14 +20,7 @@ pub struct EmbeddingConfig {
 
 impl Default for EmbeddingConfig {
     fn default() -> Self {
-        EmbeddingConfig {
-            input_dim: 1,
-            output_dim: 1,
-            initializer: Initializer::RandomUniform {
-                lo: -0.05,
-                hi: 0.05,
-            },
-        }
+        EmbeddingConfig { input_dim: 1, output_dim: 1, initializer: Initializer::RandomUniform { lo: -0.05, hi: 0.05 } }
     }
 }
 
@@ -41,19 +34,12 @@ pub struct Embedding {
 impl Embedding {
     /// `input_dim` ids mapped to vectors of `output_dim`.
     pub fn new(input_dim: usize, output_dim: usize) -> Self {
-        Embedding::from_config(EmbeddingConfig {
-            input_dim,
-            output_dim,
-            ..Default::default()
-        })
+        Embedding::from_config(EmbeddingConfig { input_dim, output_dim, ..Default::default() })
     }
 
     /// With the given options.
     pub fn from_config(config: EmbeddingConfig) -> Self {
-        Embedding {
-            config,
-            table: None,
-        }
+        Embedding { config, table: None }
     }
 
     /// The vectors of `ids`, shaped `[ids.len(), output_dim]`.
@@ -66,16 +52,9 @@ impl Layer for Embedding {
     fn build(&mut self, input_shape: &[usize], rng: &mut Rng) -> Result<Vec<usize>> {
         let c = &self.config;
         if c.input_dim == 0 || c.output_dim == 0 {
-            return Err(Error::arg(
-                "Embedding",
-                "input_dim and output_dim must be positive",
-            ));
+            return Err(Error::arg("Embedding", "input_dim and output_dim must be positive"));
         }
-        self.table = Some(
-            c.initializer
-                .init(&[c.input_dim, c.output_dim], rng)
-                .requires_grad(),
-        );
+        self.table = Some(c.initializer.init(&[c.input_dim, c.output_dim], rng).requires_grad());
         let mut out = input_shape.to_vec();
         out.push(c.output_dim);
         Ok(out)
@@ -90,10 +69,7 @@ impl Layer for Embedding {
                 if v >= 0.0 && v.fract() == 0.0 && (v as usize) < vocab {
                     Ok(v as usize)
                 } else {
-                    Err(Error::arg(
-                        "Embedding",
-                        format!("id {v} is not a whole number in 0..{vocab}"),
-                    ))
+                    Err(Error::arg("Embedding", format!("id {v} is not a whole number in 0..{vocab}")))
                 }
             })
             .collect::<Result<Vec<_>>>()?;
@@ -103,10 +79,7 @@ impl Layer for Embedding {
     }
 
     fn params(&self) -> Vec<Param> {
-        self.table
-            .iter()
-            .map(|t| Param::trainable("embeddings", t))
-            .collect()
+        self.table.iter().map(|t| Param::trainable("embeddings", t)).collect()
     }
 
     fn kind(&self) -> &'static str {
@@ -129,14 +102,8 @@ mod tests {
         let table = e.params()[0].value.to_vec();
         assert_eq!(&y.to_vec()[3..6], &table[12..15]);
         check_built_layer(&mut e, &ids, true, false);
-        assert!(e
-            .forward(&Tensor::from_slice(&[5.0], &[1, 1]).unwrap(), false)
-            .is_err());
-        assert!(e
-            .forward(&Tensor::from_slice(&[0.5], &[1, 1]).unwrap(), false)
-            .is_err());
-        assert!(e
-            .forward(&Tensor::from_slice(&[-1.0], &[1, 1]).unwrap(), false)
-            .is_err());
+        assert!(e.forward(&Tensor::from_slice(&[5.0], &[1, 1]).unwrap(), false).is_err());
+        assert!(e.forward(&Tensor::from_slice(&[0.5], &[1, 1]).unwrap(), false).is_err());
+        assert!(e.forward(&Tensor::from_slice(&[-1.0], &[1, 1]).unwrap(), false).is_err());
     }
 }

@@ -41,12 +41,7 @@ mod tests {
     fn flattens_each_sample() {
         let mut f = Flatten::new();
         assert_eq!(f.build(&[2, 3, 4], &mut Rng::seed(0)).unwrap(), vec![24]);
-        assert_eq!(
-            f.forward(&Tensor::ones(&[5, 2, 3, 4]), false)
-                .unwrap()
-                .shape(),
-            &[5, 24]
-        );
+        assert_eq!(f.forward(&Tensor::ones(&[5, 2, 3, 4]), false).unwrap().shape(), &[5, 24]);
         assert!(f.forward(&Tensor::ones(&[5, 24]), false).is_err());
     }
 }

@@ -19,11 +19,7 @@ pub struct LayerNormalizationConfig {
 
 impl Default for LayerNormalizationConfig {
     fn default() -> Self {
-        LayerNormalizationConfig {
-            epsilon: 1e-3,
-            center: true,
-            scale: true,
-        }
+        LayerNormalizationConfig { epsilon: 1e-3, center: true, scale: true }
     }
 }
 
@@ -44,12 +40,7 @@ impl LayerNormalization {
 
     /// With the given options.
     pub fn from_config(config: LayerNormalizationConfig) -> Self {
-        LayerNormalization {
-            config,
-            gamma: None,
-            beta: None,
-            features: None,
-        }
+        LayerNormalization { config, gamma: None, beta: None, features: None }
     }
 }
 
@@ -62,33 +53,21 @@ impl Default for LayerNormalization {
 impl Layer for LayerNormalization {
     fn build(&mut self, input_shape: &[usize], rng: &mut Rng) -> Result<Vec<usize>> {
         let Some(&d) = input_shape.last() else {
-            return Err(Error::arg(
-                "LayerNormalization",
-                "needs inputs with a feature axis",
-            ));
+            return Err(Error::arg("LayerNormalization", "needs inputs with a feature axis"));
         };
         if self.config.epsilon.is_nan() || self.config.epsilon <= 0.0 {
             return Err(Error::arg("LayerNormalization", "ε must be positive"));
         }
-        self.gamma = self
-            .config
-            .scale
-            .then(|| Initializer::Ones.init(&[d], rng).requires_grad());
-        self.beta = self
-            .config
-            .center
-            .then(|| Initializer::Zeros.init(&[d], rng).requires_grad());
+        self.gamma = self.config.scale.then(|| Initializer::Ones.init(&[d], rng).requires_grad());
+        self.beta = self.config.center.then(|| Initializer::Zeros.init(&[d], rng).requires_grad());
         self.features = Some(d);
         Ok(input_shape.to_vec())
     }
 
     fn forward(&mut self, x: &Tensor, _training: bool) -> Result<Tensor> {
-        let d = self.features.ok_or_else(|| {
-            Error::arg(
-                "LayerNormalization",
-                "the layer is not built: call build first",
-            )
-        })?;
+        let d = self
+            .features
+            .ok_or_else(|| Error::arg("LayerNormalization", "the layer is not built: call build first"))?;
         if x.rank() < 2 || x.shape()[x.rank() - 1] != d {
             return Err(Error::shape(
                 "LayerNormalization",
@@ -100,9 +79,7 @@ impl Layer for LayerNormalization {
         let last = x.rank() - 1;
         let mean = x.mean_axis(last, true)?;
         let var = x.var_axis(last, true)?;
-        let mut y = x
-            .sub(&mean)?
-            .mul(&var.add_scalar(self.config.epsilon).powf(-0.5))?;
+        let mut y = x.sub(&mean)?.mul(&var.add_scalar(self.config.epsilon).powf(-0.5))?;
         if self.config.scale {
             y = y.mul(built(&self.gamma, "LayerNormalization")?)?;
         }

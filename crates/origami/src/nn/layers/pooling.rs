@@ -5,18 +5,9 @@ use crate::nn::module::{check_input, Layer, Param};
 use crate::{Error, Padding, Result, Rng, Tensor};
 
 /// Output shape of a pooling window sweep over `[h, w, c]` samples.
-fn pooled(
-    op: &'static str,
-    input: &[usize],
-    k: (usize, usize),
-    s: (usize, usize),
-    p: Padding,
-) -> Result<Vec<usize>> {
+fn pooled(op: &'static str, input: &[usize], k: (usize, usize), s: (usize, usize), p: Padding) -> Result<Vec<usize>> {
     let &[h, w, c] = input else {
-        return Err(Error::arg(
-            op,
-            format!("needs images [height, width, channels], got {input:?}"),
-        ));
+        return Err(Error::arg(op, format!("needs images [height, width, channels], got {input:?}")));
     };
     match (sweep(h, k.0, s.0, p), sweep(w, k.1, s.1, p)) {
         (Some(oh), Some(ow)) => Ok(vec![oh, ow, c]),
@@ -47,12 +38,7 @@ macro_rules! pool_layer {
         impl $name {
             /// Non-overlapping `pool_size` windows, valid padding.
             pub fn new(pool_size: (usize, usize)) -> Self {
-                $name {
-                    pool_size,
-                    strides: pool_size,
-                    padding: Padding::Valid,
-                    input_shape: Vec::new(),
-                }
+                $name { pool_size, strides: pool_size, padding: Padding::Valid, input_shape: Vec::new() }
             }
             /// Builder: the strides.
             pub fn strides(mut self, s: (usize, usize)) -> Self {
@@ -74,13 +60,7 @@ macro_rules! pool_layer {
 
         impl Layer for $name {
             fn build(&mut self, input_shape: &[usize], _rng: &mut Rng) -> Result<Vec<usize>> {
-                let out = pooled(
-                    $kind,
-                    input_shape,
-                    self.pool_size,
-                    self.strides,
-                    self.padding,
-                )?;
+                let out = pooled($kind, input_shape, self.pool_size, self.strides, self.padding)?;
                 self.input_shape = input_shape.to_vec();
                 Ok(out)
             }
@@ -98,12 +78,7 @@ macro_rules! pool_layer {
     };
 }
 
-pool_layer!(
-    MaxPool2D,
-    "MaxPool2D",
-    max_pool2d,
-    "The maximum of each window, per channel."
-);
+pool_layer!(MaxPool2D, "MaxPool2D", max_pool2d, "The maximum of each window, per channel.");
 pool_layer!(
     AvgPool2D,
     "AvgPool2D",
@@ -121,19 +96,11 @@ mod tests {
         let x = Tensor::from_vec((0..16).map(|v| v as f32).collect(), &[1, 4, 4, 1]).unwrap();
         let mut m = MaxPool2D::new((2, 2));
         assert_eq!(m.build(&[4, 4, 1], &mut rng).unwrap(), vec![2, 2, 1]);
-        assert_eq!(
-            m.forward(&x, false).unwrap().to_vec(),
-            vec![5.0, 7.0, 13.0, 15.0]
-        );
+        assert_eq!(m.forward(&x, false).unwrap().to_vec(), vec![5.0, 7.0, 13.0, 15.0]);
         let mut a = AvgPool2D::new((2, 2));
         a.build(&[4, 4, 1], &mut rng).unwrap();
-        assert_eq!(
-            a.forward(&x, false).unwrap().to_vec(),
-            vec![2.5, 4.5, 10.5, 12.5]
-        );
-        let mut s = MaxPool2D::new((3, 3))
-            .strides((2, 2))
-            .padding(Padding::Same);
+        assert_eq!(a.forward(&x, false).unwrap().to_vec(), vec![2.5, 4.5, 10.5, 12.5]);
+        let mut s = MaxPool2D::new((3, 3)).strides((2, 2)).padding(Padding::Same);
         assert_eq!(s.build(&[5, 5, 3], &mut rng).unwrap(), vec![3, 3, 3]);
         assert!(MaxPool2D::new((5, 5)).build(&[4, 4, 1], &mut rng).is_err());
         assert!(m.forward(&Tensor::ones(&[1, 4, 4, 2]), false).is_err());

@@ -32,10 +32,7 @@ pub struct PositionalEncoding {
 impl PositionalEncoding {
     /// For sequences up to `max_length` positions.
     pub fn new(max_length: usize) -> Self {
-        PositionalEncoding {
-            max_length,
-            table: None,
-        }
+        PositionalEncoding { max_length, table: None }
     }
 }
 
@@ -58,12 +55,10 @@ impl Layer for PositionalEncoding {
     }
 
     fn forward(&mut self, x: &Tensor, _training: bool) -> Result<Tensor> {
-        let table = self.table.as_ref().ok_or_else(|| {
-            Error::arg(
-                "PositionalEncoding",
-                "the layer is not built: call build first",
-            )
-        })?;
+        let table = self
+            .table
+            .as_ref()
+            .ok_or_else(|| Error::arg("PositionalEncoding", "the layer is not built: call build first"))?;
         let &[_, t, d] = x.shape() else {
             return Err(Error::arg(
                 "PositionalEncoding",
@@ -100,20 +95,13 @@ mod tests {
         // position 0: sin 0, cos 0, …
         assert_eq!(&pe[..4], &[0.0, 1.0, 0.0, 1.0]);
         // position 2, pair 1: angle 2/10000^(2/4) = 0.02
-        assert!(
-            (pe[8 + 2] - 0.02f32.sin()).abs() < 1e-7 && (pe[8 + 3] - 0.02f32.cos()).abs() < 1e-7
-        );
+        assert!((pe[8 + 2] - 0.02f32.sin()).abs() < 1e-7 && (pe[8 + 3] - 0.02f32.cos()).abs() < 1e-7);
         assert!((pe[8] - 2f32.sin()).abs() < 1e-6);
         let mut l = PositionalEncoding::new(10);
         l.build(&[3, 4], &mut Rng::seed(0)).unwrap();
-        let y = l
-            .forward(&Tensor::zeros(&[2, 3, 4]), false)
-            .unwrap()
-            .to_vec();
+        let y = l.forward(&Tensor::zeros(&[2, 3, 4]), false).unwrap().to_vec();
         assert_eq!(&y[..12], &pe[..]);
         assert_eq!(&y[12..], &pe[..]);
-        assert!(PositionalEncoding::new(2)
-            .build(&[3, 4], &mut Rng::seed(0))
-            .is_err());
+        assert!(PositionalEncoding::new(2).build(&[3, 4], &mut Rng::seed(0)).is_err());
     }
 }

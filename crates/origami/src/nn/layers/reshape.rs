@@ -16,11 +16,7 @@ pub struct Reshape {
 impl Reshape {
     /// Reshape samples to `target`.
     pub fn new(target: &[usize]) -> Self {
-        Reshape {
-            target: target.to_vec(),
-            input_shape: Vec::new(),
-            output_shape: Vec::new(),
-        }
+        Reshape { target: target.to_vec(), input_shape: Vec::new(), output_shape: Vec::new() }
     }
 }
 
@@ -33,9 +29,7 @@ impl Layer for Reshape {
         let fits = match holes {
             0 => known == n,
             1 if known > 0 && n % known == 0 => {
-                out.iter_mut()
-                    .filter(|d| **d == usize::MAX)
-                    .for_each(|d| *d = n / known);
+                out.iter_mut().filter(|d| **d == usize::MAX).for_each(|d| *d = n / known);
                 true
             }
             _ => false,
@@ -75,15 +69,10 @@ mod tests {
         let mut rng = Rng::seed(0);
         let mut r = Reshape::new(&[28, 28, 1]);
         assert_eq!(r.build(&[784], &mut rng).unwrap(), vec![28, 28, 1]);
-        assert_eq!(
-            r.forward(&Tensor::ones(&[3, 784]), false).unwrap().shape(),
-            &[3, 28, 28, 1]
-        );
+        assert_eq!(r.forward(&Tensor::ones(&[3, 784]), false).unwrap().shape(), &[3, 28, 28, 1]);
         let mut i = Reshape::new(&[usize::MAX, 4]);
         assert_eq!(i.build(&[2, 6], &mut rng).unwrap(), vec![3, 4]);
         assert!(Reshape::new(&[5]).build(&[2, 3], &mut rng).is_err());
-        assert!(Reshape::new(&[usize::MAX, 5])
-            .build(&[2, 3], &mut rng)
-            .is_err());
+        assert!(Reshape::new(&[usize::MAX, 5]).build(&[2, 3], &mut rng).is_err());
     }
 }
