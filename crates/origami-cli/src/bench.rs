@@ -5,11 +5,21 @@
 use std::time::Instant;
 
 use clap::{Args, ValueEnum};
+use origami::data::{mnist, synthetic, Dataset};
+use origami::nn::{Activation, Conv2D, Dense, Flatten, Loss, MaxPool2D, Sequential};
+use origami::optim::{Adam, AdamConfig, Sgd, SgdConfig};
+use origami::train::{FitConfig, Model, Verbosity};
 use origami::{Result, Rng, Tensor};
 use serde_json::json;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Workload {
+    #[value(name = "W1-mlp")]
+    W1Mlp,
+    #[value(name = "W2-cnn")]
+    W2Cnn,
+    #[value(name = "W3-tiny")]
+    W3Tiny,
     #[value(name = "W4-gemm")]
     W4Gemm,
     #[value(name = "overhead")]
@@ -30,6 +40,15 @@ pub struct BenchArgs {
 
 pub fn run(args: &BenchArgs) -> Result<()> {
     let w = args.workload;
+    if matches!(w, Workload::W1Mlp | Workload::All) {
+        w1(args.quick)?;
+    }
+    if matches!(w, Workload::W2Cnn | Workload::All) {
+        w2(args.quick)?;
+    }
+    if matches!(w, Workload::W3Tiny | Workload::All) {
+        w3(args.quick)?;
+    }
     if matches!(w, Workload::W4Gemm | Workload::All) {
         gemm(args.quick)?;
     }
@@ -162,5 +181,101 @@ fn overhead(quick: bool) -> Result<()> {
         runs.push(timed as f64 / t.elapsed().as_secs_f64());
     }
     emit(json!({"workload": "overhead", "batch": 10, "model": "2-8-8-1 tanh, MSE, SGD"}), "steps_per_s", &runs);
+    Ok(())
+}
+
+const SEED: u64 = 0;
+
+fn adam() -> Adam {
+    Adam::new(AdamConfig { learning_rate: 1e-3, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, ..Default::default() })
+}
+
+fn sparse_ce() -> Loss {
+    Loss::SparseCategoricalCrossentropy { from_logits: true }
+}
+
+/// Trains `model` for `epochs` more epochs of `data` and returns the seconds it took.
+fn timed_fit(model: &mut Model, data: &Dataset, batch: usize, from: usize, to: usize, seed: u64) -> Result<f64> {
+    let cfg = FitConfig { epochs: to, initial_epoch: from, batch_size: batch, seed, verbosity: Verbosity::Silent, ..Default::default() };
+    let t = Instant::now();
+    model.fit(data, &cfg, &mut [])?;
+    Ok(t.elapsed().as_secs_f64())
+}
+
+/// W1: 784→256→128→10 MLP, Adam; samples/s over 2 epochs after a warm-up
+/// epoch, at batch 32 and 256.
+fn w1(quick: bool) -> Result<()> {
+    let mut data = mnist::load(mnist::default_dir())?.flatten()?.train;
+    if quick {
+        data = data.subset(&(0..512).collect::<Vec<_>>())?;
+    }
+    for batch in [32, 256] {
+        let mut runs = Vec::new();
+        for r in 0..3 {
+            let mut net = Sequential::new(&[784], vec![])
+                .add(Dense::new(256).activation(Activation::Relu))
+                .add(Dense::new(128).activation(Activation::Relu))
+                .add(Dense::new(10));
+            net.build(&mut Rng::seed(SEED + r))?;
+            let mut model = Model::new(net, adam(), sparse_ce(), vec![]);
+            timed_fit(&mut model, &data, batch, 0, 1, SEED + r)?;
+            let secs = timed_fit(&mut model, &data, batch, 1, 3, SEED + r)?;
+            runs.push(2.0 * data.len() as f64 / secs);
+        }
+        emit(json!({"workload": "W1-mlp", "batch": batch}), "samples_per_s", &runs);
+    }
+    Ok(())
+}
+
+/// W2: the small CNN of WORKLOADS.md, Adam, batch 64; samples/s over one
+/// epoch after 20 warm-up steps.
+fn w2(quick: bool) -> Result<()> {
+    let mut data = mnist::load(mnist::default_dir())?.train;
+    if quick {
+        data = data.subset(&(0..256).collect::<Vec<_>>())?;
+    }
+    let warm = data.subset(&(0..(20 * 64).min(data.len())).collect::<Vec<_>>())?;
+    let mut runs = Vec::new();
+    for r in 0..3 {
+        let mut net = Sequential::new(&[28, 28, 1], vec![])
+            .add(Conv2D::new(16, (3, 3)).activation(Activation::Relu))
+            .add(MaxPool2D::new((2, 2)))
+            .add(Conv2D::new(32, (3, 3)).activation(Activation::Relu))
+            .add(MaxPool2D::new((2, 2)))
+            .add(Flatten::new())
+            .add(Dense::new(128).activation(Activation::Relu))
+            .add(Dense::new(10));
+        net.build(&mut Rng::seed(SEED + r))?;
+        let mut model = Model::new(net, adam(), sparse_ce(), vec![]);
+        timed_fit(&mut model, &warm, 64, 0, 1, SEED + r)?;
+        let secs = timed_fit(&mut model, &data, 64, 1, 2, SEED + r)?;
+        runs.push(data.len() as f64 / secs);
+    }
+    emit(json!({"workload": "W2-cnn", "batch": 64}), "samples_per_s", &runs);
+    Ok(())
+}
+
+/// W3: TensorFlow-Playground-sized 2→8→8→1 tanh/sigmoid net, binary
+/// cross-entropy, SGD 0.03, batch 10, on the 500-point circle set;
+/// optimizer steps/s over 2,000 steps after 100 warm-up steps.
+fn w3(quick: bool) -> Result<()> {
+    let data = synthetic::w3_tiny(&mut Rng::seed(SEED))?;
+    let steps_per_epoch = data.len().div_ceil(10);
+    let timed_epochs = if quick { 2 } else { 2000 / steps_per_epoch };
+    let mut runs = Vec::new();
+    for r in 0..3 {
+        let mut net = Sequential::new(&[2], vec![])
+            .add(Dense::new(8).activation(Activation::Tanh))
+            .add(Dense::new(8).activation(Activation::Tanh))
+            .add(Dense::new(1).activation(Activation::Sigmoid));
+        net.build(&mut Rng::seed(SEED + r))?;
+        let sgd = Sgd::new(SgdConfig { learning_rate: 0.03, ..Default::default() });
+        let mut model = Model::new(net, sgd, Loss::BinaryCrossentropy { from_logits: false }, vec![]);
+        timed_fit(&mut model, &data, 10, 0, 100 / steps_per_epoch, SEED + r)?;
+        let from = 100 / steps_per_epoch;
+        let secs = timed_fit(&mut model, &data, 10, from, from + timed_epochs, SEED + r)?;
+        runs.push((timed_epochs * steps_per_epoch) as f64 / secs);
+    }
+    emit(json!({"workload": "W3-tiny", "batch": 10}), "steps_per_s", &runs);
     Ok(())
 }

@@ -104,21 +104,26 @@ unsafe fn block(
     let a_ptr = a.as_ptr().offset(r0 as isize * a_rs);
     let b_ptr = b.as_ptr().offset(c0 as isize * b_cs);
     let c_ptr = c.0.add(r0 * n + c0);
+    // The crate's micro-kernels want a column-major destination; C is row
+    // major, so compute Cᵀ = Bᵀ·Aᵀ instead (the same memory, read through
+    // swapped strides). This is what the `gemm` crate's front end does, and
+    // without it the product runs at half speed.
     gemm_f32::gemm::f32::get_gemm_fn()(
-        r1 - r0,
         c1 - c0,
+        r1 - r0,
         k,
         c_ptr,
-        1,
         n as isize,
+        1,
         accumulate,
-        a_ptr,
-        a_cs,
-        a_rs,
         b_ptr,
-        b_cs,
         b_rs,
-        1.0,
+        b_cs,
+        a_ptr,
+        a_rs,
+        a_cs,
+        // dst = alpha·dst + beta·A·B; alpha is only read when dst is.
+        if accumulate { 1.0 } else { 0.0 },
         1.0,
         false,
         false,

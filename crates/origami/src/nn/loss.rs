@@ -70,6 +70,18 @@ impl Loss {
                 sparse_ce(y_pred, &labels, from_logits)
             }
             _ => {
+                // Keras's rule: targets [n] against predictions [n, 1] (one
+                // output unit) are the same column.
+                let expanded;
+                let y_true = if y_pred.rank() == y_true.rank() + 1
+                    && y_pred.shape().last() == Some(&1)
+                    && y_pred.shape()[..y_true.rank()] == *y_true.shape()
+                {
+                    expanded = y_true.reshape(y_pred.shape())?;
+                    &expanded
+                } else {
+                    y_true
+                };
                 if y_pred.shape() != y_true.shape() {
                     return Err(Error::shape(
                         self.name(),
@@ -313,6 +325,17 @@ mod tests {
     #[track_caller]
     fn close(a: f32, b: f32, tol: f32) {
         assert!((a - b).abs() <= tol, "{a} vs {b}");
+    }
+
+    #[test]
+    fn targets_of_shape_n_match_one_output_column() {
+        // BCE(p=0.8, y=1) = −ln 0.8; BCE(p=0.4, y=0) = −ln 0.6
+        let l = Loss::BinaryCrossentropy { from_logits: false };
+        let want = -(0.8f32.ln() + 0.6f32.ln()) / 2.0;
+        close(val(l.compute(&t(&[0.8, 0.4], &[2, 1]), &t(&[1.0, 0.0], &[2]))), want, 1e-6);
+        // any other mismatch is still an error naming both shapes
+        let e = l.compute(&t(&[0.8, 0.4], &[2, 1]), &t(&[1.0, 0.0, 1.0], &[3])).unwrap_err().to_string();
+        assert!(e.contains("[2, 1]") && e.contains("[3]"), "{e}");
     }
 
     #[test]

@@ -137,15 +137,9 @@ impl Layer for Dense {
                 "the input's last axis must equal the kernel's first",
             ));
         }
-        // fold every leading axis into rows: one matrix product
-        let rows = x.reshape(&[usize::MAX, d])?;
-        let mut y = rows.matmul(w)?;
-        if let Some(b) = &self.bias {
-            y = y.add(b)?;
-        }
-        let mut shape = x.shape().to_vec();
-        *shape.last_mut().expect("rank ≥ 2") = self.config.units;
-        let y = self.config.activation.apply(&y.reshape(&shape)?)?;
+        // x·W + b in one fused primitive (every leading axis folds into rows)
+        let y = x.linear(w, self.bias.as_ref())?;
+        let y = self.config.activation.apply(&y)?;
         self.activity_penalty = if training { penalty(&self.config.activity_regularizer, Some(&y))? } else { None };
         Ok(y)
     }
