@@ -196,7 +196,14 @@ fn sparse_ce() -> Loss {
 
 /// Trains `model` for `epochs` more epochs of `data` and returns the seconds it took.
 fn timed_fit(model: &mut Model, data: &Dataset, batch: usize, from: usize, to: usize, seed: u64) -> Result<f64> {
-    let cfg = FitConfig { epochs: to, initial_epoch: from, batch_size: batch, seed, verbosity: Verbosity::Silent, ..Default::default() };
+    let cfg = FitConfig {
+        epochs: to,
+        initial_epoch: from,
+        batch_size: batch,
+        seed,
+        verbosity: Verbosity::Silent,
+        ..Default::default()
+    };
     let t = Instant::now();
     model.fit(data, &cfg, &mut [])?;
     Ok(t.elapsed().as_secs_f64())

@@ -10,18 +10,9 @@ use std::fmt;
 #[derive(Debug)]
 pub enum Error {
     /// Two shapes that an operation cannot combine.
-    ShapeMismatch {
-        op: &'static str,
-        lhs: Vec<usize>,
-        rhs: Vec<usize>,
-        why: &'static str,
-    },
+    ShapeMismatch { op: &'static str, lhs: Vec<usize>, rhs: Vec<usize>, why: &'static str },
     /// An axis that the tensor does not have.
-    AxisOutOfRange {
-        op: &'static str,
-        axis: usize,
-        shape: Vec<usize>,
-    },
+    AxisOutOfRange { op: &'static str, axis: usize, shape: Vec<usize> },
     /// An argument outside its domain (a zero stride, an index past the end…).
     InvalidArgument { op: &'static str, msg: String },
     /// `backward` on a tensor with more than one element and no seed gradient.
@@ -41,39 +32,21 @@ pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
     pub(crate) fn shape(op: &'static str, lhs: &[usize], rhs: &[usize], why: &'static str) -> Self {
-        Error::ShapeMismatch {
-            op,
-            lhs: lhs.to_vec(),
-            rhs: rhs.to_vec(),
-            why,
-        }
+        Error::ShapeMismatch { op, lhs: lhs.to_vec(), rhs: rhs.to_vec(), why }
     }
     pub(crate) fn arg(op: &'static str, msg: impl Into<String>) -> Self {
-        Error::InvalidArgument {
-            op,
-            msg: msg.into(),
-        }
+        Error::InvalidArgument { op, msg: msg.into() }
     }
     pub(crate) fn axis(op: &'static str, axis: usize, shape: &[usize]) -> Self {
-        Error::AxisOutOfRange {
-            op,
-            axis,
-            shape: shape.to_vec(),
-        }
+        Error::AxisOutOfRange { op, axis, shape: shape.to_vec() }
     }
     /// An I/O error on `path`.
     pub fn io(path: impl AsRef<std::path::Path>, source: std::io::Error) -> Self {
-        Error::Io {
-            path: path.as_ref().display().to_string(),
-            source,
-        }
+        Error::Io { path: path.as_ref().display().to_string(), source }
     }
     /// Content of `path` that is malformed; `msg` says where and how.
     pub fn format(path: impl AsRef<std::path::Path>, msg: impl Into<String>) -> Self {
-        Error::Format {
-            path: path.as_ref().display().to_string(),
-            msg: msg.into(),
-        }
+        Error::Format { path: path.as_ref().display().to_string(), msg: msg.into() }
     }
 }
 
@@ -83,11 +56,9 @@ impl fmt::Display for Error {
             Error::ShapeMismatch { op, lhs, rhs, why } => {
                 write!(f, "{op}: shapes {lhs:?} and {rhs:?} do not fit: {why}")
             }
-            Error::AxisOutOfRange { op, axis, shape } => write!(
-                f,
-                "{op}: axis {axis} is out of range for a tensor of shape {shape:?} (rank {})",
-                shape.len()
-            ),
+            Error::AxisOutOfRange { op, axis, shape } => {
+                write!(f, "{op}: axis {axis} is out of range for a tensor of shape {shape:?} (rank {})", shape.len())
+            }
             Error::InvalidArgument { op, msg } => write!(f, "{op}: {msg}"),
             Error::NonScalarBackward { shape } => write!(
                 f,

@@ -18,10 +18,7 @@ pub struct Rng {
 impl Rng {
     /// A generator whose whole stream is fixed by `seed`.
     pub fn seed(seed: u64) -> Self {
-        Rng {
-            inner: ChaCha8Rng::seed_from_u64(seed),
-            spare_normal: None,
-        }
+        Rng { inner: ChaCha8Rng::seed_from_u64(seed), spare_normal: None }
     }
 
     /// A new generator derived from this one (for a layer, a worker…).

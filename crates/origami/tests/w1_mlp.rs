@@ -22,8 +22,10 @@ fn w1_mlp_reaches_94_percent_after_5_epochs() {
         .add(Dense::new(128).activation(Activation::Relu))
         .add(Dense::new(10));
     net.build(&mut Rng::seed(42)).unwrap();
-    let adam = Adam::new(AdamConfig { learning_rate: 1e-3, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, ..Default::default() });
-    let mut model = Model::new(net, adam, Loss::SparseCategoricalCrossentropy { from_logits: true }, vec![Metric::SparseAccuracy]);
+    let adam =
+        Adam::new(AdamConfig { learning_rate: 1e-3, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, ..Default::default() });
+    let mut model =
+        Model::new(net, adam, Loss::SparseCategoricalCrossentropy { from_logits: true }, vec![Metric::SparseAccuracy]);
     let cfg = FitConfig { epochs: 5, batch_size: 32, seed: 42, verbosity: Verbosity::Lines, ..Default::default() };
     model.fit(&data.train, &cfg, &mut []).unwrap();
     let acc = model.evaluate(&data.test, 256).unwrap().get("accuracy").unwrap();

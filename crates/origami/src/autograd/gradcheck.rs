@@ -39,7 +39,7 @@ pub fn check_gradients(f: impl Fn(&[Tensor]) -> Result<Tensor>, inputs: &[Tensor
             Some(g) => g.to_vec(),
             None => vec![0.0; x.numel()],
         };
-        for j in 0..x.numel() {
+        for (j, &a) in analytic.iter().enumerate() {
             let orig = x.data()[j];
             let eval = |v: f32| -> Result<f64> {
                 x.data_mut()[j] = v;
@@ -50,9 +50,11 @@ pub fn check_gradients(f: impl Fn(&[Tensor]) -> Result<Tensor>, inputs: &[Tensor
             let minus = eval(orig - eps)?;
             x.data_mut()[j] = orig;
             let numeric = ((plus - minus) / (2.0 * eps as f64)) as f32;
-            let a = analytic[j];
             if !numeric.is_finite() || !a.is_finite() {
-                return Err(Error::arg("check_gradients", format!("non-finite gradient at input {i} element {j}: analytic {a}, numeric {numeric}")));
+                return Err(Error::arg(
+                    "check_gradients",
+                    format!("non-finite gradient at input {i} element {j}: analytic {a}, numeric {numeric}"),
+                ));
             }
             let err = (a - numeric).abs() / 1f32.max(a.abs()).max(numeric.abs());
             if err > worst.max_error {

@@ -247,7 +247,12 @@ impl Tensor {
     /// gradient `seed` of some scalar with respect to this tensor.
     pub fn backward_with(&self, seed: &Tensor) -> Result<Grads> {
         if seed.shape() != self.shape() {
-            return Err(Error::shape("backward_with", self.shape(), seed.shape(), "the seed gradient must have the output's shape"));
+            return Err(Error::shape(
+                "backward_with",
+                self.shape(),
+                seed.shape(),
+                "the seed gradient must have the output's shape",
+            ));
         }
         self.backward_seeded(seed.to_vec())
     }
@@ -255,7 +260,9 @@ impl Tensor {
     fn backward_seeded(&self, seed: Vec<f32>) -> Result<Grads> {
         if !self.is_tracked() {
             return Err(Error::NoGradient {
-                what: "this tensor: nothing it was computed from requires a gradient (or it was computed under no_grad)".into(),
+                what:
+                    "this tensor: nothing it was computed from requires a gradient (or it was computed under no_grad)"
+                        .into(),
             });
         }
         let order = topological_order(self);
@@ -297,7 +304,9 @@ fn topological_order(root: &Tensor) -> Vec<Tensor> {
             continue;
         }
         let inputs: SmallVec<[Tensor; 3]> = match &t.0.op {
-            Some(op) => op.inputs().into_iter().filter(|x| x.is_tracked() && !seen.contains(&x.id())).cloned().collect(),
+            Some(op) => {
+                op.inputs().into_iter().filter(|x| x.is_tracked() && !seen.contains(&x.id())).cloned().collect()
+            }
             None => SmallVec::new(),
         };
         stack.push((t, true));

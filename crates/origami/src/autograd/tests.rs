@@ -1,6 +1,9 @@
 //! A gradient check for every differentiable primitive, and the autodiff
 //! contract (accumulation, no-grad, errors).
 
+// `&[x.clone()]` reads better than `std::slice::from_ref(&x)` in a table of checks.
+#![allow(clippy::cloned_ref_to_slice_refs)]
+
 use crate::{check_gradients, no_grad, Padding, Result, Rng, Tensor};
 
 const EPS: f32 = 1e-2;
@@ -44,13 +47,8 @@ fn check(f: impl Fn(&[Tensor]) -> Result<Tensor>, inputs: &[Tensor]) {
 
 #[test]
 fn binary_ops_in_every_broadcast_direction() {
-    let shapes: [(&[usize], &[usize]); 5] = [
-        (&[3, 4], &[3, 4]),
-        (&[3, 4], &[4]),
-        (&[4], &[3, 4]),
-        (&[3, 1], &[1, 4]),
-        (&[2, 3, 4], &[]),
-    ];
+    let shapes: [(&[usize], &[usize]); 5] =
+        [(&[3, 4], &[3, 4]), (&[3, 4], &[4]), (&[4], &[3, 4]), (&[3, 1], &[1, 4]), (&[2, 3, 4], &[])];
     for (i, (sa, sb)) in shapes.iter().enumerate() {
         let (a, b) = (away_from_zero(sa, i as u64), away_from_zero(sb, 100 + i as u64));
         check(|x| x[0].add(&x[1]), &[a.clone(), b.clone()]);
@@ -156,7 +154,9 @@ fn softmax_and_log_softmax() {
 
 #[test]
 fn conv2d_with_stride_and_padding() {
-    for (stride, pad) in [((1, 1), Padding::Valid), ((2, 2), Padding::Valid), ((1, 1), Padding::Same), ((2, 1), Padding::Same)] {
+    for (stride, pad) in
+        [((1, 1), Padding::Valid), ((2, 2), Padding::Valid), ((1, 1), Padding::Same), ((2, 1), Padding::Same)]
+    {
         let x = randn(&[2, 5, 6, 3], 18);
         let w = randn(&[3, 2, 3, 4], 19).mul_scalar(0.3);
         check(|t| t[0].conv2d(&t[1], stride, pad), &[x.clone(), w.clone()]);
@@ -168,7 +168,9 @@ fn pooling() {
     // distinct values so that the maximum is not on a tie
     let v: Vec<f32> = (0..2 * 5 * 6 * 3).map(|i| ((i * 37) % 101) as f32 * 0.1).collect();
     let x = Tensor::from_vec(v, &[2, 5, 6, 3]).unwrap();
-    for (k, s, p) in [((2, 2), (2, 2), Padding::Valid), ((3, 3), (2, 2), Padding::Same), ((2, 3), (1, 1), Padding::Valid)] {
+    for (k, s, p) in
+        [((2, 2), (2, 2), Padding::Valid), ((3, 3), (2, 2), Padding::Same), ((2, 3), (1, 1), Padding::Valid)]
+    {
         check(|t| t[0].max_pool2d(k, s, p), &[x.clone()]);
         check(|t| t[0].avg_pool2d(k, s, p), &[x.clone()]);
     }
@@ -221,4 +223,3 @@ fn softmax_is_stable_at_huge_logits() {
     assert!((l[0] + ln2).abs() < 1e-6 && (l[3] + ln2).abs() < 1e-6);
     assert!((l[1] - (-1e4 - ln2)).abs() < 1e-2 && l.iter().all(|v| v.is_finite()));
 }
-

@@ -76,20 +76,12 @@ pub struct CsvOptions {
 impl CsvOptions {
     /// Classification on `target`, header detected, comma-separated.
     pub fn classification(target: impl Into<Target>) -> CsvOptions {
-        CsvOptions {
-            target: target.into(),
-            task: Task::Classification,
-            header: Header::Auto,
-            delimiter: b',',
-        }
+        CsvOptions { target: target.into(), task: Task::Classification, header: Header::Auto, delimiter: b',' }
     }
 
     /// Regression on `target`, header detected, comma-separated.
     pub fn regression(target: impl Into<Target>) -> CsvOptions {
-        CsvOptions {
-            task: Task::Regression,
-            ..CsvOptions::classification(target)
-        }
+        CsvOptions { task: Task::Regression, ..CsvOptions::classification(target) }
     }
 }
 
@@ -126,9 +118,7 @@ pub fn read_from(reader: impl Read, source: impl AsRef<Path>, opts: &CsvOptions)
         .from_reader(reader);
     for rec in csv.records() {
         let rec = rec.map_err(|e| {
-            let at = e
-                .position()
-                .map_or(String::new(), |p| format!("line {}: ", p.line()));
+            let at = e.position().map_or(String::new(), |p| format!("line {}: ", p.line()));
             Error::format(src, format!("{at}{e}"))
         })?;
         let line = rec.position().map_or(0, |p| p.line());
@@ -140,10 +130,7 @@ pub fn read_from(reader: impl Read, source: impl AsRef<Path>, opts: &CsvOptions)
     let width = first.len();
     let named_index = match &opts.target {
         Target::Index(i) if *i >= width => {
-            return Err(Error::format(
-                src,
-                format!("line {first_line}: target column {i} is past the {width} columns"),
-            ))
+            return Err(Error::format(src, format!("line {first_line}: target column {i} is past the {width} columns")))
         }
         Target::Index(i) => Some(*i),
         Target::Last => Some(width - 1),
@@ -153,48 +140,30 @@ pub fn read_from(reader: impl Read, source: impl AsRef<Path>, opts: &CsvOptions)
         (Header::Absent, Target::Name(name)) => {
             return Err(Error::format(
                 src,
-                format!(
-                    "target column \"{name}\" is named, but the options say there is no header"
-                ),
+                format!("target column \"{name}\" is named, but the options say there is no header"),
             ))
         }
         (Header::Present, _) | (_, Target::Name(_)) => true,
         (Header::Absent, _) => false,
-        (Header::Auto, _) => first
-            .iter()
-            .enumerate()
-            .any(|(j, cell)| Some(j) != named_index && parse_number(cell).is_none()),
+        (Header::Auto, _) => {
+            first.iter().enumerate().any(|(j, cell)| Some(j) != named_index && parse_number(cell).is_none())
+        }
     };
-    let names: Vec<String> = if has_header {
-        first.clone()
-    } else {
-        (0..width).map(|j| format!("col{j}")).collect()
-    };
+    let names: Vec<String> = if has_header { first.clone() } else { (0..width).map(|j| format!("col{j}")).collect() };
     let target = match &opts.target {
         Target::Name(name) => names.iter().position(|n| n == name).ok_or_else(|| {
-            Error::format(
-                src,
-                format!(
-                    "line {first_line}: no column is named \"{name}\"; the header has {names:?}"
-                ),
-            )
+            Error::format(src, format!("line {first_line}: no column is named \"{name}\"; the header has {names:?}"))
         })?,
         // Index and Last are resolved (and checked) above.
         _ => named_index.unwrap_or(0),
     };
     let data_rows = if has_header { &rows[1..] } else { &rows[..] };
     if data_rows.is_empty() {
-        return Err(Error::format(
-            src,
-            "the file holds a header but no data rows",
-        ));
+        return Err(Error::format(src, "the file holds a header but no data rows"));
     }
 
     let cell_error = |line: u64, j: usize, what: String| {
-        Error::format(
-            src,
-            format!("line {line}, column {} (\"{}\"): {what}", j + 1, names[j]),
-        )
+        Error::format(src, format!("line {line}, column {} (\"{}\"): {what}", j + 1, names[j]))
     };
     let n = data_rows.len();
     let nf = width - 1;
@@ -204,10 +173,7 @@ pub fn read_from(reader: impl Read, source: impl AsRef<Path>, opts: &CsvOptions)
         if row.len() != width {
             return Err(Error::format(
                 src,
-                format!(
-                    "line {line}: {} fields, but the first row has {width} (a ragged row)",
-                    row.len()
-                ),
+                format!("line {line}: {} fields, but the first row has {width} (a ragged row)", row.len()),
             ));
         }
         for (j, cell) in row.iter().enumerate() {
@@ -226,10 +192,7 @@ pub fn read_from(reader: impl Read, source: impl AsRef<Path>, opts: &CsvOptions)
         Task::Regression => {
             let mut y = Vec::with_capacity(n);
             for &(line, cell) in &raw_targets {
-                y.push(
-                    parse_number(cell)
-                        .ok_or_else(|| cell_error(line, target, not_a_number(cell)))?,
-                );
+                y.push(parse_number(cell).ok_or_else(|| cell_error(line, target, not_a_number(cell)))?);
             }
             (Tensor::from_vec(y, &[n, 1])?, None)
         }
@@ -240,23 +203,14 @@ pub fn read_from(reader: impl Read, source: impl AsRef<Path>, opts: &CsvOptions)
             let classes = class_order(raw_targets.iter().map(|&(_, c)| c));
             let y = raw_targets
                 .iter()
-                .map(|&(_, c)| {
-                    classes
-                        .binary_search_by(|k| class_cmp(k, c))
-                        .map_or(0.0, |i| i as f32)
-                })
+                .map(|&(_, c)| classes.binary_search_by(|k| class_cmp(k, c)).map_or(0.0, |i| i as f32))
                 .collect();
             (Tensor::from_vec(y, &[n])?, Some(classes))
         }
     };
     let mut feature_names = names.clone();
     let target_name = feature_names.remove(target);
-    Ok(Table {
-        feature_names,
-        target_name,
-        class_names,
-        data: Dataset::new(Tensor::from_vec(x, &[n, nf])?, y)?,
-    })
+    Ok(Table { feature_names, target_name, class_names, data: Dataset::new(Tensor::from_vec(x, &[n, nf])?, y)? })
 }
 
 /// A finite number, or `None`.
@@ -310,38 +264,20 @@ mod tests {
         .unwrap();
         assert_eq!(t.feature_names, vec!["sepal", "petal"]);
         assert_eq!(t.target_name, "species");
-        assert_eq!(
-            t.class_names.as_deref().unwrap(),
-            ["setosa", "versicolor", "virginica"]
-        );
+        assert_eq!(t.class_names.as_deref().unwrap(), ["setosa", "versicolor", "virginica"]);
         assert_eq!(t.data.x().shape(), &[4, 2]);
-        assert_eq!(
-            t.data.x().to_vec(),
-            vec![5.1, 1.4, 7.0, 4.7, 6.3, 6.0, 4.9, 1.5]
-        );
+        assert_eq!(t.data.x().to_vec(), vec![5.1, 1.4, 7.0, 4.7, 6.3, 6.0, 4.9, 1.5]);
         assert_eq!(t.data.y().to_vec(), vec![0., 1., 2., 0.]);
     }
 
     #[test]
     fn integer_classes_no_header_by_index() {
-        let t = parse(
-            "10,0.5,1\n2,0.25,0.5\n10,1,2\n",
-            &CsvOptions::classification(0),
-        )
-        .unwrap();
-        assert_eq!(
-            t.class_names.as_deref().unwrap(),
-            ["2", "10"],
-            "numeric order"
-        );
+        let t = parse("10,0.5,1\n2,0.25,0.5\n10,1,2\n", &CsvOptions::classification(0)).unwrap();
+        assert_eq!(t.class_names.as_deref().unwrap(), ["2", "10"], "numeric order");
         assert_eq!(t.data.y().to_vec(), vec![1., 0., 1.]);
         assert_eq!(t.feature_names, vec!["col1", "col2"]);
         assert_eq!(t.target_name, "col0");
-        let t = parse(
-            "a,b,label\n1,2,0\n3,4,1\n",
-            &CsvOptions::classification(Target::Last),
-        )
-        .unwrap();
+        let t = parse("a,b,label\n1,2,0\n3,4,1\n", &CsvOptions::classification(Target::Last)).unwrap();
         assert_eq!(t.class_names.as_deref().unwrap(), ["0", "1"]);
         assert_eq!(t.data.y().to_vec(), vec![0., 1.]);
     }
@@ -351,18 +287,13 @@ mod tests {
         let dir = temp_dir("csv-roundtrip");
         let p = dir.join("houses.csv");
         std::fs::write(&p, "rooms;area;price\n3;70.5;250000\n5;120;410000.5\n").unwrap();
-        let opts = CsvOptions {
-            delimiter: b';',
-            ..CsvOptions::regression("price")
-        };
+        let opts = CsvOptions { delimiter: b';', ..CsvOptions::regression("price") };
         let t = read(&p, &opts).unwrap();
         assert!(t.class_names.is_none());
         assert_eq!(t.data.y().shape(), &[2, 1]);
         assert_eq!(t.data.y().to_vec(), vec![250000.0, 410000.5]);
         assert_eq!(t.data.x().to_vec(), vec![3.0, 70.5, 5.0, 120.0]);
-        let e = read(dir.join("missing.csv"), &opts)
-            .unwrap_err()
-            .to_string();
+        let e = read(dir.join("missing.csv"), &opts).unwrap_err().to_string();
         assert!(e.contains("missing.csv"), "{e}");
     }
 
@@ -379,42 +310,24 @@ mod tests {
     fn bad_input_names_file_line_and_column() {
         let cls = CsvOptions::classification("y");
         let e = err("a,b,y\n1,2,x\n3,4\n", &cls);
-        assert!(
-            e.contains("line 3") && e.contains("2 fields") && e.contains("3"),
-            "{e}"
-        );
+        assert!(e.contains("line 3") && e.contains("2 fields") && e.contains("3"), "{e}");
         let e = err("a,b,y\n1,2,x\n3,oops,z\n", &cls);
-        assert!(
-            e.contains("line 3, column 2 (\"b\")") && e.contains("\"oops\""),
-            "{e}"
-        );
+        assert!(e.contains("line 3, column 2 (\"b\")") && e.contains("\"oops\""), "{e}");
         let e = err("a,b,y\n1,,x\n", &cls);
         assert!(e.contains("line 2, column 2") && e.contains("empty"), "{e}");
         let e = err("a,b,y\n1,2,x\n1,inf,x\n", &cls);
-        assert!(
-            e.contains("line 3, column 2") && e.contains("\"inf\""),
-            "{e}"
-        );
+        assert!(e.contains("line 3, column 2") && e.contains("\"inf\""), "{e}");
         let e = err("a,b,y\n1,2,3\n1,2,high\n", &CsvOptions::regression("y"));
-        assert!(
-            e.contains("line 3, column 3 (\"y\")") && e.contains("\"high\""),
-            "{e}"
-        );
+        assert!(e.contains("line 3, column 3 (\"y\")") && e.contains("\"high\""), "{e}");
         let e = err("a,b,c\n1,2,3\n", &cls);
         assert!(e.contains("no column is named \"y\""), "{e}");
         let e = err("1,2\n", &CsvOptions::classification(5));
-        assert!(
-            e.contains("target column 5") && e.contains("2 columns"),
-            "{e}"
-        );
+        assert!(e.contains("target column 5") && e.contains("2 columns"), "{e}");
         let e = err("a,y\n", &cls);
         assert!(e.contains("no data rows"), "{e}");
         let e = err("", &cls);
         assert!(e.contains("no rows"), "{e}");
-        let opts = CsvOptions {
-            header: Header::Absent,
-            ..cls.clone()
-        };
+        let opts = CsvOptions { header: Header::Absent, ..cls.clone() };
         assert!(err("1,2,3\n", &opts).contains("no header"));
     }
 }

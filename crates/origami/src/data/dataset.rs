@@ -80,16 +80,10 @@ impl Dataset {
         if let Some(pos) = indices.iter().position(|&i| i >= n) {
             return Err(Error::arg(
                 "Dataset::subset",
-                format!(
-                    "index {} (at position {pos}) is out of range for a dataset of {n} samples",
-                    indices[pos]
-                ),
+                format!("index {} (at position {pos}) is out of range for a dataset of {n} samples", indices[pos]),
             ));
         }
-        Ok(Dataset {
-            x: gather_rows(&self.x, indices, Vec::new())?,
-            y: gather_rows(&self.y, indices, Vec::new())?,
-        })
+        Ok(Dataset { x: gather_rows(&self.x, indices, Vec::new())?, y: gather_rows(&self.y, indices, Vec::new())? })
     }
 
     /// The same data with every feature axis after the first flattened:
@@ -97,10 +91,7 @@ impl Dataset {
     pub fn flatten(&self) -> Result<Dataset> {
         let n = self.len();
         let x = self.x.reshape(&[n, row_len(self.x.shape())])?;
-        Ok(Dataset {
-            x,
-            y: self.y.clone(),
-        })
+        Ok(Dataset { x, y: self.y.clone() })
     }
 
     /// The same features with targets replaced by `y` (same sample count).
@@ -176,23 +167,13 @@ impl Dataset {
         if let Some(rng) = shuffle {
             rng.shuffle(&mut order);
         }
-        Ok(BatchIter {
-            x: self.x.clone(),
-            y: self.y.clone(),
-            order,
-            batch_size,
-            pos: 0,
-            last: None,
-        })
+        Ok(BatchIter { x: self.x.clone(), y: self.y.clone(), order, batch_size, pos: 0, last: None })
     }
 }
 
 fn check_batch_size(batch_size: usize) -> Result<()> {
     if batch_size == 0 {
-        return Err(Error::arg(
-            "Dataset::batches",
-            "the batch size is 0; it must be at least 1",
-        ));
+        return Err(Error::arg("Dataset::batches", "the batch size is 0; it must be at least 1"));
     }
     Ok(())
 }
@@ -279,34 +260,19 @@ mod tests {
     fn toy(n: usize) -> Dataset {
         let x: Vec<f32> = (0..n * 3).map(|v| v as f32).collect();
         let y: Vec<f32> = (0..n).map(|v| (v % 2) as f32).collect();
-        Dataset::new(
-            Tensor::from_vec(x, &[n, 3]).unwrap(),
-            Tensor::from_vec(y, &[n]).unwrap(),
-        )
-        .unwrap()
+        Dataset::new(Tensor::from_vec(x, &[n, 3]).unwrap(), Tensor::from_vec(y, &[n]).unwrap()).unwrap()
     }
 
     #[test]
     fn new_checks_sample_counts() {
-        let e = Dataset::new(Tensor::zeros(&[4, 2]), Tensor::zeros(&[3]))
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains("[4, 2]") && e.contains("[3]") && e.contains("same number of samples"),
-            "{e}"
-        );
+        let e = Dataset::new(Tensor::zeros(&[4, 2]), Tensor::zeros(&[3])).unwrap_err().to_string();
+        assert!(e.contains("[4, 2]") && e.contains("[3]") && e.contains("same number of samples"), "{e}");
         assert!(Dataset::new(Tensor::scalar(1.0), Tensor::zeros(&[1])).is_err());
     }
 
     #[test]
     fn keras_last_partial_batch_rule() {
-        for (n, bs, want) in [
-            (1000, 200, 5),
-            (1001, 200, 6),
-            (3, 10, 1),
-            (0, 4, 0),
-            (7, 1, 7),
-        ] {
+        for (n, bs, want) in [(1000, 200, 5), (1001, 200, 6), (3, 10, 1), (0, 4, 0), (7, 1, 7)] {
             let d = toy(n);
             let it = d.batches(bs, None).unwrap();
             assert_eq!(it.len(), want);
@@ -320,16 +286,7 @@ mod tests {
             assert_eq!(sizes.iter().sum::<usize>(), n);
             assert_eq!(d.num_batches(bs).unwrap(), want);
         }
-        assert_eq!(
-            toy(1001)
-                .batches(200, None)
-                .unwrap()
-                .last()
-                .unwrap()
-                .0
-                .shape(),
-            &[1, 3]
-        );
+        assert_eq!(toy(1001).batches(200, None).unwrap().last().unwrap().0.shape(), &[1, 3]);
     }
 
     #[test]
@@ -347,10 +304,7 @@ mod tests {
             let xs = x.to_vec();
             for (r, &label) in xs.chunks(3).zip(y.to_vec().iter()) {
                 let i = (r[0] / 3.0) as usize;
-                assert_eq!(
-                    r,
-                    &[3.0 * i as f32, 3.0 * i as f32 + 1.0, 3.0 * i as f32 + 2.0]
-                );
+                assert_eq!(r, &[3.0 * i as f32, 3.0 * i as f32 + 1.0, 3.0 * i as f32 + 2.0]);
                 assert_eq!(label, (i % 2) as f32);
                 seen.push(i);
             }
@@ -359,21 +313,10 @@ mod tests {
         seen.sort();
         assert_eq!(seen, (0..23).collect::<Vec<_>>());
         // Same seed, same order; no shuffle, storage order.
-        let a = d
-            .batches(5, Some(&mut Rng::seed(3)))
-            .unwrap()
-            .order()
-            .to_vec();
-        let b = d
-            .batches(5, Some(&mut Rng::seed(3)))
-            .unwrap()
-            .order()
-            .to_vec();
+        let a = d.batches(5, Some(&mut Rng::seed(3))).unwrap().order().to_vec();
+        let b = d.batches(5, Some(&mut Rng::seed(3))).unwrap().order().to_vec();
         assert_eq!(a, b);
-        assert_eq!(
-            d.batches(5, None).unwrap().order(),
-            (0..23).collect::<Vec<_>>().as_slice()
-        );
+        assert_eq!(d.batches(5, None).unwrap().order(), (0..23).collect::<Vec<_>>().as_slice());
     }
 
     #[test]
@@ -398,28 +341,18 @@ mod tests {
         let d = toy(6);
         let s = d.subset(&[5, 0, 5]).unwrap();
         assert_eq!(s.len(), 3);
-        assert_eq!(
-            s.x().to_vec(),
-            vec![15., 16., 17., 0., 1., 2., 15., 16., 17.]
-        );
+        assert_eq!(s.x().to_vec(), vec![15., 16., 17., 0., 1., 2., 15., 16., 17.]);
         assert_eq!(s.labels().unwrap(), vec![1, 0, 1]);
         let e = d.subset(&[1, 6]).unwrap_err().to_string();
         assert!(e.contains("index 6") && e.contains("6 samples"), "{e}");
         let img = Dataset::new(Tensor::zeros(&[4, 2, 2, 1]), Tensor::zeros(&[4])).unwrap();
         assert_eq!(img.flatten().unwrap().x().shape(), &[4, 4]);
-        let oh = Dataset::new(
-            Tensor::zeros(&[2, 1]),
-            Tensor::from_vec(vec![0., 1., 0., 1., 0., 0.], &[2, 3]).unwrap(),
-        )
-        .unwrap();
+        let oh = Dataset::new(Tensor::zeros(&[2, 1]), Tensor::from_vec(vec![0., 1., 0., 1., 0., 0.], &[2, 3]).unwrap())
+            .unwrap();
         assert_eq!(oh.labels().unwrap(), vec![1, 0]);
         assert_eq!(oh.num_classes().unwrap(), 3);
         assert_eq!(d.num_classes().unwrap(), 2);
-        let bad = Dataset::new(
-            Tensor::zeros(&[2, 1]),
-            Tensor::from_vec(vec![0.5, 1.0], &[2]).unwrap(),
-        )
-        .unwrap();
+        let bad = Dataset::new(Tensor::zeros(&[2, 1]), Tensor::from_vec(vec![0.5, 1.0], &[2]).unwrap()).unwrap();
         let e = bad.labels().unwrap_err().to_string();
         assert!(e.contains("0.5") && e.contains("sample 0"), "{e}");
     }

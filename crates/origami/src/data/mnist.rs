@@ -35,10 +35,7 @@ pub struct Mnist {
 impl Mnist {
     /// Both sets with images flattened to `[n, 784]`, for dense networks.
     pub fn flatten(&self) -> Result<Mnist> {
-        Ok(Mnist {
-            train: self.train.flatten()?,
-            test: self.test.flatten()?,
-        })
+        Ok(Mnist { train: self.train.flatten()?, test: self.test.flatten()? })
     }
 }
 
@@ -47,10 +44,7 @@ impl Mnist {
 /// with or without a `.gz` suffix (the gzip one is preferred when both exist).
 pub fn load(dir: impl AsRef<Path>) -> Result<Mnist> {
     let dir = dir.as_ref();
-    Ok(Mnist {
-        train: load_set(dir, "train")?,
-        test: load_set(dir, "t10k")?,
-    })
+    Ok(Mnist { train: load_set(dir, "train")?, test: load_set(dir, "t10k")? })
 }
 
 /// Loads one set by its file prefix, `"train"` or `"t10k"`.
@@ -64,10 +58,7 @@ pub fn load_set(dir: impl AsRef<Path>, prefix: &str) -> Result<Dataset> {
     if ni != nl {
         return Err(Error::format(
             &labels_path,
-            format!(
-                "byte offset 4: the label count is {nl} but {} holds {ni} images",
-                images_path.display()
-            ),
+            format!("byte offset 4: the label count is {nl} but {} holds {ni} images", images_path.display()),
         ));
     }
     Dataset::new(images, labels)
@@ -81,10 +72,7 @@ pub fn load_set(dir: impl AsRef<Path>, prefix: &str) -> Result<Dataset> {
 pub fn default_dir() -> PathBuf {
     resolve_dir(
         std::env::var_os("ORIGAMI_DATA").map(PathBuf::from),
-        &[
-            std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from),
-            Some(PathBuf::from(env!("CARGO_MANIFEST_DIR"))),
-        ],
+        &[std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from), Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")))],
     )
 }
 
@@ -116,10 +104,7 @@ fn find(dir: &Path, name: &str) -> Result<PathBuf> {
         &gz,
         std::io::Error::new(
             std::io::ErrorKind::NotFound,
-            format!(
-                "not found, nor {} (set ORIGAMI_DATA to the data directory)",
-                raw.display()
-            ),
+            format!("not found, nor {} (set ORIGAMI_DATA to the data directory)", raw.display()),
         ),
     ))
 }
@@ -141,15 +126,11 @@ fn read_bytes(path: &Path) -> Result<Vec<u8>> {
 
 /// Checks the magic number and reads the dimensions of an IDX header.
 fn header(path: &Path, bytes: &[u8], magic: u32, what: &str) -> Result<Vec<usize>> {
-    let be =
-        |at: usize| u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+    let be = |at: usize| u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
     if bytes.len() < 4 {
         return Err(Error::format(
             path,
-            format!(
-                "truncated at byte offset {}: the 4-byte magic number is incomplete",
-                bytes.len()
-            ),
+            format!("truncated at byte offset {}: the 4-byte magic number is incomplete", bytes.len()),
         ));
     }
     let found = be(0);
@@ -173,33 +154,18 @@ fn header(path: &Path, bytes: &[u8], magic: u32, what: &str) -> Result<Vec<usize
     if bytes.len() < end {
         return Err(Error::format(
             path,
-            format!(
-                "truncated at byte offset {}: the header of {rank} dimensions needs {end} bytes",
-                bytes.len()
-            ),
+            format!("truncated at byte offset {}: the header of {rank} dimensions needs {end} bytes", bytes.len()),
         ));
     }
     Ok((0..rank).map(|d| be(4 + 4 * d) as usize).collect())
 }
 
 /// Checks that `bytes` holds exactly `header + items * item_len` bytes.
-fn check_length(
-    path: &Path,
-    bytes: &[u8],
-    header: usize,
-    items: usize,
-    item_len: usize,
-    what: &str,
-) -> Result<()> {
+fn check_length(path: &Path, bytes: &[u8], header: usize, items: usize, item_len: usize, what: &str) -> Result<()> {
     let need = items
         .checked_mul(item_len)
         .and_then(|b| b.checked_add(header))
-        .ok_or_else(|| {
-            Error::format(
-                path,
-                format!("byte offset 4: {items} {what} is an impossible count"),
-            )
-        })?;
+        .ok_or_else(|| Error::format(path, format!("byte offset 4: {items} {what} is an impossible count")))?;
     if bytes.len() < need {
         let complete = (bytes.len() - header) / item_len.max(1);
         return Err(Error::format(
@@ -214,10 +180,7 @@ fn check_length(
     if bytes.len() > need {
         return Err(Error::format(
             path,
-            format!(
-                "byte offset {need}: {} unexpected bytes after the last of {items} {what}",
-                bytes.len() - need
-            ),
+            format!("byte offset {need}: {} unexpected bytes after the last of {items} {what}", bytes.len() - need),
         ));
     }
     Ok(())
@@ -230,10 +193,7 @@ pub fn read_images(path: impl AsRef<Path>) -> Result<Tensor> {
     let dims = header(path, &bytes, IMAGES_MAGIC, "images")?;
     let (n, rows, cols) = (dims[0], dims[1], dims[2]);
     if rows == 0 || cols == 0 {
-        return Err(Error::format(
-            path,
-            format!("byte offset 8: image size {rows}x{cols} is empty"),
-        ));
+        return Err(Error::format(path, format!("byte offset 8: image size {rows}x{cols} is empty")));
     }
     check_length(path, &bytes, 16, n, rows.saturating_mul(cols), "images")?;
     let pixels: Vec<f32> = bytes[16..].iter().map(|&b| b as f32 / 255.0).collect();
@@ -248,14 +208,7 @@ pub fn read_labels(path: impl AsRef<Path>) -> Result<Tensor> {
     let n = header(path, &bytes, LABELS_MAGIC, "labels")?[0];
     check_length(path, &bytes, 8, n, 1, "labels")?;
     if let Some(i) = bytes[8..].iter().position(|&b| b > 9) {
-        return Err(Error::format(
-            path,
-            format!(
-                "byte offset {}: label {} is not a digit 0-9",
-                8 + i,
-                bytes[8 + i]
-            ),
-        ));
+        return Err(Error::format(path, format!("byte offset {}: label {} is not a digit 0-9", 8 + i, bytes[8 + i])));
     }
     Tensor::from_vec(bytes[8..].iter().map(|&b| b as f32).collect(), &[n])
 }
@@ -296,10 +249,7 @@ mod tests {
             let labels = set.labels().unwrap();
             let mut counts = [0usize; 10];
             labels.iter().for_each(|&l| counts[l] += 1);
-            assert!(
-                counts.iter().all(|&c| c > 100),
-                "every digit present: {counts:?}"
-            );
+            assert!(counts.iter().all(|&c| c > 100), "every digit present: {counts:?}");
         }
         // The files' first labels (read with xxd).
         assert_eq!(&m.train.labels().unwrap()[..4], &[2, 9, 7, 7]);
@@ -324,10 +274,7 @@ mod tests {
         assert_eq!(d.y().to_vec(), vec![7.0, 0.0]);
         // Content, not name, decides compression.
         std::fs::write(dir.join("x.gz"), &labels).unwrap();
-        assert_eq!(
-            read_labels(dir.join("x.gz")).unwrap().to_vec(),
-            vec![7.0, 0.0]
-        );
+        assert_eq!(read_labels(dir.join("x.gz")).unwrap().to_vec(), vec![7.0, 0.0]);
     }
 
     fn err_of(r: Result<Tensor>) -> String {
@@ -340,55 +287,34 @@ mod tests {
         let p = dir.join("wrong-magic");
         std::fs::write(&p, idx(LABELS_MAGIC, &[1, 1, 1], &[0])).unwrap();
         let e = err_of(read_images(&p));
-        assert!(
-            e.contains("wrong-magic") && e.contains("byte offset 0") && e.contains("0x00000801"),
-            "{e}"
-        );
-        assert!(
-            e.contains("expected 0x00000803") && e.contains("label file"),
-            "{e}"
-        );
+        assert!(e.contains("wrong-magic") && e.contains("byte offset 0") && e.contains("0x00000801"), "{e}");
+        assert!(e.contains("expected 0x00000803") && e.contains("label file"), "{e}");
 
         let p = dir.join("short-header.gz");
         std::fs::write(&p, gz(&idx(IMAGES_MAGIC, &[5], &[]))).unwrap();
         let e = err_of(read_images(&p));
-        assert!(
-            e.contains("short-header.gz") && e.contains("truncated at byte offset 8"),
-            "{e}"
-        );
+        assert!(e.contains("short-header.gz") && e.contains("truncated at byte offset 8"), "{e}");
 
         let p = dir.join("truncated");
         std::fs::write(&p, idx(IMAGES_MAGIC, &[3, 2, 2], &[0; 10])).unwrap();
         let e = err_of(read_images(&p));
-        assert!(
-            e.contains("truncated") && e.contains("truncated at byte offset 26"),
-            "{e}"
-        );
+        assert!(e.contains("truncated") && e.contains("truncated at byte offset 26"), "{e}");
         assert!(e.contains("3 images") && e.contains("item 2"), "{e}");
 
         let p = dir.join("trailing");
         std::fs::write(&p, idx(LABELS_MAGIC, &[2], &[1, 2, 3])).unwrap();
         let e = err_of(read_labels(&p));
-        assert!(
-            e.contains("trailing") && e.contains("byte offset 10") && e.contains("1 unexpected"),
-            "{e}"
-        );
+        assert!(e.contains("trailing") && e.contains("byte offset 10") && e.contains("1 unexpected"), "{e}");
 
         let p = dir.join("big-label");
         std::fs::write(&p, idx(LABELS_MAGIC, &[3], &[1, 12, 3])).unwrap();
         let e = err_of(read_labels(&p));
-        assert!(
-            e.contains("big-label") && e.contains("byte offset 9") && e.contains("label 12"),
-            "{e}"
-        );
+        assert!(e.contains("big-label") && e.contains("byte offset 9") && e.contains("label 12"), "{e}");
 
         let p = dir.join("tiny");
         std::fs::write(&p, [0u8, 0]).unwrap();
         let e = err_of(read_labels(&p));
-        assert!(
-            e.contains("tiny") && e.contains("truncated at byte offset 2"),
-            "{e}"
-        );
+        assert!(e.contains("tiny") && e.contains("truncated at byte offset 2"), "{e}");
 
         let p = dir.join("bad.gz");
         let mut z = gz(&idx(LABELS_MAGIC, &[1], &[1]));
@@ -401,30 +327,13 @@ mod tests {
     #[test]
     fn count_mismatch_and_missing_files() {
         let dir = temp_dir("mnist-mismatch");
-        std::fs::write(
-            dir.join("t10k-images-idx3-ubyte"),
-            idx(IMAGES_MAGIC, &[2, 1, 1], &[0, 255]),
-        )
-        .unwrap();
-        std::fs::write(
-            dir.join("t10k-labels-idx1-ubyte"),
-            idx(LABELS_MAGIC, &[3], &[0, 1, 2]),
-        )
-        .unwrap();
+        std::fs::write(dir.join("t10k-images-idx3-ubyte"), idx(IMAGES_MAGIC, &[2, 1, 1], &[0, 255])).unwrap();
+        std::fs::write(dir.join("t10k-labels-idx1-ubyte"), idx(LABELS_MAGIC, &[3], &[0, 1, 2])).unwrap();
         let e = load_set(&dir, "t10k").unwrap_err().to_string();
-        assert!(
-            e.contains("t10k-labels-idx1-ubyte") && e.contains("byte offset 4"),
-            "{e}"
-        );
-        assert!(
-            e.contains("label count is 3") && e.contains("2 images") && e.contains("t10k-images"),
-            "{e}"
-        );
+        assert!(e.contains("t10k-labels-idx1-ubyte") && e.contains("byte offset 4"), "{e}");
+        assert!(e.contains("label count is 3") && e.contains("2 images") && e.contains("t10k-images"), "{e}");
         let e = load(&dir).unwrap_err().to_string();
-        assert!(
-            e.contains("train-images-idx3-ubyte.gz") && e.contains("not found"),
-            "{e}"
-        );
+        assert!(e.contains("train-images-idx3-ubyte.gz") && e.contains("not found"), "{e}");
     }
 
     #[test]
@@ -433,21 +342,11 @@ mod tests {
         std::fs::create_dir_all(dir.join("root/mnist")).unwrap();
         std::fs::create_dir_all(dir.join("ws/data/mnist")).unwrap();
         std::fs::create_dir_all(dir.join("ws/crates/x")).unwrap();
-        assert_eq!(
-            resolve_dir(Some(dir.join("root")), &[]),
-            dir.join("root/mnist")
-        );
+        assert_eq!(resolve_dir(Some(dir.join("root")), &[]), dir.join("root/mnist"));
         assert_eq!(resolve_dir(Some(dir.join("plain")), &[]), dir.join("plain"));
         let found = resolve_dir(None, &[None, Some(dir.join("ws/crates/x"))]);
-        assert!(
-            found.ends_with("data/mnist") && found.is_dir(),
-            "{}",
-            found.display()
-        );
-        assert_eq!(
-            resolve_dir(None, &[Some(dir.join("nowhere"))]),
-            PathBuf::from("data/mnist")
-        );
+        assert!(found.ends_with("data/mnist") && found.is_dir(), "{}", found.display());
+        assert_eq!(resolve_dir(None, &[Some(dir.join("nowhere"))]), PathBuf::from("data/mnist"));
         assert!(default_dir().join("train-images-idx3-ubyte.gz").is_file());
     }
 }

@@ -14,12 +14,7 @@ pub fn one_hot(labels: &Tensor, num_classes: usize) -> Result<Tensor> {
     let shape = labels.shape();
     let n = match shape {
         [n] | [n, 1] => *n,
-        _ => {
-            return Err(Error::arg(
-                "one_hot",
-                format!("labels need shape [n] or [n, 1], got {shape:?}"),
-            ))
-        }
+        _ => return Err(Error::arg("one_hot", format!("labels need shape [n] or [n, 1], got {shape:?}"))),
     };
     let data = labels.data();
     let mut out = vec![0.0f32; n * num_classes];
@@ -45,15 +40,8 @@ pub fn one_hot_indices(labels: &[usize], num_classes: usize) -> Result<Tensor> {
 }
 
 fn out_of_range(label: f32, at: usize, k: usize) -> Error {
-    let range = if k == 0 {
-        "there are no classes".to_string()
-    } else {
-        format!("valid labels are 0..={}", k - 1)
-    };
-    Error::arg(
-        "one_hot",
-        format!("label {label} at index {at} is out of range for {k} classes ({range})"),
-    )
+    let range = if k == 0 { "there are no classes".to_string() } else { format!("valid labels are 0..={}", k - 1) };
+    Error::arg("one_hot", format!("label {label} at index {at} is out of range for {k} classes ({range})"))
 }
 
 impl Dataset {
@@ -73,14 +61,8 @@ mod tests {
         let oh = one_hot(&y, 3).unwrap();
         assert_eq!(oh.shape(), &[3, 3]);
         assert_eq!(oh.to_vec(), vec![0., 0., 1., 1., 0., 0., 0., 1., 0.]);
-        assert_eq!(
-            one_hot_indices(&[2, 0, 1], 3).unwrap().to_vec(),
-            oh.to_vec()
-        );
-        let d = Dataset::new(Tensor::zeros(&[3, 2]), y)
-            .unwrap()
-            .one_hot(3)
-            .unwrap();
+        assert_eq!(one_hot_indices(&[2, 0, 1], 3).unwrap().to_vec(), oh.to_vec());
+        let d = Dataset::new(Tensor::zeros(&[3, 2]), y).unwrap().one_hot(3).unwrap();
         assert_eq!(d.labels().unwrap(), vec![2, 0, 1]);
     }
 
@@ -88,17 +70,10 @@ mod tests {
     fn out_of_range_names_label_and_class_count() {
         let y = Tensor::from_vec(vec![0., 10.], &[2]).unwrap();
         let e = one_hot(&y, 10).unwrap_err().to_string();
-        assert!(
-            e.contains("label 10") && e.contains("index 1") && e.contains("10 classes"),
-            "{e}"
-        );
-        let e = one_hot(&Tensor::from_vec(vec![-1.], &[1]).unwrap(), 3)
-            .unwrap_err()
-            .to_string();
+        assert!(e.contains("label 10") && e.contains("index 1") && e.contains("10 classes"), "{e}");
+        let e = one_hot(&Tensor::from_vec(vec![-1.], &[1]).unwrap(), 3).unwrap_err().to_string();
         assert!(e.contains("label -1") && e.contains("3 classes"), "{e}");
-        let e = one_hot(&Tensor::from_vec(vec![1.5], &[1]).unwrap(), 3)
-            .unwrap_err()
-            .to_string();
+        let e = one_hot(&Tensor::from_vec(vec![1.5], &[1]).unwrap(), 3).unwrap_err().to_string();
         assert!(e.contains("label 1.5"), "{e}");
         let e = one_hot_indices(&[3], 3).unwrap_err().to_string();
         assert!(e.contains("label 3") && e.contains("0..=2"), "{e}");

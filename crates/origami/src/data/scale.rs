@@ -43,22 +43,12 @@ fn rows(x: &Tensor) -> (usize, usize) {
 }
 
 /// Applies `(v - shift[j]) / scale[j]` (or its inverse) to each feature `j`.
-fn apply(
-    op: &'static str,
-    x: &Tensor,
-    shift: &[f32],
-    scale: &[f32],
-    inverse: bool,
-) -> Result<Tensor> {
+fn apply(op: &'static str, x: &Tensor, shift: &[f32], scale: &[f32], inverse: bool) -> Result<Tensor> {
     let (_, f) = rows(x);
     if f != shift.len() {
         return Err(Error::arg(
             op,
-            format!(
-                "the scaler was fitted on {} features, a tensor of shape {:?} has {f}",
-                shift.len(),
-                x.shape()
-            ),
+            format!("the scaler was fitted on {} features, a tensor of shape {:?} has {f}", shift.len(), x.shape()),
         ));
     }
     let data = x.data();
@@ -73,16 +63,10 @@ fn apply(
 
 fn check_params(op: &'static str, a: &[f32], b: &[f32]) -> Result<()> {
     if a.len() != b.len() {
-        return Err(Error::arg(
-            op,
-            format!("{} and {} parameters do not pair up", a.len(), b.len()),
-        ));
+        return Err(Error::arg(op, format!("{} and {} parameters do not pair up", a.len(), b.len())));
     }
     if let Some(j) = a.iter().chain(b).position(|v| !v.is_finite()) {
-        return Err(Error::arg(
-            op,
-            format!("parameter {} is not finite", j % a.len().max(1)),
-        ));
+        return Err(Error::arg(op, format!("parameter {} is not finite", j % a.len().max(1))));
     }
     Ok(())
 }
@@ -97,10 +81,7 @@ impl Standardizer {
         for row in data.chunks_exact(f.max(1)) {
             row.iter().zip(&mut sum).for_each(|(&v, s)| *s += v as f64);
         }
-        let mean: Vec<f64> = sum
-            .iter()
-            .map(|s| if n == 0 { 0.0 } else { s / n as f64 })
-            .collect();
+        let mean: Vec<f64> = sum.iter().map(|s| if n == 0 { 0.0 } else { s / n as f64 }).collect();
         // Two passes: the sum of squared deviations, not E[x²] - E[x]², which
         // cancels catastrophically for features far from zero.
         let mut ss = vec![0f64; f];
@@ -120,10 +101,7 @@ impl Standardizer {
                 }
             })
             .collect();
-        Standardizer {
-            mean: mean.into_iter().map(|m| m as f32).collect(),
-            std,
-        }
+        Standardizer { mean: mean.into_iter().map(|m| m as f32).collect(), std }
     }
 
     /// A scaler from saved parameters; every std must be positive.
@@ -145,13 +123,7 @@ impl Standardizer {
 
     /// `x * std + mean`: back to the original units.
     pub fn inverse_transform(&self, x: &Tensor) -> Result<Tensor> {
-        apply(
-            "Standardizer::inverse_transform",
-            x,
-            &self.mean,
-            &self.std,
-            true,
-        )
+        apply("Standardizer::inverse_transform", x, &self.mean, &self.std, true)
     }
 
     /// The dataset with its features transformed, targets untouched.
@@ -193,34 +165,18 @@ impl MinMaxScaler {
 
     /// `max - min`, or 1 for a constant feature (which then maps to 0).
     fn range(&self) -> Vec<f32> {
-        self.min
-            .iter()
-            .zip(&self.max)
-            .map(|(a, b)| if b > a { b - a } else { 1.0 })
-            .collect()
+        self.min.iter().zip(&self.max).map(|(a, b)| if b > a { b - a } else { 1.0 }).collect()
     }
 
     /// `(x - min) / (max - min)`: the fitted data lands in [0, 1]; other data
     /// may fall outside (it is not clipped).
     pub fn transform(&self, x: &Tensor) -> Result<Tensor> {
-        apply(
-            "MinMaxScaler::transform",
-            x,
-            &self.min,
-            &self.range(),
-            false,
-        )
+        apply("MinMaxScaler::transform", x, &self.min, &self.range(), false)
     }
 
     /// `x * (max - min) + min`: back to the original units.
     pub fn inverse_transform(&self, x: &Tensor) -> Result<Tensor> {
-        apply(
-            "MinMaxScaler::inverse_transform",
-            x,
-            &self.min,
-            &self.range(),
-            true,
-        )
+        apply("MinMaxScaler::inverse_transform", x, &self.min, &self.range(), true)
     }
 
     /// The dataset with its features transformed, targets untouched.
@@ -242,25 +198,16 @@ mod tests {
         let train = Tensor::from_vec(vec![1., 10., 3., 10., 5., 10.], &[3, 2]).unwrap();
         let s = Standardizer::fit(&train);
         assert!(close(&s.mean, &[3.0, 10.0]));
-        assert!(
-            close(&s.std, &[(8.0f32 / 3.0).sqrt(), 1.0]),
-            "constant feature gets std 1"
-        );
+        assert!(close(&s.std, &[(8.0f32 / 3.0).sqrt(), 1.0]), "constant feature gets std 1");
         let z = s.transform(&train).unwrap();
         let zs = z.to_vec();
         assert!(close(&[zs[0] + zs[2] + zs[4]], &[0.0]));
         assert_eq!([zs[1], zs[3], zs[5]], [0.0; 3]);
-        assert!(close(
-            &s.inverse_transform(&z).unwrap().to_vec(),
-            &train.to_vec()
-        ));
+        assert!(close(&s.inverse_transform(&z).unwrap().to_vec(), &train.to_vec()));
         // Test data uses the training statistics.
         let test = Tensor::from_vec(vec![3.0, 12.0], &[1, 2]).unwrap();
         assert!(close(&s.transform(&test).unwrap().to_vec(), &[0.0, 2.0]));
-        let e = s
-            .transform(&Tensor::zeros(&[2, 3]))
-            .unwrap_err()
-            .to_string();
+        let e = s.transform(&Tensor::zeros(&[2, 3])).unwrap_err().to_string();
         assert!(e.contains("2 features") && e.contains("[2, 3]"), "{e}");
         let r = Standardizer::new(s.mean.clone(), s.std.clone()).unwrap();
         assert_eq!(r, s);
@@ -285,21 +232,12 @@ mod tests {
     fn min_max_scaler() {
         let train = Tensor::from_vec(vec![-1., 5., 3., 5., 1., 5.], &[3, 2]).unwrap();
         let m = MinMaxScaler::fit(&train);
-        assert_eq!(
-            (m.min.clone(), m.max.clone()),
-            (vec![-1.0, 5.0], vec![3.0, 5.0])
-        );
+        assert_eq!((m.min.clone(), m.max.clone()), (vec![-1.0, 5.0], vec![3.0, 5.0]));
         let t = m.transform(&train).unwrap();
         assert!(close(&t.to_vec(), &[0.0, 0.0, 1.0, 0.0, 0.5, 0.0]));
-        assert!(close(
-            &m.inverse_transform(&t).unwrap().to_vec(),
-            &train.to_vec()
-        ));
+        assert!(close(&m.inverse_transform(&t).unwrap().to_vec(), &train.to_vec()));
         let d = Dataset::new(train.clone(), Tensor::zeros(&[3])).unwrap();
-        assert!(close(
-            &m.transform_dataset(&d).unwrap().x().to_vec(),
-            &t.to_vec()
-        ));
+        assert!(close(&m.transform_dataset(&d).unwrap().x().to_vec(), &t.to_vec()));
         assert!(MinMaxScaler::new(vec![2.0], vec![1.0]).is_err());
         assert!(MinMaxScaler::new(vec![f32::NAN], vec![1.0]).is_err());
     }

@@ -52,25 +52,15 @@ pub fn train_val_test(
     let op = "train_val_test";
     for (name, f) in [("validation", val_frac), ("test", test_frac)] {
         if !(0.0..1.0).contains(&f) {
-            return Err(Error::arg(
-                op,
-                format!("the {name} fraction {f} is not in [0, 1)"),
-            ));
+            return Err(Error::arg(op, format!("the {name} fraction {f} is not in [0, 1)")));
         }
     }
     if val_frac + test_frac >= 1.0 {
-        return Err(Error::arg(
-            op,
-            format!("validation {val_frac} + test {test_frac} leave nothing to train on"),
-        ));
+        return Err(Error::arg(op, format!("validation {val_frac} + test {test_frac} leave nothing to train on")));
     }
     let n_test = (n as f64 * test_frac).round() as usize;
     let n_val = ((n as f64 * val_frac).round() as usize).min(n - n_test);
-    let mut split = Split {
-        train: Vec::new(),
-        val: Vec::new(),
-        test: Vec::new(),
-    };
+    let mut split = Split { train: Vec::new(), val: Vec::new(), test: Vec::new() };
     match stratify {
         None => {
             let mut all: Vec<usize> = (0..n).collect();
@@ -105,12 +95,7 @@ pub fn train_val_test(
 /// indices go together; `stratify` (one class label per index) deals each
 /// class round-robin over the folds so that every fold keeps the class
 /// proportions.
-pub fn kfold(
-    n: usize,
-    k: usize,
-    shuffle: Option<&mut Rng>,
-    stratify: Option<&[usize]>,
-) -> Result<Vec<Fold>> {
+pub fn kfold(n: usize, k: usize, shuffle: Option<&mut Rng>, stratify: Option<&[usize]>) -> Result<Vec<Fold>> {
     let op = "kfold";
     if k < 2 || k > n {
         return Err(Error::arg(
@@ -149,13 +134,7 @@ pub fn kfold(
             (order, Box::new(move |p: usize| p % k))
         }
     };
-    let mut folds = vec![
-        Fold {
-            train: Vec::new(),
-            val: Vec::new(),
-        };
-        k
-    ];
+    let mut folds = vec![Fold { train: Vec::new(), val: Vec::new() }; k];
     for (p, &i) in order.iter().enumerate() {
         let f = fold_of(p);
         for (g, fold) in folds.iter_mut().enumerate() {
@@ -172,10 +151,7 @@ pub fn kfold(
 /// The indices of each class, classes in ascending label order.
 fn group(op: &'static str, n: usize, labels: &[usize]) -> Result<Vec<Vec<usize>>> {
     if labels.len() != n {
-        return Err(Error::arg(
-            op,
-            format!("{} stratification labels for {n} samples", labels.len()),
-        ));
+        return Err(Error::arg(op, format!("{} stratification labels for {n} samples", labels.len())));
     }
     let mut classes: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for (i, &c) in labels.iter().enumerate() {
@@ -189,11 +165,7 @@ fn group(op: &'static str, n: usize, labels: &[usize]) -> Result<Vec<Vec<usize>>
 /// the largest remainders (lower class first on ties).
 fn apportion(counts: &[usize], frac: f64, total: usize, caps: &[usize]) -> Vec<usize> {
     let exact: Vec<f64> = counts.iter().map(|&c| c as f64 * frac).collect();
-    let mut q: Vec<usize> = exact
-        .iter()
-        .zip(caps)
-        .map(|(e, &cap)| (e.floor() as usize).min(cap))
-        .collect();
+    let mut q: Vec<usize> = exact.iter().zip(caps).map(|(e, &cap)| (e.floor() as usize).min(cap)).collect();
     let mut left = total.saturating_sub(q.iter().sum());
     let mut order: Vec<usize> = (0..counts.len()).collect();
     let rem = |c: usize| exact[c] - exact[c].floor();
@@ -216,24 +188,10 @@ fn apportion(counts: &[usize], frac: f64, total: usize, caps: &[usize]) -> Vec<u
 impl Dataset {
     /// Splits into train/validation/test datasets (see [`train_val_test`]);
     /// `stratified` stratifies on [`Dataset::labels`].
-    pub fn split(
-        &self,
-        val_frac: f64,
-        test_frac: f64,
-        rng: &mut Rng,
-        stratified: bool,
-    ) -> Result<Splits> {
-        let labels = if stratified {
-            Some(self.labels()?)
-        } else {
-            None
-        };
+    pub fn split(&self, val_frac: f64, test_frac: f64, rng: &mut Rng, stratified: bool) -> Result<Splits> {
+        let labels = if stratified { Some(self.labels()?) } else { None };
         let s = train_val_test(self.len(), val_frac, test_frac, rng, labels.as_deref())?;
-        Ok(Splits {
-            train: self.subset(&s.train)?,
-            val: self.subset(&s.val)?,
-            test: self.subset(&s.test)?,
-        })
+        Ok(Splits { train: self.subset(&s.train)?, val: self.subset(&s.val)?, test: self.subset(&s.test)? })
     }
 
     /// The `(train, validation)` datasets of one fold from [`kfold`].
@@ -248,11 +206,7 @@ mod tests {
     use crate::Tensor;
 
     fn labels(counts: &[usize]) -> Vec<usize> {
-        counts
-            .iter()
-            .enumerate()
-            .flat_map(|(c, &k)| std::iter::repeat(c).take(k))
-            .collect()
+        counts.iter().enumerate().flat_map(|(c, &k)| std::iter::repeat(c).take(k)).collect()
     }
 
     fn class_counts(idx: &[usize], labels: &[usize], k: usize) -> Vec<usize> {
@@ -274,15 +228,9 @@ mod tests {
         assert!(is_partition(&[&s.train, &s.val, &s.test], 1001));
         let again = train_val_test(1001, 0.1, 0.2, &mut Rng::seed(0), None).unwrap();
         assert_eq!(s, again, "same seed, same split");
-        assert_ne!(
-            s,
-            train_val_test(1001, 0.1, 0.2, &mut Rng::seed(1), None).unwrap()
-        );
+        assert_ne!(s, train_val_test(1001, 0.1, 0.2, &mut Rng::seed(1), None).unwrap());
         for (v, t) in [(0.5, 0.5), (-0.1, 0.2), (0.1, 1.0), (f64::NAN, 0.0)] {
-            assert!(
-                train_val_test(10, v, t, &mut Rng::seed(0), None).is_err(),
-                "{v} {t}"
-            );
+            assert!(train_val_test(10, v, t, &mut Rng::seed(0), None).is_err(), "{v} {t}");
         }
     }
 
@@ -298,14 +246,8 @@ mod tests {
         let y = labels(&[7, 5, 3]);
         let s = train_val_test(15, 0.2, 0.3, &mut Rng::seed(2), Some(&y)).unwrap();
         let u = train_val_test(15, 0.2, 0.3, &mut Rng::seed(2), None).unwrap();
-        assert_eq!(
-            (s.train.len(), s.val.len(), s.test.len()),
-            (u.train.len(), u.val.len(), u.test.len())
-        );
-        for (c, &k) in class_counts(&s.test, &y, 3)
-            .iter()
-            .zip(&[7.0 * 0.3, 5.0 * 0.3, 3.0 * 0.3])
-        {
+        assert_eq!((s.train.len(), s.val.len(), s.test.len()), (u.train.len(), u.val.len(), u.test.len()));
+        for (c, &k) in class_counts(&s.test, &y, 3).iter().zip(&[7.0 * 0.3, 5.0 * 0.3, 3.0 * 0.3]) {
             assert!((*c as f64 - k).abs() < 1.0, "{c} vs {k}");
         }
         assert!(train_val_test(3, 0.2, 0.2, &mut Rng::seed(0), Some(&[0, 1])).is_err());
@@ -356,10 +298,7 @@ mod tests {
         for part in [&s.train, &s.val, &s.test] {
             // Rows stay paired: label = x mod 2.
             let (xs, ys) = (part.x().to_vec(), part.y().to_vec());
-            assert!(xs
-                .iter()
-                .zip(&ys)
-                .all(|(x, y)| (*x as usize % 2) as f32 == *y));
+            assert!(xs.iter().zip(&ys).all(|(x, y)| (*x as usize % 2) as f32 == *y));
             assert_eq!(part.labels().unwrap().iter().sum::<usize>() * 2, part.len());
         }
         let folds = kfold(n, 5, None, None).unwrap();

@@ -46,19 +46,11 @@ fn uniform(rng: &mut Rng, a: f64, b: f64) -> f64 {
 
 /// Shuffles the points (with their targets) and builds the dataset; `y` has
 /// `k` values per point (`k == 0`: class indices, `[n]`).
-fn finish(
-    points: Vec<[f64; 2]>,
-    targets: Vec<f32>,
-    regression: bool,
-    rng: &mut Rng,
-) -> Result<Dataset> {
+fn finish(points: Vec<[f64; 2]>, targets: Vec<f32>, regression: bool, rng: &mut Rng) -> Result<Dataset> {
     let n = points.len();
     let mut order: Vec<usize> = (0..n).collect();
     rng.shuffle(&mut order);
-    let x = order
-        .iter()
-        .flat_map(|&i| points[i].map(|v| v as f32))
-        .collect();
+    let x = order.iter().flat_map(|&i| points[i].map(|v| v as f32)).collect();
     let y = order.iter().map(|&i| targets[i]).collect();
     let y_shape: &[usize] = if regression { &[n, 1] } else { &[n] };
     Dataset::new(Tensor::from_vec(x, &[n, 2])?, Tensor::from_vec(y, y_shape)?)
@@ -80,11 +72,7 @@ pub fn circle(n: usize, noise: f32, rng: &mut Rng) -> Result<Dataset> {
     let mut points = Vec::with_capacity(n);
     let mut labels = Vec::with_capacity(n);
     for i in 0..n {
-        let (lo, hi) = if i < n.div_ceil(2) {
-            (0.0, radius * 0.5)
-        } else {
-            (radius * 0.7, radius)
-        };
+        let (lo, hi) = if i < n.div_ceil(2) { (0.0, radius * 0.5) } else { (radius * 0.7, radius) };
         let r = uniform(rng, lo, hi);
         let angle = uniform(rng, 0.0, TAU);
         let (x, y) = (r * angle.sin(), r * angle.cos());
@@ -146,10 +134,7 @@ fn gaussian_blobs(n: usize, k: usize, noise: f64, r: f64, rng: &mut Rng) -> Resu
         let angle = PI + FRAC_PI_4 + TAU * c as f64 / k as f64;
         let (cx, cy) = (r * angle.cos(), r * angle.sin());
         for _ in 0..share(n, k, c) {
-            points.push([
-                cx + std * rng.normal() as f64,
-                cy + std * rng.normal() as f64,
-            ]);
+            points.push([cx + std * rng.normal() as f64, cy + std * rng.normal() as f64]);
             labels.push(c as f32);
         }
     }
@@ -204,14 +189,8 @@ pub fn regress_plane(n: usize, noise: f32, rng: &mut Rng) -> Result<Dataset> {
 /// wins) over [−6, 6]²: the Playground's "multi-Gaussian".
 pub fn regress_gaussian(n: usize, noise: f32, rng: &mut Rng) -> Result<Dataset> {
     let noise = check_noise("synthetic::regress_gaussian", noise)?;
-    const BUMPS: [(f64, f64, f64); 6] = [
-        (-4.0, 2.5, 1.0),
-        (0.0, 2.5, -1.0),
-        (4.0, 2.5, 1.0),
-        (-4.0, -2.5, -1.0),
-        (0.0, -2.5, 1.0),
-        (4.0, -2.5, -1.0),
-    ];
+    const BUMPS: [(f64, f64, f64); 6] =
+        [(-4.0, 2.5, 1.0), (0.0, 2.5, -1.0), (4.0, 2.5, 1.0), (-4.0, -2.5, -1.0), (0.0, -2.5, 1.0), (4.0, -2.5, -1.0)];
     regression(n, noise, rng, |x, y| {
         let mut label: f64 = 0.0;
         for (cx, cy, sign) in BUMPS {
@@ -224,12 +203,7 @@ pub fn regress_gaussian(n: usize, noise: f32, rng: &mut Rng) -> Result<Dataset> 
     })
 }
 
-fn regression(
-    n: usize,
-    noise: f64,
-    rng: &mut Rng,
-    target: impl Fn(f64, f64) -> f64,
-) -> Result<Dataset> {
+fn regression(n: usize, noise: f64, rng: &mut Rng, target: impl Fn(f64, f64) -> f64) -> Result<Dataset> {
     let radius = 6.0;
     let mut points = Vec::with_capacity(n);
     let mut targets = Vec::with_capacity(n);
@@ -246,10 +220,7 @@ fn regression(
 
 fn check_classes(op: &'static str, k: usize) -> Result<()> {
     if k < 2 {
-        return Err(Error::arg(
-            op,
-            format!("{k} classes: at least 2 are needed"),
-        ));
+        return Err(Error::arg(op, format!("{k} classes: at least 2 are needed")));
     }
     Ok(())
 }
@@ -295,14 +266,7 @@ mod tests {
     #[test]
     fn same_seed_same_data() {
         type Gen = fn(usize, f32, &mut Rng) -> Result<Dataset>;
-        let gens: [Gen; 6] = [
-            circle,
-            xor,
-            gaussian,
-            spiral,
-            regress_plane,
-            regress_gaussian,
-        ];
+        let gens: [Gen; 6] = [circle, xor, gaussian, spiral, regress_plane, regress_gaussian];
         for g in gens {
             let a = g(101, 0.2, &mut Rng::seed(4)).unwrap();
             let b = g(101, 0.2, &mut Rng::seed(4)).unwrap();
@@ -315,10 +279,7 @@ mod tests {
             assert!(g(10, f32::NAN, &mut Rng::seed(0)).is_err());
         }
         let a = blobs(60, 4, 0.1, &mut Rng::seed(1)).unwrap();
-        assert_eq!(
-            a.x().to_vec(),
-            blobs(60, 4, 0.1, &mut Rng::seed(1)).unwrap().x().to_vec()
-        );
+        assert_eq!(a.x().to_vec(), blobs(60, 4, 0.1, &mut Rng::seed(1)).unwrap().x().to_vec());
     }
 
     #[test]
@@ -352,34 +313,21 @@ mod tests {
         // Noisy circle: some labels flip, points stay in their bands.
         let c = circle(1000, 0.5, &mut Rng::seed(4)).unwrap();
         assert!(rows(&c).iter().all(|([x, y], _)| x.hypot(*y) <= 5.0 + 1e-5));
-        let flipped = rows(&c)
-            .iter()
-            .filter(|([x, y], l)| (x.hypot(*y) < 2.5) != (*l == 1.0))
-            .count();
+        let flipped = rows(&c).iter().filter(|([x, y], l)| (x.hypot(*y) < 2.5) != (*l == 1.0)).count();
         assert!(flipped > 50, "{flipped}");
     }
 
     #[test]
     fn spirals_and_multiclass() {
         let s = spiral(201, 0.0, &mut Rng::seed(6)).unwrap();
-        assert_eq!(
-            counts(&s, 2),
-            vec![100, 101],
-            "class 1 (the first arm) gets the odd point"
-        );
+        assert_eq!(counts(&s, 2), vec![100, 101], "class 1 (the first arm) gets the odd point");
         for ([x, y], _) in rows(&s) {
             assert!(x.hypot(y) < 5.0);
         }
         // Noiseless arms: class 1 passes through angle 0 (x = 0, y > 0) near the
         // centre, class 0 through angle π (y < 0).
-        let near: Vec<_> = rows(&s)
-            .into_iter()
-            .filter(|([x, y], _)| (0.01..0.2).contains(&x.hypot(*y)))
-            .collect();
-        assert!(
-            near.iter().all(|([_, y], l)| (*y >= 0.0) == (*l == 1.0)),
-            "{near:?}"
-        );
+        let near: Vec<_> = rows(&s).into_iter().filter(|([x, y], _)| (0.01..0.2).contains(&x.hypot(*y))).collect();
+        assert!(near.iter().all(|([_, y], l)| (*y >= 0.0) == (*l == 1.0)), "{near:?}");
         for k in 3..=5 {
             let b = blobs(300, k, 0.0, &mut Rng::seed(k as u64)).unwrap();
             let c = counts(&b, k);

@@ -21,7 +21,8 @@ pub fn save_tensors(path: impl AsRef<Path>, tensors: &[(String, Tensor)]) -> Res
         .map(|(n, s, b)| TensorView::new(Dtype::F32, s.clone(), b).map(|v| (n.clone(), v)))
         .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(|e| Error::format(path, format!("cannot encode tensors: {e}")))?;
-    let out = safetensors::serialize(views, None).map_err(|e| Error::format(path, format!("cannot encode tensors: {e}")))?;
+    let out =
+        safetensors::serialize(views, None).map_err(|e| Error::format(path, format!("cannot encode tensors: {e}")))?;
     super::write_atomic(path, &out)
 }
 
@@ -29,13 +30,15 @@ pub fn save_tensors(path: impl AsRef<Path>, tensors: &[(String, Tensor)]) -> Res
 pub fn load_tensors(path: impl AsRef<Path>) -> Result<Vec<(String, Tensor)>> {
     let path = path.as_ref();
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let st = SafeTensors::deserialize(&bytes).map_err(|e| Error::format(path, format!("not a valid safetensors file: {e}")))?;
+    let st = SafeTensors::deserialize(&bytes)
+        .map_err(|e| Error::format(path, format!("not a valid safetensors file: {e}")))?;
     let mut out = Vec::new();
     for (name, view) in st.tensors() {
         if view.dtype() != Dtype::F32 {
             return Err(Error::format(path, format!("tensor {name} is {:?}; origami reads F32 only", view.dtype())));
         }
-        let data: Vec<f32> = view.data().chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+        let data: Vec<f32> =
+            view.data().chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
         out.push((name, Tensor::from_vec(data, view.shape())?));
     }
     Ok(out)
@@ -60,7 +63,12 @@ pub fn load_params(path: impl AsRef<Path>, params: &[Param]) -> Result<()> {
         if t.shape() != p.value.shape() {
             return Err(Error::format(
                 path,
-                format!("tensor {} has shape {:?} but the model's parameter has shape {:?}", p.name, t.shape(), p.value.shape()),
+                format!(
+                    "tensor {} has shape {:?} but the model's parameter has shape {:?}",
+                    p.name,
+                    t.shape(),
+                    p.value.shape()
+                ),
             ));
         }
         p.value.assign(&t.data())?;

@@ -29,7 +29,17 @@ impl Geometry {
     /// TensorFlow's rules: `valid` uses no padding, `same` pads so that
     /// `out = ceil(in / stride)`, putting the odd pixel at the bottom/right.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(n: usize, h: usize, w: usize, c: usize, kh: usize, kw: usize, sh: usize, sw: usize, same: bool) -> Option<Self> {
+    pub fn new(
+        n: usize,
+        h: usize,
+        w: usize,
+        c: usize,
+        kh: usize,
+        kw: usize,
+        sh: usize,
+        sw: usize,
+        same: bool,
+    ) -> Option<Self> {
         let (oh, pt) = out_len(h, kh, sh, same)?;
         let (ow, pl) = out_len(w, kw, sw, same)?;
         Some(Geometry { n, h, w, c, kh, kw, sh, sw, pad_top: pt, pad_left: pl, oh, ow })
@@ -120,10 +130,7 @@ pub fn col2im(cols: &[f32], g: &Geometry, dx: &mut [f32]) {
                         }
                         let d = ((n * g.h + y as usize) * g.w + xx as usize) * g.c;
                         let s = (ky * g.kw + kx) * g.c;
-                        dx[d..d + g.c]
-                            .iter_mut()
-                            .zip(&row[s..s + g.c])
-                            .for_each(|(d, &v)| *d += v);
+                        dx[d..d + g.c].iter_mut().zip(&row[s..s + g.c]).for_each(|(d, &v)| *d += v);
                     }
                 }
             }

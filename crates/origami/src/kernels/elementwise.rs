@@ -28,13 +28,11 @@ pub fn zip(a: &[f32], b: &[f32], out: &mut [f32], f: impl Fn(f32, f32) -> f32 + 
     debug_assert!(a.len() == out.len() && b.len() == out.len());
     if should_split(a.len(), PAR_ELEMS) {
         pool().install(|| {
-            out.par_chunks_mut(CHUNK)
-                .zip(a.par_chunks(CHUNK).zip(b.par_chunks(CHUNK)))
-                .for_each(|(o, (a, b))| {
-                    for i in 0..o.len() {
-                        o[i] = f(a[i], b[i]);
-                    }
-                })
+            out.par_chunks_mut(CHUNK).zip(a.par_chunks(CHUNK).zip(b.par_chunks(CHUNK))).for_each(|(o, (a, b))| {
+                for i in 0..o.len() {
+                    o[i] = f(a[i], b[i]);
+                }
+            })
         });
     } else {
         for i in 0..out.len() {
@@ -178,10 +176,7 @@ mod tests {
         let b = [10., 20.];
         let mut out = [0.0; 12];
         broadcast_zip(&a, &[2, 1, 3], &b, &[1, 2, 1], &mut out, &[2, 2, 3], |x, y| x + y);
-        assert_eq!(
-            out,
-            [11., 12., 13., 21., 22., 23., 14., 15., 16., 24., 25., 26.]
-        );
+        assert_eq!(out, [11., 12., 13., 21., 22., 23., 14., 15., 16., 24., 25., 26.]);
         let mut back = [0.0; 2];
         // sum_to_shape adds into its output
         sum_to_shape(&out, &[2, 2, 3], &[1, 2, 1], &mut back);

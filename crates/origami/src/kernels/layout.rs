@@ -24,9 +24,7 @@ pub fn narrow_copy(x: &[f32], outer: usize, size: usize, inner: usize, start: us
 pub fn narrow_add_back(g: &[f32], outer: usize, size: usize, inner: usize, start: usize, len: usize, dst: &mut [f32]) {
     for o in 0..outer {
         let d = &mut dst[(o * size + start) * inner..(o * size + start + len) * inner];
-        d.iter_mut()
-            .zip(&g[o * len * inner..(o + 1) * len * inner])
-            .for_each(|(d, &g)| *d += g);
+        d.iter_mut().zip(&g[o * len * inner..(o + 1) * len * inner]).for_each(|(d, &g)| *d += g);
     }
 }
 
@@ -47,9 +45,7 @@ pub fn index_add(g: &[f32], outer: usize, size: usize, inner: usize, idx: &[usiz
     for o in 0..outer {
         for (j, &r) in idx.iter().enumerate() {
             let d = &mut dx[(o * size + r) * inner..(o * size + r + 1) * inner];
-            d.iter_mut()
-                .zip(&g[(o * k + j) * inner..(o * k + j + 1) * inner])
-                .for_each(|(d, &g)| *d += g);
+            d.iter_mut().zip(&g[(o * k + j) * inner..(o * k + j + 1) * inner]).for_each(|(d, &g)| *d += g);
         }
     }
 }
@@ -77,4 +73,3 @@ pub fn scatter_add(g: &[f32], outer: usize, size: usize, inner: usize, k: usize,
         }
     }
 }
-

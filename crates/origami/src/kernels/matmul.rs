@@ -26,17 +26,7 @@ unsafe impl Sync for Ptr {}
 /// `c[m×n] = op(a)·op(b)` (or `+=` when `accumulate`), where `op(a)` is m×k
 /// (`a` stored k×m when `ta`) and `op(b)` is k×n (`b` stored n×k when `tb`).
 #[allow(clippy::too_many_arguments)]
-pub fn matmul(
-    a: &[f32],
-    b: &[f32],
-    c: &mut [f32],
-    m: usize,
-    k: usize,
-    n: usize,
-    ta: bool,
-    tb: bool,
-    accumulate: bool,
-) {
+pub fn matmul(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: usize, ta: bool, tb: bool, accumulate: bool) {
     assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n);
     if m == 0 || n == 0 {
         return;

@@ -53,14 +53,7 @@ pub fn softmax_backward(y: &[f32], g: &[f32], outer: usize, len: usize, inner: u
 }
 
 /// Backward of log-softmax given its output y: `dx = g − exp(y) Σ g`.
-pub fn log_softmax_backward(
-    y: &[f32],
-    g: &[f32],
-    outer: usize,
-    len: usize,
-    inner: usize,
-    dx: &mut [f32],
-) {
+pub fn log_softmax_backward(y: &[f32], g: &[f32], outer: usize, len: usize, inner: usize, dx: &mut [f32]) {
     for o in 0..outer {
         for i in 0..inner {
             let at = |l: usize| o * len * inner + l * inner + i;

@@ -53,8 +53,20 @@ impl BinaryOp {
             // d(a/b) = da/b − a/b² db = (da − y db)/b
             BinaryOp::Div => (1.0 / b, -y / b),
             // the winner takes the gradient; a tie goes to a
-            BinaryOp::Maximum => if a >= b { (1.0, 0.0) } else { (0.0, 1.0) },
-            BinaryOp::Minimum => if a <= b { (1.0, 0.0) } else { (0.0, 1.0) },
+            BinaryOp::Maximum => {
+                if a >= b {
+                    (1.0, 0.0)
+                } else {
+                    (0.0, 1.0)
+                }
+            }
+            BinaryOp::Minimum => {
+                if a <= b {
+                    (1.0, 0.0)
+                } else {
+                    (0.0, 1.0)
+                }
+            }
         }
     }
 }
@@ -95,7 +107,7 @@ impl UnaryOp {
             UnaryOp::Tanh => tanh(x),
             UnaryOp::Sigmoid => sigmoid(x),
             UnaryOp::Relu => x.max(0.0),
-            UnaryOp::Powf(p) if p == 2.0 => x * x,
+            UnaryOp::Powf(2.0) => x * x,
             UnaryOp::Powf(p) => x.powf(p),
             UnaryOp::Affine(a, b) => a * x + b,
             UnaryOp::ClampMin(c) => x.max(c),
@@ -130,7 +142,7 @@ impl UnaryOp {
             UnaryOp::Sigmoid => y * (1.0 - y),
             UnaryOp::Relu => (x > 0.0) as u8 as f32,
             // (xᵖ)' = p xᵖ⁻¹
-            UnaryOp::Powf(p) if p == 2.0 => 2.0 * x,
+            UnaryOp::Powf(2.0) => 2.0 * x,
             UnaryOp::Powf(p) => p * x.powf(p - 1.0),
             UnaryOp::Affine(a, _) => a,
             // the gradient passes where the clamp is not active (inclusive, as PyTorch)
@@ -329,7 +341,15 @@ impl Tensor {
 }
 
 /// Backward of a binary primitive: `ga += Σ_broadcast g·∂y/∂a`, same for b.
-pub(crate) fn binary_backward(op: BinaryOp, a: &Tensor, b: &Tensor, y: &[f32], out_shape: &[usize], g: &[f32], acc: &mut GradAcc) {
+pub(crate) fn binary_backward(
+    op: BinaryOp,
+    a: &Tensor,
+    b: &Tensor,
+    y: &[f32],
+    out_shape: &[usize],
+    g: &[f32],
+    acc: &mut GradAcc,
+) {
     for (side, x) in [(0, a), (1, b)] {
         if !acc.wants(x) {
             continue;

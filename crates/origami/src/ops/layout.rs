@@ -36,7 +36,7 @@ impl Tensor {
     /// Flattens every axis after the first: `[n, …] → [n, ∏…]`.
     pub fn flatten_batch(&self) -> Result<Tensor> {
         let n = self.dim(0)?;
-        let rest = if n == 0 { 0 } else { self.numel() / n };
+        let rest = self.numel().checked_div(n).unwrap_or(0);
         self.reshape(&[n, rest])
     }
 
@@ -54,7 +54,10 @@ impl Tensor {
     pub fn squeeze(&self, axis: usize) -> Result<Tensor> {
         check_axis("squeeze", axis, self.shape())?;
         if self.shape()[axis] != 1 {
-            return Err(Error::arg("squeeze", format!("axis {axis} of shape {:?} has size {}, not 1", self.shape(), self.shape()[axis])));
+            return Err(Error::arg(
+                "squeeze",
+                format!("axis {axis} of shape {:?} has size {}, not 1", self.shape(), self.shape()[axis]),
+            ));
         }
         let mut s: Shape = self.shape().into();
         s.remove(axis);
@@ -66,7 +69,10 @@ impl Tensor {
         let r = self.rank();
         let mut seen = vec![false; r];
         if perm.len() != r || perm.iter().any(|&p| p >= r || std::mem::replace(&mut seen[p], true)) {
-            return Err(Error::arg("permute", format!("{perm:?} is not a permutation of the {r} axes of shape {:?}", self.shape())));
+            return Err(Error::arg(
+                "permute",
+                format!("{perm:?} is not a permutation of the {r} axes of shape {:?}", self.shape()),
+            ));
         }
         let shape: Shape = perm.iter().map(|&p| self.shape()[p]).collect();
         let mut out = crate::tensor::pool::zeros(self.numel());
@@ -93,7 +99,12 @@ impl Tensor {
             let ok = x.rank() == first.rank()
                 && x.shape().iter().zip(first.shape()).enumerate().all(|(i, (a, b))| i == axis || a == b);
             if !ok {
-                return Err(Error::shape("concat", first.shape(), x.shape(), "all axes but the joined one must be equal"));
+                return Err(Error::shape(
+                    "concat",
+                    first.shape(),
+                    x.shape(),
+                    "all axes but the joined one must be equal",
+                ));
             }
             shape[axis] += x.shape()[axis];
         }
@@ -120,7 +131,14 @@ impl Tensor {
         check_axis("narrow", axis, self.shape())?;
         let size = self.shape()[axis];
         if start + len > size {
-            return Err(Error::arg("narrow", format!("{start}..{} is past the end of axis {axis} (size {size}) of shape {:?}", start + len, self.shape())));
+            return Err(Error::arg(
+                "narrow",
+                format!(
+                    "{start}..{} is past the end of axis {axis} (size {size}) of shape {:?}",
+                    start + len,
+                    self.shape()
+                ),
+            ));
         }
         let (outer, _, inner) = split_at_axis(self.shape(), axis);
         let mut shape: Shape = self.shape().into();
@@ -145,7 +163,10 @@ impl Tensor {
         check_axis("index_select", axis, self.shape())?;
         let size = self.shape()[axis];
         if let Some(&bad) = idx.iter().find(|&&i| i >= size) {
-            return Err(Error::arg("index_select", format!("index {bad} is out of range for axis {axis} of size {size}")));
+            return Err(Error::arg(
+                "index_select",
+                format!("index {bad} is out of range for axis {axis} of size {size}"),
+            ));
         }
         let (outer, _, inner) = split_at_axis(self.shape(), axis);
         let mut shape: Shape = self.shape().into();
@@ -164,7 +185,10 @@ impl Tensor {
         let (outer, size, inner) = split_at_axis(self.shape(), axis);
         let others = outer * inner;
         if others == 0 || idx.len() % others != 0 {
-            return Err(Error::arg("gather", format!("{} indices do not fill whole rows of shape {:?} along axis {axis}", idx.len(), self.shape())));
+            return Err(Error::arg(
+                "gather",
+                format!("{} indices do not fill whole rows of shape {:?} along axis {axis}", idx.len(), self.shape()),
+            ));
         }
         if let Some(&bad) = idx.iter().find(|&&i| i >= size) {
             return Err(Error::arg("gather", format!("index {bad} is out of range for axis {axis} of size {size}")));
@@ -203,7 +227,12 @@ impl Tensor {
     pub fn masked_fill(&self, mask: &Tensor, value: f32) -> Result<Tensor> {
         let shape = broadcast_shapes("masked_fill", mask.shape(), self.shape())?;
         if shape.as_slice() != self.shape() {
-            return Err(Error::shape("masked_fill", self.shape(), mask.shape(), "the mask must broadcast to the tensor's shape"));
+            return Err(Error::shape(
+                "masked_fill",
+                self.shape(),
+                mask.shape(),
+                "the mask must broadcast to the tensor's shape",
+            ));
         }
         Tensor::where_cond(mask, &Tensor::scalar(value), self)
     }
@@ -245,7 +274,14 @@ pub(crate) fn concat_backward(xs: &[Tensor], axis: usize, out_shape: &[usize], g
 }
 
 /// The slice's gradient lands back in its place; the rest of the input gets 0.
-pub(crate) fn narrow_backward(x: &Tensor, axis: usize, start: usize, out_shape: &[usize], g: &[f32], acc: &mut GradAcc) {
+pub(crate) fn narrow_backward(
+    x: &Tensor,
+    axis: usize,
+    start: usize,
+    out_shape: &[usize],
+    g: &[f32],
+    acc: &mut GradAcc,
+) {
     let (outer, size, inner) = split_at_axis(x.shape(), axis);
     let len = out_shape[axis];
     if let Some(dx) = acc.slot(x) {

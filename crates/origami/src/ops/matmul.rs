@@ -66,7 +66,12 @@ impl Tensor {
         let (k, n) = (ws[0], ws[1]);
         if let Some(b) = b {
             if b.shape() != [n] {
-                return Err(Error::shape("linear", ws, b.shape(), "the bias must be a vector with one entry per output column"));
+                return Err(Error::shape(
+                    "linear",
+                    ws,
+                    b.shape(),
+                    "the bias must be a vector with one entry per output column",
+                ));
             }
         }
         let m = self.numel() / k.max(1);

@@ -96,7 +96,10 @@ fn geometry(op: &'static str, x: &[usize], k: (usize, usize), s: (usize, usize),
     Geometry::new(x[0], x[1], x[2], x[3], k.0, k.1, s.0, s.1, p == Padding::Same).ok_or_else(|| {
         Error::arg(
             op,
-            format!("a {}x{} window with stride {}x{} and {p:?} padding does not fit an input of shape {x:?}", k.0, k.1, s.0, s.1),
+            format!(
+                "a {}x{} window with stride {}x{} and {p:?} padding does not fit an input of shape {x:?}",
+                k.0, k.1, s.0, s.1
+            ),
         )
     })
 }

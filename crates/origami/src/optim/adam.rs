@@ -201,22 +201,36 @@ impl AdamCore {
             let mut theta = p.data_mut();
             let m = self.m.get(op, i, p)?;
             let s = self.s.get(op, i, p)?;
-            let mut s_max = if h.amsgrad { Some(self.s_max.get(op, i, p)?) } else { None };
-            for k in 0..theta.len() {
-                let gk = g[k];
-                m[k] = b1 * m[k] + (1.0 - b1) * gk;
-                s[k] = b2 * s[k] + (1.0 - b2) * gk * gk;
-                let second = match s_max.as_deref_mut() {
-                    Some(s_max) => {
-                        s_max[k] = s_max[k].max(s[k]);
-                        s_max[k]
+            // Per element, independent: chunks can go to different threads and
+            // the result does not depend on how many there are.
+            let update = |theta: &mut [f32], g: &[f32], m: &mut [f32], s: &mut [f32], s_max: Option<&mut [f32]>| {
+                let n = theta.len();
+                let (g, m, s) = (&g[..n], &mut m[..n], &mut s[..n]);
+                match s_max {
+                    None => {
+                        for k in 0..n {
+                            m[k] = b1 * m[k] + (1.0 - b1) * g[k];
+                            s[k] = b2 * s[k] + (1.0 - b2) * g[k] * g[k];
+                            let m_hat = m[k] / bias_1;
+                            let s_hat = s[k] / bias_2;
+                            theta[k] -= lr * (m_hat / (s_hat.sqrt() + eps) + wd * theta[k]);
+                        }
                     }
-                    None => s[k],
-                };
-                let m_hat = m[k] / bias_1;
-                let s_hat = second / bias_2;
-                theta[k] -= lr * (m_hat / (s_hat.sqrt() + eps) + wd * theta[k]);
-            }
+                    Some(s_max) => {
+                        let s_max = &mut s_max[..n];
+                        for k in 0..n {
+                            m[k] = b1 * m[k] + (1.0 - b1) * g[k];
+                            s[k] = b2 * s[k] + (1.0 - b2) * g[k] * g[k];
+                            s_max[k] = s_max[k].max(s[k]);
+                            let m_hat = m[k] / bias_1;
+                            let s_hat = s_max[k] / bias_2;
+                            theta[k] -= lr * (m_hat / (s_hat.sqrt() + eps) + wd * theta[k]);
+                        }
+                    }
+                }
+            };
+            let s_max = if h.amsgrad { Some(self.s_max.get(op, i, p)?) } else { None };
+            super::par_update4(&mut theta, &g, m, s, s_max, update);
         }
         Ok(())
     }

@@ -121,6 +121,39 @@ impl<O: Optimizer + ?Sized> Optimizer for Box<O> {
 
 // ----- helpers shared by the optimizers -----------------------------------
 
+/// Runs an elementwise update over a parameter and its state buffers, split
+/// into chunks across the thread pool when the parameter is large. Each
+/// element's update is independent, so the split changes nothing but speed.
+pub(crate) fn par_update4(
+    theta: &mut [f32],
+    g: &[f32],
+    m: &mut [f32],
+    s: &mut [f32],
+    extra: Option<&mut [f32]>,
+    f: impl Fn(&mut [f32], &[f32], &mut [f32], &mut [f32], Option<&mut [f32]>) + Sync,
+) {
+    use rayon::prelude::*;
+    const CHUNK: usize = 1 << 14;
+    if !crate::parallel::should_split(theta.len(), 4 * CHUNK) {
+        return f(theta, g, m, s, extra);
+    }
+    crate::parallel::pool().install(|| match extra {
+        None => theta
+            .par_chunks_mut(CHUNK)
+            .zip(g.par_chunks(CHUNK))
+            .zip(m.par_chunks_mut(CHUNK))
+            .zip(s.par_chunks_mut(CHUNK))
+            .for_each(|(((t, g), m), s)| f(t, g, m, s, None)),
+        Some(e) => theta
+            .par_chunks_mut(CHUNK)
+            .zip(g.par_chunks(CHUNK))
+            .zip(m.par_chunks_mut(CHUNK))
+            .zip(s.par_chunks_mut(CHUNK))
+            .zip(e.par_chunks_mut(CHUNK))
+            .for_each(|((((t, g), m), s), e)| f(t, g, m, s, Some(e))),
+    });
+}
+
 /// The parameters that have a gradient, as `(index, parameter, gradient)`,
 /// after checking everything that could make a later update fail half-way.
 pub(crate) fn with_grads<'a>(

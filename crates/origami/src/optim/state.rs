@@ -160,7 +160,9 @@ impl Buffers {
         }
         let init = self.init;
         let slot = self.slots[index].get_or_insert_with(|| Slot { shape: None, values: vec![init; param.numel()] });
-        slot.shape = Some(param.shape().to_vec());
+        if slot.shape.is_none() {
+            slot.shape = Some(param.shape().to_vec());
+        }
         Ok(&mut slot.values)
     }
 

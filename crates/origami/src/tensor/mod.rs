@@ -19,8 +19,8 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::autograd::{grad_enabled, Op};
 use crate::{Error, Result, Rng};
-pub use shape::Shape;
 use shape::numel;
+pub use shape::Shape;
 
 /// Identity of a tensor node, unique for the process's life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -162,7 +162,10 @@ impl Tensor {
     /// `start, start+step, …` below `end` (above it for a negative step), as a 1-D tensor.
     pub fn arange(start: f32, end: f32, step: f32) -> Result<Tensor> {
         if step == 0.0 || !step.is_finite() || !start.is_finite() || !end.is_finite() {
-            return Err(Error::arg("arange", format!("needs finite bounds and a non-zero step, got {start}..{end} by {step}")));
+            return Err(Error::arg(
+                "arange",
+                format!("needs finite bounds and a non-zero step, got {start}..{end} by {step}"),
+            ));
         }
         let n = ((end - start) / step).ceil().max(0.0) as usize;
         let v: Vec<f32> = (0..n).map(|i| start + i as f32 * step).collect();

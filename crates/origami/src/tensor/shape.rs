@@ -35,14 +35,12 @@ pub fn broadcast_shapes(op: &'static str, a: &[usize], b: &[usize]) -> Result<Sh
             (x, y) if x == y => x,
             (1, y) => y,
             (x, 1) => x,
-            _ => {
-                return Err(Error::shape(
-                    op,
-                    a,
-                    b,
-                    "they cannot be broadcast (aligned at the right, each pair of sizes must be equal or one of them 1)",
-                ))
-            }
+            _ => return Err(Error::shape(
+                op,
+                a,
+                b,
+                "they cannot be broadcast (aligned at the right, each pair of sizes must be equal or one of them 1)",
+            )),
         };
     }
     Ok(out)
@@ -52,25 +50,13 @@ pub fn broadcast_shapes(op: &'static str, a: &[usize], b: &[usize]) -> Result<Sh
 pub fn broadcast_strides(shape: &[usize], out: &[usize]) -> Shape {
     let st = strides(shape);
     let off = out.len() - shape.len();
-    (0..out.len())
-        .map(|i| {
-            if i < off || shape[i - off] == 1 {
-                0
-            } else {
-                st[i - off]
-            }
-        })
-        .collect()
+    (0..out.len()).map(|i| if i < off || shape[i - off] == 1 { 0 } else { st[i - off] }).collect()
 }
 
 /// Splits a shape around `axis` into (outer, len, inner) sizes, the view every
 /// axis-wise kernel works on.
 pub fn split_at_axis(shape: &[usize], axis: usize) -> (usize, usize, usize) {
-    (
-        numel(&shape[..axis]),
-        shape[axis],
-        numel(&shape[axis + 1..]),
-    )
+    (numel(&shape[..axis]), shape[axis], numel(&shape[axis + 1..]))
 }
 
 /// Checks that `axis` exists in `shape`.

@@ -115,12 +115,16 @@ impl History {
     pub fn load_json(path: impl AsRef<Path>) -> Result<History> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let v: serde_json::Value = serde_json::from_str(&text)
-            .map_err(|e| Error::format(path, format!("not valid JSON at line {}, column {}: {e}", e.line(), e.column())))?;
+        let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+            Error::format(path, format!("not valid JSON at line {}, column {}: {e}", e.line(), e.column()))
+        })?;
         let mut h = History { stop_reason: v["stop_reason"].as_str().map(String::from), ..Default::default() };
         for (i, e) in v["epochs"].as_array().into_iter().flatten().enumerate() {
             let obj = e.as_object().ok_or_else(|| Error::format(path, format!("epochs[{i}] is not an object")))?;
-            let mut log = EpochLog { epoch: obj.get("epoch").and_then(|x| x.as_u64()).unwrap_or(i as u64) as usize, values: vec![] };
+            let mut log = EpochLog {
+                epoch: obj.get("epoch").and_then(|x| x.as_u64()).unwrap_or(i as u64) as usize,
+                values: vec![],
+            };
             for (k, x) in obj {
                 if k != "epoch" {
                     log.push(k.clone(), x.as_f64().unwrap_or(f64::NAN));

@@ -73,7 +73,12 @@ fn rows(op: &'static str, pred: &Tensor) -> Result<(usize, usize)> {
 
 fn same_count(op: &'static str, pred: &Tensor, target: &Tensor, n: usize) -> Result<()> {
     if target.shape().first().copied().unwrap_or(1) != n {
-        return Err(Error::shape(op, pred.shape(), target.shape(), "predictions and targets must have the same number of rows"));
+        return Err(Error::shape(
+            op,
+            pred.shape(),
+            target.shape(),
+            "predictions and targets must have the same number of rows",
+        ));
     }
     Ok(())
 }
@@ -116,7 +121,12 @@ pub fn binary_accuracy(pred: &Tensor, target: &Tensor) -> Result<f32> {
 /// Fraction of rows whose arg-max matches the one-hot target's arg-max.
 pub fn categorical_accuracy(pred: &Tensor, target: &Tensor) -> Result<f32> {
     if pred.shape() != target.shape() {
-        return Err(Error::shape("categorical_accuracy", pred.shape(), target.shape(), "one-hot targets have the predictions' shape"));
+        return Err(Error::shape(
+            "categorical_accuracy",
+            pred.shape(),
+            target.shape(),
+            "one-hot targets have the predictions' shape",
+        ));
     }
     let (p, t) = (predicted_classes(pred)?, target.argmax(1)?);
     Ok(p.iter().zip(&t).filter(|(a, b)| a == b).count() as f32 / p.len().max(1) as f32)
@@ -208,11 +218,18 @@ pub struct ClassReport {
 pub fn class_report(confusion: &[Vec<usize>]) -> ClassReport {
     let k = confusion.len();
     let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f32 / b as f32 };
-    let mut r = ClassReport { precision: vec![], recall: vec![], f1: vec![], macro_precision: 0.0, macro_recall: 0.0, macro_f1: 0.0 };
-    for c in 0..k {
-        let tp = confusion[c][c];
-        let predicted: usize = (0..k).map(|t| confusion[t][c]).sum();
-        let actual: usize = confusion[c].iter().sum();
+    let mut r = ClassReport {
+        precision: vec![],
+        recall: vec![],
+        f1: vec![],
+        macro_precision: 0.0,
+        macro_recall: 0.0,
+        macro_f1: 0.0,
+    };
+    for (c, row) in confusion.iter().enumerate() {
+        let tp = row[c];
+        let predicted: usize = confusion.iter().map(|r| r[c]).sum();
+        let actual: usize = row.iter().sum();
         let (p, rc) = (ratio(tp, predicted), ratio(tp, actual));
         r.precision.push(p);
         r.recall.push(rc);

@@ -107,7 +107,12 @@ impl Evaluation {
 
 impl Model {
     /// A model from a built network.
-    pub fn new(net: impl Layer + 'static, optimizer: impl Optimizer + 'static, loss: Loss, metrics: Vec<Metric>) -> Model {
+    pub fn new(
+        net: impl Layer + 'static,
+        optimizer: impl Optimizer + 'static,
+        loss: Loss,
+        metrics: Vec<Metric>,
+    ) -> Model {
         Model { net: Box::new(net), optimizer: Box::new(optimizer), loss, metrics }
     }
 
@@ -132,7 +137,7 @@ impl Model {
             return Err(Error::arg("fit", "there are no training samples"));
         }
         let steps_per_epoch = train.num_batches(cfg.batch_size)?;
-        let mut nan_guard = TerminateOnNaN::default();
+        let mut nan_guard = TerminateOnNaN;
         let mut progress = Progress::new(cfg.verbosity, cfg.epochs, steps_per_epoch, train.len());
         let mut all: Vec<&mut dyn Callback> = Vec::new();
         if cfg.terminate_on_nan {
@@ -224,15 +229,17 @@ fn predict(net: &mut dyn Layer, x: &Tensor, batch_size: usize) -> Result<Tensor>
     if n == 0 {
         return Err(Error::arg("predict", "the input holds no samples"));
     }
-    let outs = x
-        .split(0, batch_size)?
-        .iter()
-        .map(|b| net.forward(b, false))
-        .collect::<Result<Vec<_>>>()?;
+    let outs = x.split(0, batch_size)?.iter().map(|b| net.forward(b, false)).collect::<Result<Vec<_>>>()?;
     Tensor::concat(&outs, 0)
 }
 
-fn evaluate(net: &mut dyn Layer, loss: &Loss, metrics: &[Metric], data: &Dataset, batch_size: usize) -> Result<Evaluation> {
+fn evaluate(
+    net: &mut dyn Layer,
+    loss: &Loss,
+    metrics: &[Metric],
+    data: &Dataset,
+    batch_size: usize,
+) -> Result<Evaluation> {
     let pred = predict(net, data.x(), batch_size)?;
     let l = loss.compute(&pred, data.y())?.item()?;
     let metrics = metrics.iter().map(|m| Ok((m.name(), m.compute(&pred, data.y())?))).collect::<Result<Vec<_>>>()?;
@@ -250,7 +257,10 @@ fn split_validation(data: &Dataset, v: &Validation) -> Result<(Dataset, Option<D
             let n = data.len();
             let n_val = ((n as f32) * f).round() as usize;
             if n_val == 0 || n_val >= n {
-                return Err(Error::arg("fit", format!("a validation split of {f} of {n} samples leaves no training or no validation data")));
+                return Err(Error::arg(
+                    "fit",
+                    format!("a validation split of {f} of {n} samples leaves no training or no validation data"),
+                ));
             }
             let cut = n - n_val;
             let train: Vec<usize> = (0..cut).collect();

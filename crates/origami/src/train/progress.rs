@@ -67,7 +67,12 @@ impl Callback for Progress {
             return Ok(());
         }
         let secs = log.get("time_s").unwrap_or(0.0);
-        let mut line = format!("Epoch {}/{} - {secs:.1}s - {:.0} samples/s", log.epoch + 1, self.epochs, self.samples as f64 / secs.max(1e-9));
+        let mut line = format!(
+            "Epoch {}/{} - {secs:.1}s - {:.0} samples/s",
+            log.epoch + 1,
+            self.epochs,
+            self.samples as f64 / secs.max(1e-9)
+        );
         for (n, v) in &log.values {
             if n != "time_s" {
                 line.push_str(&format!(" - {n}: {v:.4}"));

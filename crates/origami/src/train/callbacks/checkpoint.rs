@@ -22,7 +22,14 @@ pub struct ModelCheckpoint {
 impl ModelCheckpoint {
     /// Saves to `path` after every epoch, or only on improvement of `monitor`.
     pub fn new(path: impl Into<PathBuf>, monitor: &str, save_best_only: bool) -> Self {
-        ModelCheckpoint { path: path.into(), monitor: monitor.into(), mode: Mode::Auto, save_best_only, best: None, saved: vec![] }
+        ModelCheckpoint {
+            path: path.into(),
+            monitor: monitor.into(),
+            mode: Mode::Auto,
+            save_best_only,
+            best: None,
+            saved: vec![],
+        }
     }
 }
 

@@ -29,12 +29,14 @@ impl Callback for CsvLogger {
                 std::fs::create_dir_all(dir).map_err(io)?;
             }
             let mut f = std::fs::File::create(&self.path).map_err(io)?;
-            let header: Vec<&str> = std::iter::once("epoch").chain(log.values.iter().map(|(n, _)| n.as_str())).collect();
+            let header: Vec<&str> =
+                std::iter::once("epoch").chain(log.values.iter().map(|(n, _)| n.as_str())).collect();
             writeln!(f, "{}", header.join(",")).map_err(io)?;
             self.file = Some(f);
         }
         let f = self.file.as_mut().expect("opened above");
-        let row: Vec<String> = std::iter::once(log.epoch.to_string()).chain(log.values.iter().map(|(_, v)| v.to_string())).collect();
+        let row: Vec<String> =
+            std::iter::once(log.epoch.to_string()).chain(log.values.iter().map(|(_, v)| v.to_string())).collect();
         writeln!(f, "{}", row.join(",")).map_err(io)?;
         f.flush().map_err(io)
     }

@@ -28,7 +28,14 @@ struct State {
 
 impl Default for EarlyStopping {
     fn default() -> Self {
-        EarlyStopping { monitor: "val_loss".into(), min_delta: 0.0, patience: 0, mode: Mode::Auto, restore_best_weights: false, state: None }
+        EarlyStopping {
+            monitor: "val_loss".into(),
+            min_delta: 0.0,
+            patience: 0,
+            mode: Mode::Auto,
+            restore_best_weights: false,
+            state: None,
+        }
     }
 }
 
