@@ -23,7 +23,7 @@ use smallvec::SmallVec;
 use crate::kernels::conv::Geometry;
 use crate::ops::elementwise::{binary_backward, unary_backward, BinaryOp, UnaryOp};
 use crate::ops::layout::{self, Indices};
-use crate::ops::{matmul, nn, reduce};
+use crate::ops::{loss, matmul, nn, reduce};
 use crate::tensor::shape::Shape;
 use crate::tensor::TensorId;
 use crate::{Error, Result, Tensor};
@@ -63,16 +63,21 @@ pub(crate) enum Op {
     /// Log-softmax along an axis.
     LogSoftmax(Tensor, usize),
     /// NHWC convolution; keeps the im2col matrix for the backward pass.
-    Conv2d { x: Tensor, w: Tensor, g: Geometry, cols: Vec<f32> },
+    Conv2d { x: Tensor, w: Tensor, b: Option<Tensor>, g: Geometry, cols: crate::tensor::pool::Buf },
     /// Average pooling.
     AvgPool2d(Tensor, Geometry),
+    /// Binary cross-entropy of probabilities (p, targets, eps), fused for stability.
+    Bce(Tensor, Tensor, f32),
+    /// Binary cross-entropy of logits (z, targets), fused for stability.
+    BceLogits(Tensor, Tensor),
 }
 
 impl Op {
     fn inputs(&self) -> SmallVec<[&Tensor; 3]> {
         use Op::*;
         match self {
-            Binary(_, a, b) | MatMul(a, b) | Conv2d { x: a, w: b, .. } => smallvec::smallvec![a, b],
+            Binary(_, a, b) | MatMul(a, b) => smallvec::smallvec![a, b],
+            Conv2d { x, w, b, .. } => [Some(x), Some(w), b.as_ref()].into_iter().flatten().collect(),
             Where(_, a, b) => smallvec::smallvec![a, b],
             Unary(_, x)
             | Sum(x, _)
@@ -84,7 +89,9 @@ impl Op {
             | Gather(x, _, _)
             | Softmax(x, _)
             | LogSoftmax(x, _)
-            | AvgPool2d(x, _) => smallvec::smallvec![x],
+            | AvgPool2d(x, _)
+            | Bce(x, _, _)
+            | BceLogits(x, _) => smallvec::smallvec![x],
             Concat(xs, _) => xs.iter().collect(),
             Linear(x, w, b) => [Some(x), Some(w), b.as_ref()].into_iter().flatten().collect(),
         }
@@ -111,8 +118,10 @@ impl Op {
             Where(m, a, b) => layout::where_backward(m, a, b, out.shape(), g, acc),
             Softmax(x, axis) => nn::softmax_bw(x, *axis, &y(), g, acc),
             LogSoftmax(x, axis) => nn::log_softmax_bw(x, *axis, &y(), g, acc),
-            Conv2d { x, w, g: geo, cols } => nn::conv2d_bw(x, w, geo, cols, g, acc),
+            Conv2d { x, w, b, g: geo, cols } => nn::conv2d_bw(x, w, b.as_ref(), geo, cols, g, acc),
             AvgPool2d(x, geo) => nn::avg_pool2d_bw(x, geo, g, acc),
+            Bce(p, y, eps) => loss::bce_backward(p, y, *eps, g, acc),
+            BceLogits(z, y) => loss::bce_logits_backward(z, y, g, acc),
         }
     }
 }

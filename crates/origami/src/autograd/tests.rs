@@ -111,6 +111,25 @@ fn matmul_2d_batched_and_shared() {
 }
 
 #[test]
+fn fused_binary_cross_entropy() {
+    let mut r = Rng::seed(30);
+    let y = Tensor::from_vec((0..12).map(|_| (r.uniform() < 0.5) as u8 as f32).collect(), &[3, 4]).unwrap();
+    let p = Tensor::rand_uniform(&[3, 4], 0.1, 0.9, &mut r);
+    check(|x| x[0].binary_cross_entropy(&y, 1e-7), &[p.clone()]);
+    check(|x| x[0].binary_cross_entropy_with_logits(&y), &[randn(&[3, 4], 31)]);
+    // against the composed definitions
+    let z = randn(&[3, 4], 32);
+    let fused = z.binary_cross_entropy_with_logits(&y).unwrap().to_vec();
+    let q = z.sigmoid();
+    let composed = q.binary_cross_entropy(&y, 0.0).unwrap().to_vec();
+    assert!(fused.iter().zip(&composed).all(|(a, b)| (a - b).abs() < 1e-5), "{fused:?} {composed:?}");
+    // huge logits stay finite and exact: ℓ(1e4, 0) = 1e4, ℓ(−1e4, 0) = 0
+    let big = Tensor::from_vec(vec![1e4, -1e4], &[2]).unwrap();
+    let l = big.binary_cross_entropy_with_logits(&Tensor::zeros(&[2])).unwrap().to_vec();
+    assert_eq!(l, vec![1e4, 0.0]);
+}
+
+#[test]
 fn fused_linear() {
     check(|x| x[0].linear(&x[1], Some(&x[2])), &[randn(&[5, 3], 20), randn(&[3, 4], 21), randn(&[4], 22)]);
     check(|x| x[0].linear(&x[1], None), &[randn(&[2, 5, 3], 23), randn(&[3, 4], 24)]);
@@ -159,7 +178,9 @@ fn conv2d_with_stride_and_padding() {
     {
         let x = randn(&[2, 5, 6, 3], 18);
         let w = randn(&[3, 2, 3, 4], 19).mul_scalar(0.3);
-        check(|t| t[0].conv2d(&t[1], stride, pad), &[x.clone(), w.clone()]);
+        check(|t| t[0].conv2d(&t[1], None, stride, pad), &[x.clone(), w.clone()]);
+        let b = randn(&[4], 33);
+        check(|t| t[0].conv2d(&t[1], Some(&t[2]), stride, pad), &[x.clone(), w.clone(), b.clone()]);
     }
 }
 

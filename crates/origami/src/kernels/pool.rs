@@ -3,35 +3,46 @@
 use super::conv::Geometry;
 
 /// Max over each window; `arg` receives the flat input index of each maximum
-/// (for the backward pass). Padding never wins.
+/// (for the backward pass). Padding never wins; NaN propagates. The inner loop
+/// runs over the channels of one pixel, which are contiguous in NHWC.
 pub fn max_pool(x: &[f32], g: &Geometry, out: &mut [f32], arg: &mut [u32]) {
+    let c = g.c;
     let mut o = 0;
     for n in 0..g.n {
         for oy in 0..g.oh {
             for ox in 0..g.ow {
-                for c in 0..g.c {
-                    let mut best = f32::NEG_INFINITY;
-                    let mut at = usize::MAX;
-                    for ky in 0..g.kh {
-                        let y = (oy * g.sh + ky) as isize - g.pad_top as isize;
-                        if y < 0 || y >= g.h as isize {
+                let best = &mut out[o..o + c];
+                let at = &mut arg[o..o + c];
+                o += c;
+                let mut first = true;
+                for ky in 0..g.kh {
+                    let y = (oy * g.sh + ky) as isize - g.pad_top as isize;
+                    if y < 0 || y >= g.h as isize {
+                        continue;
+                    }
+                    for kx in 0..g.kw {
+                        let xx = (ox * g.sw + kx) as isize - g.pad_left as isize;
+                        if xx < 0 || xx >= g.w as isize {
                             continue;
                         }
-                        for kx in 0..g.kw {
-                            let xx = (ox * g.sw + kx) as isize - g.pad_left as isize;
-                            if xx < 0 || xx >= g.w as isize {
-                                continue;
+                        let i = ((n * g.h + y as usize) * g.w + xx as usize) * c;
+                        let src = &x[i..i + c];
+                        if first {
+                            best.copy_from_slice(src);
+                            for (ch, a) in at.iter_mut().enumerate() {
+                                *a = (i + ch) as u32;
                             }
-                            let i = ((n * g.h + y as usize) * g.w + xx as usize) * g.c + c;
-                            if at == usize::MAX || x[i] > best || x[i].is_nan() {
-                                best = x[i];
-                                at = i;
+                            first = false;
+                            continue;
+                        }
+                        for ch in 0..c {
+                            let v = src[ch];
+                            if v > best[ch] || (v.is_nan() && !best[ch].is_nan()) {
+                                best[ch] = v;
+                                at[ch] = (i + ch) as u32;
                             }
                         }
                     }
-                    out[o] = best;
-                    arg[o] = at as u32;
-                    o += 1;
                 }
             }
         }

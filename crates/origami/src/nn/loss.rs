@@ -103,16 +103,12 @@ impl Loss {
                         let q = a.min_scalar(delta);
                         q.square().mul_scalar(0.5).add(&a.sub(&q)?.mul_scalar(delta))?
                     }
+                    // max(z,0) − z·y + ln(1 + e^−|z|), one fused primitive
                     Loss::BinaryCrossentropy { from_logits: true } => {
-                        let z = y_pred;
-                        z.relu().sub(&z.mul(y_true)?)?.add(&z.abs().neg().exp().add_scalar(1.0).log())?
+                        y_pred.binary_cross_entropy_with_logits(y_true)?
                     }
-                    Loss::BinaryCrossentropy { from_logits: false } => {
-                        let p = y_pred.clamp(EPS, 1.0 - EPS);
-                        let pos = y_true.mul(&p.log())?;
-                        let neg = y_true.affine(-1.0, 1.0).mul(&p.affine(-1.0, 1.0).log())?;
-                        pos.add(&neg)?.neg()
-                    }
+                    // −[y ln p + (1−y) ln(1−p)] with p clamped to [ε, 1−ε], one fused primitive
+                    Loss::BinaryCrossentropy { from_logits: false } => y_pred.binary_cross_entropy(y_true, EPS)?,
                     Loss::CategoricalCrossentropy { from_logits } => {
                         let logp = log_probs(y_pred, from_logits)?;
                         let last = last_axis(y_pred)?;

@@ -188,6 +188,96 @@ pub fn sigmoid(x: f32) -> f32 {
     }
 }
 
+/// Runs `$body` with `$k` bound to `$op` re-built from its own variant, so that
+/// each arm's loop sees a compile-time variant and `f`/`df` inline to one
+/// tight (vectorisable) loop instead of a `match` per element.
+macro_rules! specialise_unary {
+    ($op:expr, $k:ident => $body:expr) => {
+        match $op {
+            UnaryOp::Neg => {
+                let $k = UnaryOp::Neg;
+                $body
+            }
+            UnaryOp::Exp => {
+                let $k = UnaryOp::Exp;
+                $body
+            }
+            UnaryOp::Log => {
+                let $k = UnaryOp::Log;
+                $body
+            }
+            UnaryOp::Sqrt => {
+                let $k = UnaryOp::Sqrt;
+                $body
+            }
+            UnaryOp::Abs => {
+                let $k = UnaryOp::Abs;
+                $body
+            }
+            UnaryOp::Tanh => {
+                let $k = UnaryOp::Tanh;
+                $body
+            }
+            UnaryOp::Sigmoid => {
+                let $k = UnaryOp::Sigmoid;
+                $body
+            }
+            UnaryOp::Relu => {
+                let $k = UnaryOp::Relu;
+                $body
+            }
+            UnaryOp::Powf(p) => {
+                let $k = UnaryOp::Powf(p);
+                $body
+            }
+            UnaryOp::Affine(a, b) => {
+                let $k = UnaryOp::Affine(a, b);
+                $body
+            }
+            UnaryOp::ClampMin(c) => {
+                let $k = UnaryOp::ClampMin(c);
+                $body
+            }
+            UnaryOp::ClampMax(c) => {
+                let $k = UnaryOp::ClampMax(c);
+                $body
+            }
+        }
+    };
+}
+
+/// The same for binary ops.
+macro_rules! specialise_binary {
+    ($op:expr, $k:ident => $body:expr) => {
+        match $op {
+            BinaryOp::Add => {
+                let $k = BinaryOp::Add;
+                $body
+            }
+            BinaryOp::Sub => {
+                let $k = BinaryOp::Sub;
+                $body
+            }
+            BinaryOp::Mul => {
+                let $k = BinaryOp::Mul;
+                $body
+            }
+            BinaryOp::Div => {
+                let $k = BinaryOp::Div;
+                $body
+            }
+            BinaryOp::Maximum => {
+                let $k = BinaryOp::Maximum;
+                $body
+            }
+            BinaryOp::Minimum => {
+                let $k = BinaryOp::Minimum;
+                $body
+            }
+        }
+    };
+}
+
 /// Runs `f` with both tensors' data, reading once when they share storage.
 pub(crate) fn with2<R>(a: &Tensor, b: &Tensor, f: impl FnOnce(&[f32], &[f32]) -> R) -> R {
     if std::sync::Arc::ptr_eq(&a.0.storage, &b.0.storage) {
@@ -202,17 +292,19 @@ pub(crate) fn with2<R>(a: &Tensor, b: &Tensor, f: impl FnOnce(&[f32], &[f32]) ->
 impl Tensor {
     fn binary(&self, other: &Tensor, op: BinaryOp) -> Result<Tensor> {
         let shape = broadcast_shapes(op.name(), self.shape(), other.shape())?;
-        let mut out = crate::tensor::pool::zeros(numel(&shape));
-        with2(self, other, |a, b| {
-            broadcast_zip(a, self.shape(), b, other.shape(), &mut out, &shape, |x, y| op.f(x, y))
-        });
+        let mut out = crate::tensor::pool::scratch(numel(&shape));
+        with2(
+            self,
+            other,
+            |a, b| specialise_binary!(op, k => broadcast_zip(a, self.shape(), b, other.shape(), &mut out, &shape, |x, y| k.f(x, y))),
+        );
         let tracked = self.is_tracked() || other.is_tracked();
         Ok(Tensor::from_op(out, shape, tracked, || Op::Binary(op, self.clone(), other.clone())))
     }
 
     pub(crate) fn unary(&self, op: UnaryOp) -> Tensor {
-        let mut out = crate::tensor::pool::zeros(self.numel());
-        map(&self.data(), &mut out, |x| op.f(x));
+        let mut out = crate::tensor::pool::scratch(self.numel());
+        specialise_unary!(op, k => map(&self.data(), &mut out, |x| k.f(x)));
         Tensor::from_op(out, self.0.shape.clone(), self.is_tracked(), || Op::Unary(op, self.clone()))
     }
 
@@ -361,9 +453,9 @@ pub(crate) fn binary_backward(
             _ => Some(with2(a, b, |ad, bd| {
                 let pick = |p: (f32, f32)| if side == 0 { p.0 } else { p.1 };
                 let mut t = crate::tensor::pool::zeros(g.len());
-                broadcast_each(ad, a.shape(), bd, b.shape(), out_shape, |i, av, bv| {
-                    t[i] = g[i] * pick(op.partials(av, bv, y[i]))
-                });
+                specialise_binary!(op, k => broadcast_each(ad, a.shape(), bd, b.shape(), out_shape, |i, av, bv| {
+                    t[i] = g[i] * pick(k.partials(av, bv, y[i]))
+                }));
                 t
             })),
         };
@@ -398,9 +490,12 @@ fn broadcast_each(a: &[f32], sa: &[usize], b: &[f32], sb: &[usize], out: &[usize
 pub(crate) fn unary_backward(op: UnaryOp, x: &Tensor, y: &[f32], g: &[f32], acc: &mut GradAcc) {
     let xd = x.data();
     if let Some(slot) = acc.slot(x) {
-        for i in 0..g.len() {
-            slot[i] += g[i] * op.df(xd[i], y[i]);
-        }
+        let (slot, xd, y) = (&mut slot[..g.len()], &xd[..g.len()], &y[..g.len()]);
+        specialise_unary!(op, k => {
+            for i in 0..g.len() {
+                slot[i] += g[i] * k.df(xd[i], y[i]);
+            }
+        });
     }
 }
 

@@ -75,7 +75,7 @@ impl Tensor {
             ));
         }
         let shape: Shape = perm.iter().map(|&p| self.shape()[p]).collect();
-        let mut out = crate::tensor::pool::zeros(self.numel());
+        let mut out = crate::tensor::pool::scratch(self.numel());
         permute(&self.data(), self.shape(), perm, &mut out);
         Ok(Tensor::from_op(out, shape, self.is_tracked(), || Op::Permute(self.clone(), perm.into())))
     }
@@ -143,7 +143,7 @@ impl Tensor {
         let (outer, _, inner) = split_at_axis(self.shape(), axis);
         let mut shape: Shape = self.shape().into();
         shape[axis] = len;
-        let mut out = crate::tensor::pool::zeros(numel(&shape));
+        let mut out = crate::tensor::pool::scratch(numel(&shape));
         narrow_copy(&self.data(), outer, size, inner, start, len, &mut out);
         Ok(Tensor::from_op(out, shape, self.is_tracked(), || Op::Narrow(self.clone(), axis, start)))
     }
@@ -171,7 +171,7 @@ impl Tensor {
         let (outer, _, inner) = split_at_axis(self.shape(), axis);
         let mut shape: Shape = self.shape().into();
         shape[axis] = idx.len();
-        let mut out = crate::tensor::pool::zeros(numel(&shape));
+        let mut out = crate::tensor::pool::scratch(numel(&shape));
         index_select(&self.data(), outer, size, inner, idx, &mut out);
         Ok(Tensor::from_op(out, shape, self.is_tracked(), || Op::IndexSelect(self.clone(), axis, idx.into())))
     }
@@ -196,7 +196,7 @@ impl Tensor {
         let k = idx.len() / others;
         let mut shape: Shape = self.shape().into();
         shape[axis] = k;
-        let mut out = crate::tensor::pool::zeros(idx.len());
+        let mut out = crate::tensor::pool::scratch(idx.len());
         gather(&self.data(), outer, size, inner, k, idx, &mut out);
         Ok(Tensor::from_op(out, shape, self.is_tracked(), || Op::Gather(self.clone(), axis, idx.into())))
     }
@@ -211,7 +211,7 @@ impl Tensor {
             broadcast_strides(on_true.shape(), &shape),
             broadcast_strides(on_false.shape(), &shape),
         );
-        let mut out = crate::tensor::pool::zeros(numel(&shape));
+        let mut out = crate::tensor::pool::scratch(numel(&shape));
         {
             let (m, a, b) = (mask.data(), on_true.data(), on_false.data());
             for_each_index(&shape, [&tm, &ta, &tb], |i, [im, ia, ib]| {

@@ -49,7 +49,7 @@ impl Tensor {
     /// Leading (batch) axes must match, or one side is a plain matrix shared by every batch.
     pub fn matmul(&self, other: &Tensor) -> Result<Tensor> {
         let (d, shape) = dims(self.shape(), other.shape())?;
-        let mut out = crate::tensor::pool::zeros(numel(&shape));
+        let mut out = crate::tensor::pool::scratch(numel(&shape));
         crate::ops::elementwise::with2(self, other, |a, b| forward(a, b, &mut out, d));
         let tracked = self.is_tracked() || other.is_tracked();
         Ok(Tensor::from_op(out, shape, tracked, || Op::MatMul(self.clone(), other.clone())))
@@ -75,7 +75,7 @@ impl Tensor {
             }
         }
         let m = self.numel() / k.max(1);
-        let mut out = crate::tensor::pool::zeros(m * n);
+        let mut out = crate::tensor::pool::scratch(m * n);
         crate::ops::elementwise::with2(self, w, |x, w| matmul(x, w, &mut out, m, k, n, false, false, false));
         if let Some(b) = b {
             let bd = b.data();

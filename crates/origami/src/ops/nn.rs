@@ -25,7 +25,7 @@ impl Tensor {
     pub fn softmax(&self, axis: usize) -> Result<Tensor> {
         check_axis("softmax", axis, self.shape())?;
         let (o, l, i) = split_at_axis(self.shape(), axis);
-        let mut out = crate::tensor::pool::zeros(self.numel());
+        let mut out = crate::tensor::pool::scratch(self.numel());
         softmax(&self.data(), o, l, i, &mut out);
         Ok(Tensor::from_op(out, self.0.shape.clone(), self.is_tracked(), || Op::Softmax(self.clone(), axis)))
     }
@@ -34,14 +34,21 @@ impl Tensor {
     pub fn log_softmax(&self, axis: usize) -> Result<Tensor> {
         check_axis("log_softmax", axis, self.shape())?;
         let (o, l, i) = split_at_axis(self.shape(), axis);
-        let mut out = crate::tensor::pool::zeros(self.numel());
+        let mut out = crate::tensor::pool::scratch(self.numel());
         log_softmax(&self.data(), o, l, i, &mut out);
         Ok(Tensor::from_op(out, self.0.shape.clone(), self.is_tracked(), || Op::LogSoftmax(self.clone(), axis)))
     }
 
     /// 2-D convolution (cross-correlation, as every framework) of an NHWC
-    /// input `[n, h, w, c]` with a kernel `[kh, kw, c, f]`, giving `[n, oh, ow, f]`.
-    pub fn conv2d(&self, kernel: &Tensor, stride: (usize, usize), padding: Padding) -> Result<Tensor> {
+    /// input `[n, h, w, c]` with a kernel `[kh, kw, c, f]` and an optional
+    /// bias `[f]` (added in place: one node, not two), giving `[n, oh, ow, f]`.
+    pub fn conv2d(
+        &self,
+        kernel: &Tensor,
+        bias: Option<&Tensor>,
+        stride: (usize, usize),
+        padding: Padding,
+    ) -> Result<Tensor> {
         let (x, w) = (self.shape(), kernel.shape());
         if x.len() != 4 || w.len() != 4 || x[3] != w[2] {
             return Err(Error::shape(
@@ -51,21 +58,38 @@ impl Tensor {
                 "the input must be [batch, height, width, channels] and the kernel [kh, kw, channels, filters] with equal channels",
             ));
         }
-        let g = geometry("conv2d", x, (w[0], w[1]), stride, padding)?;
         let f = w[3];
-        let mut cols = vec![0.0; g.pixels() * g.patch()];
+        if let Some(b) = bias {
+            if b.shape() != [f] {
+                return Err(Error::shape("conv2d", w, b.shape(), "the bias must be a vector with one entry per filter"));
+            }
+        }
+        let g = geometry("conv2d", x, (w[0], w[1]), stride, padding)?;
+        let mut cols = crate::tensor::pool::scratch(g.pixels() * g.patch());
         im2col(&self.data(), &g, &mut cols);
-        let mut out = crate::tensor::pool::zeros(g.pixels() * f);
+        let mut out = crate::tensor::pool::scratch(g.pixels() * f);
         matmul(&cols, &kernel.data(), &mut out, g.pixels(), g.patch(), f, false, false, false);
+        if let Some(b) = bias {
+            let bd = b.data();
+            for row in out.chunks_exact_mut(f.max(1)) {
+                row.iter_mut().zip(bd.iter()).for_each(|(o, &b)| *o += b);
+            }
+        }
         let shape: Shape = [g.n, g.oh, g.ow, f].as_slice().into();
-        let tracked = self.is_tracked() || kernel.is_tracked();
-        Ok(Tensor::from_op(out, shape, tracked, || Op::Conv2d { x: self.clone(), w: kernel.clone(), g, cols }))
+        let tracked = self.is_tracked() || kernel.is_tracked() || bias.is_some_and(|b| b.is_tracked());
+        Ok(Tensor::from_op(out, shape, tracked, || Op::Conv2d {
+            x: self.clone(),
+            w: kernel.clone(),
+            b: bias.cloned(),
+            g,
+            cols: crate::tensor::pool::Buf::new(cols),
+        }))
     }
 
     /// Max pooling of an NHWC tensor over `kernel`-sized windows.
     pub fn max_pool2d(&self, kernel: (usize, usize), stride: (usize, usize), padding: Padding) -> Result<Tensor> {
         let g = pool_geometry("max_pool2d", self.shape(), kernel, stride, padding)?;
-        let mut out = crate::tensor::pool::zeros(g.pixels() * g.c);
+        let mut out = crate::tensor::pool::scratch(g.pixels() * g.c);
         let mut arg = vec![0u32; out.len()];
         max_pool(&self.data(), &g, &mut out, &mut arg);
         let shape: Shape = [g.n, g.oh, g.ow, g.c].as_slice().into();
@@ -78,7 +102,7 @@ impl Tensor {
     /// only the pixels inside the input.
     pub fn avg_pool2d(&self, kernel: (usize, usize), stride: (usize, usize), padding: Padding) -> Result<Tensor> {
         let g = pool_geometry("avg_pool2d", self.shape(), kernel, stride, padding)?;
-        let mut out = crate::tensor::pool::zeros(g.pixels() * g.c);
+        let mut out = crate::tensor::pool::scratch(g.pixels() * g.c);
         avg_pool(&self.data(), &g, &mut out);
         let shape: Shape = [g.n, g.oh, g.ow, g.c].as_slice().into();
         Ok(Tensor::from_op(out, shape, self.is_tracked(), || Op::AvgPool2d(self.clone(), g)))
@@ -124,19 +148,33 @@ pub(crate) fn log_softmax_bw(x: &Tensor, axis: usize, y: &[f32], g: &[f32], acc:
     }
 }
 
-/// out = cols · W ⇒ dW = colsᵀ · g and dcols = g · Wᵀ, then col2im adds each
-/// patch's gradient back onto the pixels it was cut from.
-pub(crate) fn conv2d_bw(x: &Tensor, w: &Tensor, g: &Geometry, cols: &[f32], grad: &[f32], acc: &mut GradAcc) {
+/// out = cols · W + b ⇒ dW = colsᵀ · g, db = Σ_pixels g and dcols = g · Wᵀ,
+/// then col2im adds each patch's gradient back onto the pixels it was cut from.
+pub(crate) fn conv2d_bw(
+    x: &Tensor,
+    w: &Tensor,
+    b: Option<&Tensor>,
+    g: &Geometry,
+    cols: &[f32],
+    grad: &[f32],
+    acc: &mut GradAcc,
+) {
     let f = w.shape()[3];
     if let Some(dw) = acc.slot(w) {
         matmul(cols, grad, dw, g.patch(), g.pixels(), f, true, false, true);
     }
+    if let Some(db) = b.and_then(|b| acc.slot(b)) {
+        for row in grad.chunks_exact(f.max(1)) {
+            db.iter_mut().zip(row).for_each(|(d, &g)| *d += g);
+        }
+    }
     if acc.wants(x) {
-        let mut dcols = vec![0.0; cols.len()];
+        let mut dcols = crate::tensor::pool::scratch(cols.len());
         matmul(grad, &w.data(), &mut dcols, g.pixels(), f, g.patch(), false, true, false);
         if let Some(dx) = acc.slot(x) {
             col2im(&dcols, g, dx);
         }
+        crate::tensor::pool::give(dcols);
     }
 }
 

@@ -26,6 +26,15 @@ thread_local! {
 
 /// A zero-filled buffer of `n` floats, reused when one is free.
 pub(crate) fn zeros(n: usize) -> Vec<f32> {
+    let mut v = scratch(n);
+    v.iter_mut().for_each(|x| *x = 0.0);
+    v
+}
+
+/// A buffer of `n` floats whose contents are unspecified (stale values of an
+/// earlier tensor, or zeros): for outputs the caller overwrites entirely.
+/// Skipping the zero fill matters for the large buffers of convolutions.
+pub(crate) fn scratch(n: usize) -> Vec<f32> {
     let reused = POOL
         .try_with(|p| {
             let mut p = p.borrow_mut();
@@ -36,13 +45,7 @@ pub(crate) fn zeros(n: usize) -> Vec<f32> {
         })
         .ok()
         .flatten();
-    match reused {
-        Some(mut v) => {
-            v.iter_mut().for_each(|x| *x = 0.0);
-            v
-        }
-        None => vec![0.0; n],
-    }
+    reused.unwrap_or_else(|| vec![0.0; n])
 }
 
 /// Returns a buffer to the pool (or to the allocator when the pool is full).

@@ -162,10 +162,8 @@ impl Layer for Conv2D {
     fn forward(&mut self, x: &Tensor, training: bool) -> Result<Tensor> {
         let w = built(&self.kernel, "Conv2D")?;
         check_input("Conv2D", x, &self.input_shape)?;
-        let mut y = x.conv2d(w, self.config.strides, self.config.padding)?;
-        if let Some(b) = &self.bias {
-            y = y.add(b)?;
-        }
+        // the bias is added inside the convolution primitive (one node, not two)
+        let y = x.conv2d(w, self.bias.as_ref(), self.config.strides, self.config.padding)?;
         let y = self.config.activation.apply(&y)?;
         self.activity_penalty = if training { penalty(&self.config.activity_regularizer, Some(&y))? } else { None };
         Ok(y)
