@@ -72,7 +72,36 @@ fn out_len(i: usize, k: usize, s: usize, same: bool) -> Option<(usize, usize)> {
 }
 
 /// Fills `cols` (`[pixels, patch]`) with the input patches; padding reads as 0.
+/// Samples are independent: large batches are split across the thread pool.
 pub fn im2col(x: &[f32], g: &Geometry, cols: &mut [f32]) {
+    let (x_len, c_len) = (g.h * g.w * g.c, g.oh * g.ow * g.patch());
+    per_sample(g, x_len, c_len, x, cols, im2col_one);
+}
+
+/// Runs `f(input of one sample, output of one sample)` for every sample of
+/// the batch, in parallel when the batch is big enough to pay for it.
+pub(crate) fn per_sample<T: Send, U: Sync>(
+    g: &Geometry,
+    in_len: usize,
+    out_len: usize,
+    input: &[U],
+    out: &mut [T],
+    f: impl Fn(&[U], &Geometry, &mut [T]) + Sync,
+) {
+    use rayon::prelude::*;
+    let one = Geometry { n: 1, ..*g };
+    if g.n > 1 && crate::parallel::should_split(g.n * out_len.max(in_len), 1 << 15) {
+        crate::parallel::pool().install(|| {
+            out.par_chunks_mut(out_len.max(1)).zip(input.par_chunks(in_len.max(1))).for_each(|(o, x)| f(x, &one, o))
+        });
+    } else {
+        for (o, x) in out.chunks_mut(out_len.max(1)).zip(input.chunks(in_len.max(1))) {
+            f(x, &one, o);
+        }
+    }
+}
+
+fn im2col_one(x: &[f32], g: &Geometry, cols: &mut [f32]) {
     let row_len = g.kw * g.c;
     let mut r = 0;
     for n in 0..g.n {
@@ -112,6 +141,11 @@ pub fn im2col(x: &[f32], g: &Geometry, cols: &mut [f32]) {
 
 /// Adjoint of [`im2col`]: adds every patch row back onto the input gradient.
 pub fn col2im(cols: &[f32], g: &Geometry, dx: &mut [f32]) {
+    let (x_len, c_len) = (g.h * g.w * g.c, g.oh * g.ow * g.patch());
+    per_sample(g, c_len, x_len, cols, dx, col2im_one);
+}
+
+fn col2im_one(cols: &[f32], g: &Geometry, dx: &mut [f32]) {
     let mut r = 0;
     for n in 0..g.n {
         for oy in 0..g.oh {

@@ -6,6 +6,19 @@ use super::conv::Geometry;
 /// (for the backward pass). Padding never wins; NaN propagates. The inner loop
 /// runs over the channels of one pixel, which are contiguous in NHWC.
 pub fn max_pool(x: &[f32], g: &Geometry, out: &mut [f32], arg: &mut [u32]) {
+    // Split by sample: each writes its own slice of `out` and `arg`; indices
+    // are made global by the sample's offset.
+    let (x_len, o_len) = (g.h * g.w * g.c, g.oh * g.ow * g.c);
+    let mut pairs: Vec<(&mut [f32], &mut [u32])> =
+        out.chunks_mut(o_len.max(1)).zip(arg.chunks_mut(o_len.max(1))).collect();
+    let offsets: Vec<usize> = (0..g.n).map(|n| n * x_len).collect();
+    super::conv::per_sample(g, 1, 1, &offsets, &mut pairs, |off, one, pair| {
+        let (o, a) = &mut pair[0];
+        max_pool_one(&x[off[0]..off[0] + x_len], off[0], one, o, a)
+    });
+}
+
+fn max_pool_one(x: &[f32], base: usize, g: &Geometry, out: &mut [f32], arg: &mut [u32]) {
     let c = g.c;
     let mut o = 0;
     for n in 0..g.n {
@@ -30,17 +43,17 @@ pub fn max_pool(x: &[f32], g: &Geometry, out: &mut [f32], arg: &mut [u32]) {
                         if first {
                             best.copy_from_slice(src);
                             for (ch, a) in at.iter_mut().enumerate() {
-                                *a = (i + ch) as u32;
+                                *a = (base + i + ch) as u32;
                             }
                             first = false;
                             continue;
                         }
+                        // branch-free so that the channel loop vectorises
                         for ch in 0..c {
-                            let v = src[ch];
-                            if v > best[ch] || (v.is_nan() && !best[ch].is_nan()) {
-                                best[ch] = v;
-                                at[ch] = (i + ch) as u32;
-                            }
+                            let (v, b) = (src[ch], best[ch]);
+                            let take = v > b || (v.is_nan() & !b.is_nan());
+                            best[ch] = if take { v } else { b };
+                            at[ch] = if take { (base + i + ch) as u32 } else { at[ch] };
                         }
                     }
                 }
