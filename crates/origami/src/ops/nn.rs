@@ -61,7 +61,12 @@ impl Tensor {
         let f = w[3];
         if let Some(b) = bias {
             if b.shape() != [f] {
-                return Err(Error::shape("conv2d", w, b.shape(), "the bias must be a vector with one entry per filter"));
+                return Err(Error::shape(
+                    "conv2d",
+                    w,
+                    b.shape(),
+                    "the bias must be a vector with one entry per filter",
+                ));
             }
         }
         let g = geometry("conv2d", x, (w[0], w[1]), stride, padding)?;

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Measures origami and its peers side by side, one after the other on a quiet
+# machine, and prints a markdown table (origami's figure, each peer's, and
+# origami's ratio to the best peer) to paste into BENCHMARKS.md.
+#
+#   bash bench/compare.sh            # full run: ~15 min (peers ~6, origami ~5)
+#   ONLY="gemm torch" bash bench/compare.sh   # a subset of the peers
+#
+# Everything is written under BENCH_OUT (default ./bench-out, git-ignored).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PEERS=../shared/bench/peers
+OUT=${BENCH_OUT:-$PWD/bench-out}
+mkdir -p "$OUT"
+export BENCH_OUT=$OUT
+cargo build --release -q -p origami-cli
+if [ ! -x "$OUT/venv/bin/python" ]; then
+  bash "$PEERS/run.sh" --setup
+fi
+date -u +"%Y-%m-%dT%H:%M:%SZ" > "$OUT/date.txt"
+lscpu | grep -E "Model name" | sed 's/  */ /g' > "$OUT/cpu.txt"
+: > "$OUT/peers.jsonl"
+bash "$PEERS/run.sh" "$OUT/peers.jsonl"
+./target/release/origami --threads 2 bench all | tee "$OUT/origami.jsonl"
+ORIGAMI_NUM_THREADS=1 ./target/release/origami bench overhead | tee -a "$OUT/origami.jsonl"
+./target/release/origami --threads 1 bench W1-mlp | sed 's/"workload":"W1-mlp"/"workload":"W1-mlp-1thread"/' | tee -a "$OUT/origami.jsonl"
+python3 bench/table.py "$OUT/origami.jsonl" "$OUT/peers.jsonl" "$OUT/date.txt" "$OUT/cpu.txt" | tee "$OUT/table.md"

@@ -1,0 +1,71 @@
+"""Renders origami's and the peers' JSON lines as one markdown table."""
+import json
+import sys
+
+
+def load(path):
+    out = []
+    for line in open(path):
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                out.append(json.loads(line))
+            except json.JSONDecodeError:
+                pass
+    return out
+
+
+def key_of(d):
+    w = d.get("workload", "").replace("_", "-")
+    if w == "W4-gemm":
+        if d.get("gemm_threads", 2) != 2 and d.get("framework") != "origami":
+            return None
+        return f"W4-gemm {'x'.join(map(str, d['shape']))}"
+    if w in ("W1-mlp", "W2-cnn", "W3-tiny"):
+        return f"{w} b{d.get('batch', '')}" if w != "W3-tiny" else w
+    if w == "W1-mlp-accuracy":
+        return "W1 test accuracy (5 epochs, b32)"
+    return None
+
+
+def value(d):
+    for k in ("gflops", "samples_per_s", "steps_per_s", "accuracy", "value"):
+        if k in d and isinstance(d[k], (int, float)):
+            return float(d[k])
+    return None
+
+
+def main():
+    ours, peers = load(sys.argv[1]), load(sys.argv[2])
+    date = open(sys.argv[3]).read().strip() if len(sys.argv) > 3 else ""
+    cpu = open(sys.argv[4]).read().strip() if len(sys.argv) > 4 else ""
+    rows, frameworks = {}, []
+    for d in peers:
+        k = key_of(d)
+        if k is None or value(d) is None:
+            continue
+        fw = d["framework"]
+        if fw not in frameworks:
+            frameworks.append(fw)
+        rows.setdefault(k, {})[fw] = value(d)
+    for d in ours:
+        k = key_of(d)
+        if k is not None:
+            rows.setdefault(k, {})["origami"] = value(d)
+    print(f"Run of {date} on {cpu}, 2 threads, medians of 3.\n")
+    print("| workload | origami | " + " | ".join(frameworks) + " | origami / best peer |")
+    print("|---|---:|" + "---:|" * len(frameworks) + "---:|")
+    for k in sorted(rows):
+        r = rows[k]
+        best = max((v for f, v in r.items() if f != "origami"), default=None)
+        o = r.get("origami")
+        ratio = f"{o / best:.2f}x" if (o and best) else "–"
+        cells = [f"{r[f]:,.1f}" if f in r else "–" for f in frameworks]
+        print(f"| {k} | {o:,.1f} | " if o else f"| {k} | – | ", end="")
+        print(" | ".join(cells) + f" | {ratio} |")
+    extra = [d for d in ours if d.get("workload") in ("overhead", "W1-mlp-1thread")]
+    for d in extra:
+        print(f"\norigami {d['workload']} (threads {d.get('threads')}, batch {d.get('batch')}): {value(d):,.1f}")
+
+
+main()
