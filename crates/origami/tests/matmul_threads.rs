@@ -1,0 +1,28 @@
+//! Matrix products and the thread count, in a process of their own (the
+//! test changes the global thread count, which other tests must not see).
+
+use origami::kernels::matmul::matmul;
+use origami::{set_num_threads, Rng};
+
+/// With a given thread count, a product is bitwise reproducible. Across
+/// thread counts it may differ in the last bits: each thread's block is a
+/// separate call of the GEMM crate, whose cache blocking along k depends on
+/// the block's shape, so the order of the k-sum can change.
+#[test]
+fn results_are_reproducible_for_a_thread_count_and_close_across_counts() {
+    let mut r = Rng::seed(9);
+    for &(m, k, n) in &[(64, 800, 128), (256, 784, 256), (300, 64, 20)] {
+        let a: Vec<f32> = (0..m * k).map(|_| r.normal()).collect();
+        let b: Vec<f32> = (0..k * n).map(|_| r.normal()).collect();
+        let run = |threads: usize| {
+            set_num_threads(threads);
+            let mut c = vec![0.0f32; m * n];
+            matmul(&a, &b, &mut c, m, k, n, false, false, false);
+            c
+        };
+        let (one, two, two_again) = (run(1), run(2), run(2));
+        assert!(two.iter().zip(&two_again).all(|(x, y)| x.to_bits() == y.to_bits()), "{m}x{k}x{n}");
+        // |c| ~ sqrt(k) ≈ 28; f32 rounding of a k-term sum is ~k·ε·|terms|
+        assert!(one.iter().zip(&two).all(|(x, y)| (x - y).abs() <= 1e-3), "{m}x{k}x{n}");
+    }
+}
