@@ -23,7 +23,13 @@ assert lines, "bench printed nothing"
 for l in lines:
     d = json.loads(l)
     assert any(k in d for k in ("gflops", "steps_per_s", "samples_per_s", "accuracy")), l
-    assert d["framework"] == "origami" and len(d["runs"]) == 3, l
+    assert d["framework"] == "origami" and len(d["runs"]) >= 1, l
 print(f"{len(lines)} bench lines parsed")
 PY
+echo "== playground in headless Chromium"
+scripts/browser_test.sh
+
+echo "== python interop: safetensors + numpy reproduce origami predict"
+bash scripts/python_interop.sh
+
 echo "== all checks passed"

@@ -1,14 +1,28 @@
 //! The `origami` command. It uses only the library's public API.
 
 mod bench;
+mod commands;
+mod config;
+mod data;
+mod error;
+mod playground;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use commands::{evaluate, lr_find, plot, predict, summary, train, tune};
+
 /// origami: neural networks on the CPU.
 #[derive(Parser)]
-#[command(name = "origami", version, about, long_about = None)]
+#[command(
+    name = "origami",
+    version,
+    about,
+    long_about = None,
+    after_help = "Start with `origami train`: a CNN on the MNIST digits in data/mnist, in under a minute.\n\
+                  Exit codes: 0 success, 2 usage or config error, 3 bad data, 4 failed run."
+)]
 struct Cli {
     /// Threads for the kernels (default: ORIGAMI_NUM_THREADS, else all cores).
     #[arg(long, global = true)]
@@ -19,13 +33,45 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Train a network (default: a CNN on MNIST) and save it to a run directory.
+    ///
+    /// Example: `origami train` or `origami train --csv data.csv --target label`
+    Train(train::TrainArgs),
+    /// Loss and metrics of a saved model on a data set.
+    ///
+    /// Example: `origami evaluate runs/mnist-cnn data/mnist`
+    Evaluate(evaluate::EvaluateArgs),
+    /// Predictions of a saved model, as CSV.
+    ///
+    /// Example: `origami predict runs/mnist-cnn data/mnist/t10k-images-idx3-ubyte.gz`
+    Predict(predict::PredictArgs),
+    /// The parameter table of a config or a saved model.
+    ///
+    /// Example: `origami summary runs/mnist-cnn`
+    Summary(summary::SummaryArgs),
+    /// Plot a run's loss, metrics and learning rate by epoch (PNG and SVG).
+    ///
+    /// Example: `origami plot runs/mnist-cnn`
+    Plot(plot::PlotArgs),
+    /// Find a good learning rate for a config (plot and suggestion).
+    ///
+    /// Example: `origami lr-find my_config.toml`
+    LrFind(lr_find::LrFindArgs),
+    /// Search hyperparameters listed in a config's [tune] section.
+    ///
+    /// Example: `origami tune my_config.toml`
+    Tune(tune::TuneArgs),
     /// Measure origami on the workloads of shared/bench/WORKLOADS.md; one JSON line per figure.
     ///
     /// Example: `origami bench W4-gemm --threads 2`
     Bench(bench::BenchArgs),
+    /// Serve TensorFlow Playground, trained by origami, on 127.0.0.1.
+    ///
+    /// Example: `origami playground --port 0` (prints the URL)
+    Playground(playground::PlaygroundArgs),
 }
 
-/// Exit codes: 0 success, 2 usage error (clap), 3 bad data, 4 failed run.
+/// Exit codes: 0 success, 2 usage error (clap, config), 3 bad data, 4 failed run.
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Some(n) = cli.threads {
@@ -36,13 +82,21 @@ fn main() -> ExitCode {
         origami::set_num_threads(n);
     }
     let result = match cli.command {
-        Command::Bench(args) => bench::run(&args),
+        Command::Train(args) => train::run(&args),
+        Command::Evaluate(args) => evaluate::run(&args),
+        Command::Predict(args) => predict::run(&args),
+        Command::Summary(args) => summary::run(&args),
+        Command::Plot(args) => plot::run(&args),
+        Command::LrFind(args) => lr_find::run(&args),
+        Command::Tune(args) => tune::run(&args),
+        Command::Bench(args) => bench::run(&args).map_err(error::CliError::from),
+        Command::Playground(args) => playground::run(&args).map_err(error::CliError::from),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
-            ExitCode::from(4)
+            ExitCode::from(e.code)
         }
     }
 }

@@ -1,9 +1,11 @@
-//! Files: atomic writes and weights in the safetensors format.
+//! Files: atomic writes, weights in the safetensors format, and model
+//! directories (architecture, weights, optimizer state, progress).
 //!
 //! Every write goes to a temporary file in the target's directory, is synced,
 //! then renamed over the target: a crash mid-save leaves the old file or the
 //! new one, never half of one.
 
+mod model_dir;
 mod weights;
 
 use std::io::Write;
@@ -11,6 +13,11 @@ use std::path::Path;
 
 use crate::{Error, Result};
 
+pub use model_dir::{
+    load_architecture, load_checkpoint, load_model, load_optimizer_state, save_checkpoint, save_model,
+    save_optimizer_state, Checkpoint, Progress, ARCHITECTURE_FILE, HISTORY_FILE, OPTIMIZER_BUFFERS_FILE,
+    OPTIMIZER_FILE, PROGRESS_FILE, WEIGHTS_FILE,
+};
 pub use weights::{load_params, load_tensors, save_params, save_tensors};
 
 /// Writes `bytes` to `path` atomically (temporary file, fsync, rename).

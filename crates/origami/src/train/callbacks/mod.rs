@@ -62,6 +62,11 @@ impl<'a> Control<'a> {
         self.optimizer.set_momentum(m)
     }
 
+    /// The optimizer's complete state (for a checkpoint that can be resumed).
+    pub fn optimizer_state(&self) -> crate::optim::OptimizerState {
+        self.optimizer.state()
+    }
+
     /// A copy of every parameter's values.
     pub fn snapshot(&self) -> Vec<Vec<f32>> {
         self.params.iter().map(|p| p.value.to_vec()).collect()

@@ -1,0 +1,240 @@
+//! `origami plot RUN_DIR`: the "when to stop?" picture — training and
+//! validation loss and metrics by epoch, and the learning rate, with the
+//! best epoch (lowest validation loss, else lowest loss) marked — as PNG
+//! and SVG, drawn with plotters and the DejaVu Sans font shipped in
+//! assets/ (no system fonts needed).
+
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+use clap::Args;
+use origami::train::History;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use crate::error::{CliError, CliResult};
+
+/// Plots a run's history to training.png and training.svg.
+#[derive(Args, Debug)]
+#[command(after_help = "Example:
+  origami plot runs/mnist-cnn        # writes runs/mnist-cnn/training.png and training.svg")]
+pub struct PlotArgs {
+    /// A run directory of origami train (it holds history.json).
+    pub run_dir: PathBuf,
+    /// Write the pictures here instead of into the run directory.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+static FONT: Once = Once::new();
+
+/// Registers the shipped TTF as plotters' "sans-serif".
+pub fn register_font() {
+    FONT.call_once(|| {
+        let bytes: &'static [u8] = include_bytes!("../../../../assets/DejaVuSans.ttf");
+        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, bytes);
+    });
+}
+
+pub fn run(args: &PlotArgs) -> CliResult<()> {
+    let path = args.run_dir.join(origami::io::HISTORY_FILE);
+    if !path.is_file() {
+        return Err(CliError::data(format!(
+            "{} not found: is {} a run directory?",
+            path.display(),
+            args.run_dir.display()
+        )));
+    }
+    let h = History::load_json(&path)?;
+    if h.epochs.is_empty() {
+        return Err(CliError::data(format!("{}: the history has no epochs to plot.", path.display())));
+    }
+    let dir = args.out.clone().unwrap_or_else(|| args.run_dir.clone());
+    std::fs::create_dir_all(&dir).map_err(|e| CliError::data(format!("{}: {e}.", dir.display())))?;
+    let (png, svg) = (dir.join("training.png"), dir.join("training.svg"));
+    plot_history(&h, &png, &svg)?;
+    println!("wrote {} and {}", png.display(), svg.display());
+    Ok(())
+}
+
+/// One panel: a title, a y label, and series (name, values, colour, dashed).
+struct Panel {
+    title: String,
+    series: Vec<(String, Vec<f64>, RGBColor)>,
+}
+
+/// An axis label: plain for ordinary sizes, scientific for tiny or huge ones.
+fn number(y: f64) -> String {
+    if y != 0.0 && (y.abs() < 0.01 || y.abs() >= 1e4) {
+        format!("{y:.2e}")
+    } else {
+        format!("{y:.3}")
+    }
+}
+
+/// The panels of a history: loss, each metric, the learning rate.
+fn panels(h: &History) -> Vec<Panel> {
+    let cols = h.columns();
+    let mut out = Vec::new();
+    let base: Vec<&String> = cols.iter().filter(|c| !c.starts_with("val_") && *c != "lr" && *c != "time_s").collect();
+    for name in base {
+        let mut series = vec![(format!("training {name}"), h.series(name), BLUE)];
+        let val = format!("val_{name}");
+        if cols.contains(&val) {
+            series.push((format!("validation {name}"), h.series(&val), RGBColor(230, 120, 0)));
+        }
+        out.push(Panel { title: name.clone(), series });
+    }
+    if cols.iter().any(|c| c == "lr") {
+        out.push(Panel {
+            title: "learning rate".into(),
+            series: vec![("lr".into(), h.series("lr"), RGBColor(0, 140, 70))],
+        });
+    }
+    out
+}
+
+/// The best epoch (0-based): lowest val_loss, else lowest loss.
+pub fn best_epoch(h: &History) -> usize {
+    let s = if h.columns().iter().any(|c| c == "val_loss") { h.series("val_loss") } else { h.series("loss") };
+    s.iter()
+        .enumerate()
+        .filter(|(_, v)| v.is_finite())
+        .fold((0, f64::INFINITY), |b, (i, &v)| if v < b.1 { (i, v) } else { b })
+        .0
+}
+
+fn plot_err<E: std::fmt::Debug>(e: E) -> CliError {
+    CliError::failed(format!("drawing the plot failed: {e:?}"))
+}
+
+/// Writes the history's panels to `png` and `svg`.
+pub fn plot_history(h: &History, png: &Path, svg: &Path) -> CliResult<()> {
+    register_font();
+    let panels = panels(h);
+    let best = best_epoch(h);
+    let height = 300 * panels.len() as u32;
+    {
+        let root = BitMapBackend::new(png, (900, height)).into_drawing_area();
+        draw(&root, &panels, best).map_err(plot_err)?;
+        root.present().map_err(plot_err)?;
+    }
+    {
+        let root = SVGBackend::new(svg, (900, height)).into_drawing_area();
+        draw(&root, &panels, best).map_err(plot_err)?;
+        root.present().map_err(plot_err)?;
+    }
+    Ok(())
+}
+
+fn draw<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    panels: &[Panel],
+    best: usize,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    root.fill(&WHITE)?;
+    let areas = root.split_evenly((panels.len(), 1));
+    for (area, p) in areas.iter().zip(panels) {
+        let n = p.series.iter().map(|s| s.1.len()).max().unwrap_or(1);
+        let vals: Vec<f64> = p.series.iter().flat_map(|s| s.1.iter().copied()).filter(|v| v.is_finite()).collect();
+        let (mut lo, mut hi) = vals.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+        if !lo.is_finite() {
+            (lo, hi) = (0.0, 1.0);
+        }
+        let pad = ((hi - lo) * 0.08).max(hi.abs() * 0.05).max(1e-12);
+        let mut chart = ChartBuilder::on(area)
+            .caption(format!("{} by epoch (best epoch {})", p.title, best + 1), ("sans-serif", 20))
+            .margin(10)
+            .x_label_area_size(35)
+            .y_label_area_size(70)
+            .build_cartesian_2d(1f64..(n.max(2) as f64), (lo - pad)..(hi + pad))?;
+        chart
+            .configure_mesh()
+            .x_desc("epoch")
+            .x_labels(n.clamp(2, 12))
+            .x_label_formatter(&|x| format!("{}", x.round()))
+            .y_label_formatter(&|y| number(*y))
+            .label_style(("sans-serif", 13))
+            .draw()?;
+        for (name, s, color) in &p.series {
+            let pts: Vec<(f64, f64)> =
+                s.iter().enumerate().filter(|(_, v)| v.is_finite()).map(|(i, &v)| ((i + 1) as f64, v)).collect();
+            let c = *color;
+            chart
+                .draw_series(LineSeries::new(pts.clone(), c.stroke_width(2)))?
+                .label(name.clone())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+            chart.draw_series(pts.iter().map(|&(x, y)| Circle::new((x, y), 3, c.filled())))?;
+        }
+        let bx = (best + 1) as f64;
+        chart
+            .draw_series(std::iter::once(PathElement::new(vec![(bx, lo - pad), (bx, hi + pad)], RED.stroke_width(1))))?
+            .label(format!("best epoch {}", best + 1))
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED.stroke_width(1)));
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 13))
+            .draw()?;
+    }
+    Ok(())
+}
+
+/// A loss-vs-rate curve on a log-rate axis with the suggested rate marked.
+pub fn plot_lr_curve(lrs: &[f32], losses: &[f32], suggested: f32, png: &Path, svg: &Path) -> CliResult<()> {
+    register_font();
+    let pts: Vec<(f64, f64)> = lrs
+        .iter()
+        .zip(losses)
+        .filter(|(l, v)| l.is_finite() && **l > 0.0 && v.is_finite())
+        .map(|(&l, &v)| ((l as f64).log10(), v as f64))
+        .collect();
+    if pts.len() < 2 {
+        return Err(CliError::failed("the learning-rate sweep recorded too few steps to plot."));
+    }
+    {
+        let root = BitMapBackend::new(png, (900, 500)).into_drawing_area();
+        lr_chart(&root, &pts, suggested).map_err(plot_err)?;
+    }
+    let root = SVGBackend::new(svg, (900, 500)).into_drawing_area();
+    lr_chart(&root, &pts, suggested).map_err(plot_err)?;
+    Ok(())
+}
+
+fn lr_chart<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    pts: &[(f64, f64)],
+    suggested: f32,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    root.fill(&WHITE)?;
+    let (x0, x1) = (pts[0].0, pts[pts.len() - 1].0);
+    let (lo, hi) = pts.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.1), b.max(p.1)));
+    let pad = ((hi - lo) * 0.08).max(1e-9);
+    let mut chart = ChartBuilder::on(root)
+        .caption(format!("loss vs learning rate (suggested {suggested:.2e})"), ("sans-serif", 20))
+        .margin(10)
+        .x_label_area_size(35)
+        .y_label_area_size(70)
+        .build_cartesian_2d(x0..x1.max(x0 + 1e-6), (lo - pad)..(hi + pad))?;
+    chart
+        .configure_mesh()
+        .x_desc("learning rate")
+        .x_label_formatter(&|x| format!("{:.0e}", 10f64.powf(*x)))
+        .y_desc("smoothed loss")
+        .label_style(("sans-serif", 13))
+        .draw()?;
+    chart.draw_series(LineSeries::new(pts.to_vec(), BLUE.stroke_width(2)))?;
+    let sx = (suggested as f64).log10();
+    chart
+        .draw_series(std::iter::once(PathElement::new(vec![(sx, lo - pad), (sx, hi + pad)], RED.stroke_width(2))))?
+        .label(format!("suggested {suggested:.2e}"))
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED.stroke_width(2)));
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 13))
+        .draw()?;
+    root.present()
+}

@@ -1,0 +1,346 @@
+//! `origami tune CONFIG`: hyperparameter search.
+//!
+//! The config's `[tune.params]` maps key paths to candidate values — a list
+//! (`"optimizer.learning_rate" = [1e-3, 3e-3]`) or, for random search, a
+//! range (`{ min = 1e-4, max = 1e-1, log = true }`). Grid search tries every
+//! combination, random search `trials` draws. A trial is the config with
+//! those keys set, scored by K-fold cross-validation (`folds`) or on a
+//! validation split of the training set, never on the test set. Trials run
+//! in parallel, one per core, each with one kernel thread (small models
+//! gain more from running side by side than from splitting their GEMMs).
+//! The table of trials sorted by score, `results.csv` and `best.toml` (the
+//! config with the best values, ready for `origami train`) go to the tune
+//! directory.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use clap::Args;
+use origami::data::{kfold, Dataset};
+use origami::io::write_atomic;
+use origami::train::{FitConfig, Validation, Verbosity};
+use origami::Rng;
+
+use super::{build_net, compile, json_number, model_file, OutputArgs};
+use crate::config::{self, Resolved, TaskName};
+use crate::error::{CliError, CliResult};
+
+/// Search hyperparameters listed in the config's [tune] section.
+#[derive(Args, Debug)]
+#[command(after_help = "Example config section:
+  [tune]
+  method = \"grid\"            # or \"random\" (with trials = N)
+  folds = 3                  # K-fold cross-validation; 0: a validation split
+  [tune.params]
+  \"optimizer.learning_rate\" = [0.001, 0.01]
+  \"model.layers[0].units\" = [8, 32]
+
+Example:
+  origami tune my_config.toml --parallel 2")]
+pub struct TuneArgs {
+    /// The TOML config with a [tune] section.
+    pub config: PathBuf,
+    /// Trials run at once (default: the number of cores).
+    #[arg(long)]
+    pub parallel: Option<usize>,
+    /// Directory for results.csv and best.toml (default: OUTPUT_DIR/NAME-tune).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// One hyperparameter's candidates.
+#[derive(Clone, Debug)]
+enum Space {
+    List(Vec<toml::Value>),
+    Range { min: f64, max: f64, log: bool, integer: bool },
+}
+
+struct Plan {
+    method: String,
+    trials: usize,
+    folds: usize,
+    metric: Option<String>,
+    params: Vec<(String, Space)>,
+}
+
+fn plan(table: &toml::Table) -> CliResult<Plan> {
+    let t = table
+        .get("tune")
+        .and_then(|v| v.as_table())
+        .ok_or_else(|| CliError::usage("tune: the config has no [tune] section."))?;
+    let mut p = Plan { method: "grid".into(), trials: 10, folds: 0, metric: None, params: Vec::new() };
+    for (k, v) in t {
+        let bad = |what: &str| CliError::usage(format!("tune.{k}: expected {what}, found {v}"));
+        match k.as_str() {
+            "method" => {
+                p.method = v
+                    .as_str()
+                    .filter(|m| *m == "grid" || *m == "random")
+                    .ok_or_else(|| bad("\"grid\" or \"random\""))?
+                    .into()
+            }
+            "trials" => p.trials = v.as_integer().filter(|&n| n > 0).ok_or_else(|| bad("a positive integer"))? as usize,
+            "folds" => {
+                p.folds =
+                    v.as_integer().filter(|&n| n == 0 || n >= 2).ok_or_else(|| bad("0 or an integer ≥ 2"))? as usize
+            }
+            "metric" => {
+                p.metric = Some(v.as_str().ok_or_else(|| bad("a logged name such as \"val_accuracy\""))?.into())
+            }
+            "params" => {
+                let ps = v.as_table().ok_or_else(|| bad("a table of key paths"))?;
+                for (path, space) in ps {
+                    let bad =
+                        |what: &str| CliError::usage(format!("tune.params.\"{path}\": expected {what}, found {space}"));
+                    let s = match space {
+                        toml::Value::Array(a) if !a.is_empty() => Space::List(a.clone()),
+                        toml::Value::Table(r) => {
+                            let num =
+                                |k: &str| r.get(k).and_then(|v| v.as_float().or(v.as_integer().map(|i| i as f64)));
+                            let (Some(min), Some(max)) = (num("min"), num("max")) else {
+                                return Err(bad("a list, or a range { min, max, log, integer }"));
+                            };
+                            let log = r.get("log").and_then(|v| v.as_bool()).unwrap_or(false);
+                            let integer = r.get("integer").and_then(|v| v.as_bool()).unwrap_or(false);
+                            if max < min || (log && min <= 0.0) {
+                                return Err(bad("min ≤ max (and min > 0 with log)"));
+                            }
+                            Space::Range { min, max, log, integer }
+                        }
+                        _ => return Err(bad("a non-empty list, or a range { min, max }")),
+                    };
+                    p.params.push((path.clone(), s));
+                }
+            }
+            _ => {
+                return Err(CliError::usage(format!(
+                    "tune: unknown key {k:?} (expected method, trials, folds, metric, params)"
+                )))
+            }
+        }
+    }
+    if p.params.is_empty() {
+        return Err(CliError::usage("tune.params: list at least one hyperparameter to search."));
+    }
+    if p.method == "grid" && p.params.iter().any(|(_, s)| matches!(s, Space::Range { .. })) {
+        return Err(CliError::usage("tune.method: a grid needs lists; ranges need method = \"random\"."));
+    }
+    Ok(p)
+}
+
+/// The trials: each a list of (path, value).
+fn trials(p: &Plan, seed: u64) -> Vec<Vec<(String, toml::Value)>> {
+    if p.method == "grid" {
+        let mut out: Vec<Vec<(String, toml::Value)>> = vec![Vec::new()];
+        for (path, s) in &p.params {
+            let Space::List(vals) = s else { continue };
+            out = out
+                .into_iter()
+                .flat_map(|t| {
+                    vals.iter().map(move |v| {
+                        let mut t = t.clone();
+                        t.push((path.clone(), v.clone()));
+                        t
+                    })
+                })
+                .collect();
+        }
+        return out;
+    }
+    let mut rng = Rng::seed(seed ^ 0x7E57);
+    (0..p.trials)
+        .map(|_| {
+            p.params
+                .iter()
+                .map(|(path, s)| {
+                    let v = match s {
+                        Space::List(vals) => vals[(rng.uniform() * vals.len() as f32) as usize % vals.len()].clone(),
+                        Space::Range { min, max, log, integer } => {
+                            let u = rng.uniform() as f64;
+                            let x =
+                                if *log { (min.ln() + u * (max.ln() - min.ln())).exp() } else { min + u * (max - min) };
+                            if *integer {
+                                toml::Value::Integer(x.round() as i64)
+                            } else {
+                                toml::Value::Float(x)
+                            }
+                        }
+                    };
+                    (path.clone(), v)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The trial's config (with its [tune] section removed).
+fn trial_config(base: &toml::Table, values: &[(String, toml::Value)]) -> CliResult<Resolved> {
+    let mut t = base.clone();
+    t.remove("tune");
+    for (path, v) in values {
+        config::set_path(&mut t, path, v.clone())?;
+    }
+    config::resolve(t)
+}
+
+/// The mean validation score of one trial over the folds (or the split).
+fn score(r: &Resolved, metric: &str, folds: usize) -> CliResult<f64> {
+    let c = &r.config;
+    let data = crate::data::load(&c.data, c.seed)?;
+    let file = model_file(r, &data)?;
+    let classification = data.task == TaskName::Classification;
+    let parts: Vec<(Dataset, Dataset)> = if folds >= 2 {
+        let labels = if classification { Some(data.train.labels()?) } else { None };
+        kfold(data.train.len(), folds, Some(&mut Rng::seed(c.seed)), labels.as_deref())?
+            .iter()
+            .map(|f| data.train.fold(f))
+            .collect::<origami::Result<_>>()?
+    } else {
+        let frac = if c.training.validation_split > 0.0 { c.training.validation_split as f64 } else { 0.2 };
+        let s = data.train.split(frac, 0.0, &mut Rng::seed(c.seed), classification)?;
+        vec![(s.train, s.val)]
+    };
+    let mut total = 0.0;
+    for (train, val) in &parts {
+        let mut model = compile(&file, build_net(&file)?)?;
+        let cfg = FitConfig {
+            epochs: c.training.epochs,
+            batch_size: c.training.batch_size,
+            shuffle: c.training.shuffle,
+            seed: c.seed,
+            validation: Validation::None,
+            verbosity: Verbosity::Silent,
+            ..Default::default()
+        };
+        let mut cbs: Vec<Box<dyn origami::train::Callback>> = Vec::new();
+        if let Some(s) = &file.training.schedule {
+            let steps = train.len().div_ceil(c.training.batch_size).max(1);
+            let total = if s.per_epoch() { c.training.epochs } else { c.training.epochs * steps };
+            let per = if s.per_epoch() {
+                origami::train::callbacks::SchedulePer::Epoch
+            } else {
+                origami::train::callbacks::SchedulePer::Step
+            };
+            let schedule = s.build(file.training.optimizer.initial_learning_rate(), total)?;
+            cbs.push(Box::new(origami::train::callbacks::LearningRateScheduler { schedule, per }));
+        }
+        let mut refs: Vec<&mut dyn origami::train::Callback> = cbs.iter_mut().map(|b| &mut **b as _).collect();
+        model.fit(train, &cfg, &mut refs).map_err(|e| CliError::failed(format!("a trial failed: {e}")))?;
+        let ev = model.evaluate(val, 512)?;
+        let name = metric.strip_prefix("val_").unwrap_or(metric);
+        total += ev
+            .get(name)
+            .ok_or_else(|| CliError::usage(format!("tune.metric: {metric:?} is not logged by this model")))?
+            as f64;
+    }
+    Ok(total / parts.len() as f64)
+}
+
+pub fn run(args: &TuneArgs) -> CliResult<()> {
+    let text = std::fs::read_to_string(&args.config)
+        .map_err(|e| CliError::usage(format!("cannot read the config {}: {e}.", args.config.display())))?;
+    let base = config::parse_table(&text, &args.config.display().to_string())?;
+    let p = plan(&base)?;
+    let first = trial_config(&base, &[])?;
+    let classification = crate::data::load(&first.config.data, first.config.seed)?.task == TaskName::Classification;
+    let metric =
+        p.metric.clone().unwrap_or_else(|| if classification { "val_accuracy".into() } else { "val_loss".into() });
+    let maximize = ["acc", "r2"].iter().any(|k| metric.contains(k));
+    let all = trials(&p, first.config.seed);
+    // Check every trial's config before spending time on any.
+    let configs = all.iter().map(|t| trial_config(&base, t)).collect::<CliResult<Vec<_>>>()?;
+    let workers = args
+        .parallel
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .clamp(1, configs.len());
+    let o = args.output;
+    o.say(format!(
+        "{} search: {} trials scored by {} on {}, {workers} at a time",
+        p.method,
+        configs.len(),
+        metric,
+        if p.folds >= 2 { format!("{}-fold cross-validation", p.folds) } else { "a validation split".into() }
+    ));
+    if workers > 1 {
+        origami::set_num_threads(1);
+    }
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<(usize, CliResult<f64>)>> = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= configs.len() {
+                    break;
+                }
+                let r = score(&configs[i], &metric, p.folds);
+                if let Ok(v) = &r {
+                    o.say(format!("  trial {}/{}: {} = {v:.4}", i + 1, configs.len(), metric));
+                }
+                results.lock().unwrap_or_else(|e| e.into_inner()).push((i, r));
+            });
+        }
+    });
+    let mut rows = Vec::new();
+    for (i, r) in results.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        rows.push((i, r?));
+    }
+    rows.sort_by(|a, b| {
+        let o = a.1.partial_cmp(&b.1).unwrap_or(std::cmp::Ordering::Equal);
+        if maximize {
+            o.reverse()
+        } else {
+            o
+        }
+    });
+    let names: Vec<&str> = p.params.iter().map(|(n, _)| n.as_str()).collect();
+    let mut csv = format!("rank,{},{metric}\n", names.join(","));
+    let mut table = format!(
+        "{:>4}  {}  {metric}\n",
+        "rank",
+        names.iter().map(|n| format!("{n:>24}")).collect::<Vec<_>>().join("  ")
+    );
+    for (rank, (i, v)) in rows.iter().enumerate() {
+        let vals: Vec<String> = all[*i].iter().map(|(_, x)| x.to_string()).collect();
+        csv.push_str(&format!("{},{},{v}\n", rank + 1, vals.join(",")));
+        table.push_str(&format!(
+            "{:>4}  {}  {v:.4}\n",
+            rank + 1,
+            vals.iter().map(|x| format!("{x:>24}")).collect::<Vec<_>>().join("  ")
+        ));
+    }
+    o.say(table.trim_end());
+    let c = &first.config;
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| c.output_dir.join(format!("{}-tune", c.name.clone().unwrap_or_else(|| "run".into()))));
+    write_atomic(&dir.join("results.csv"), csv.as_bytes())?;
+    let (best_i, best_v) = rows[0];
+    let mut best = base.clone();
+    best.remove("tune");
+    for (path, v) in &all[best_i] {
+        config::set_path(&mut best, path, v.clone())?;
+    }
+    let best_text = toml::to_string(&best).map_err(|e| CliError::failed(format!("cannot write best.toml: {e}")))?;
+    write_atomic(
+        &dir.join("best.toml"),
+        format!("# best of origami tune: {metric} = {best_v}\n{best_text}").as_bytes(),
+    )?;
+    o.say(format!(
+        "best: {} ({metric} = {best_v:.4}); wrote {} and {}",
+        all[best_i].iter().map(|(k, v)| format!("{k} = {v}")).collect::<Vec<_>>().join(", "),
+        dir.join("results.csv").display(),
+        dir.join("best.toml").display()
+    ));
+    if o.json {
+        let params: serde_json::Map<String, serde_json::Value> =
+            all[best_i].iter().map(|(k, v)| (k.clone(), serde_json::to_value(v).unwrap_or_default())).collect();
+        let line = serde_json::json!({"metric": metric, "best_score": json_number(best_v), "best_params": params, "trials": rows.len(), "out_dir": dir.display().to_string()});
+        println!("{line}");
+    }
+    Ok(())
+}

@@ -1,0 +1,482 @@
+//! The TOML run config of `origami train`, `lr-find`, `tune` and `summary`.
+//!
+//! A config is parsed in three steps so that every mistake names its key:
+//! TOML text → a `toml::Table` (syntax errors with line and column), then
+//! typed structs through `serde_path_to_error` with `deny_unknown_fields`
+//! (unknown keys and wrong types with their path), then the library's
+//! `validate` (values serde cannot judge). Layers go through
+//! `LayerSpec::deserialize_kind` one by one because serde's tagged enums
+//! buffer their content and lose the path. `tune` edits the `toml::Table`
+//! (by key path) before the typed step, so a trial is just another config.
+
+use std::path::{Path, PathBuf};
+
+use origami::spec::{LayerSpec, ModelSpec, OptimizerSpec, ScheduleSpec, TrainingSpec};
+use serde::{Deserialize, Serialize};
+
+use crate::error::CliError;
+
+/// The config `origami train` runs without arguments: a small CNN on the
+/// MNIST subset in data/mnist (see BENCHMARKS.md, "Default `origami train`").
+pub const DEFAULT_CONFIG: &str = include_str!("default_mnist.toml");
+
+/// The whole config file.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Names the run directory (default: a timestamp).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Seeds the weights, the shuffling and the splits.
+    #[serde(default)]
+    pub seed: u64,
+    /// Where run directories go (default `runs`).
+    #[serde(default = "default_output_dir")]
+    pub output_dir: PathBuf,
+    pub data: DataConfig,
+    #[serde(default)]
+    pub model: ModelConfig,
+    #[serde(default)]
+    pub training: TrainConfig,
+    #[serde(default)]
+    pub optimizer: OptimizerSpec,
+    #[serde(default)]
+    pub schedule: Option<ScheduleSpec>,
+    #[serde(default)]
+    pub callbacks: CallbacksConfig,
+    /// Read by `origami tune` only.
+    #[serde(default)]
+    pub tune: Option<toml::Table>,
+}
+
+fn default_output_dir() -> PathBuf {
+    PathBuf::from("runs")
+}
+
+/// Where the data comes from.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataConfig {
+    /// `mnist` (an IDX directory), `csv` or `synthetic`.
+    pub kind: DataKind,
+    /// The MNIST directory or the CSV file (relative to the working directory).
+    #[serde(default)]
+    pub path: Option<PathBuf>,
+    /// CSV: the target column's name.
+    #[serde(default)]
+    pub target: Option<String>,
+    /// CSV: `classification` or `regression` (default: decided from the target).
+    #[serde(default)]
+    pub task: Option<TaskName>,
+    /// Synthetic: `circle`, `xor`, `gaussian`, `spiral`, `blobs`, `spirals`,
+    /// `regress_plane`, `regress_gaussian`.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Synthetic: number of points.
+    #[serde(default)]
+    pub n: Option<usize>,
+    /// Synthetic: noise, 0 to 0.5.
+    #[serde(default)]
+    pub noise: Option<f32>,
+    /// Synthetic `blobs`/`spirals`: number of classes.
+    #[serde(default)]
+    pub classes: Option<usize>,
+    /// CSV and synthetic: the held-out test share (default 0.2, stratified).
+    #[serde(default)]
+    pub test_fraction: Option<f64>,
+    /// Use only the first N training samples (quick experiments, tests).
+    #[serde(default)]
+    pub train_limit: Option<usize>,
+    /// Use only the first N test samples.
+    #[serde(default)]
+    pub test_limit: Option<usize>,
+    /// Standardise features on the training split (default: true for CSV
+    /// and synthetic data, false for images).
+    #[serde(default)]
+    pub standardize: Option<bool>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum DataKind {
+    Mnist,
+    Csv,
+    Synthetic,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum TaskName {
+    Classification,
+    Regression,
+}
+
+/// `[model]`: the layers (as tables, typed later) and the input shape.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelConfig {
+    /// Default: the data's sample shape.
+    #[serde(default)]
+    pub input_shape: Option<Vec<usize>>,
+    /// Default: a CNN for images, an MLP otherwise.
+    #[serde(default)]
+    pub layers: Vec<toml::Table>,
+}
+
+/// `[training]`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TrainConfig {
+    /// Default: sparse cross-entropy from logits (classification) or MSE.
+    pub loss: Option<String>,
+    /// Default: `accuracy` (classification) or `mae`, `r2`.
+    pub metrics: Option<Vec<String>>,
+    pub epochs: usize,
+    pub batch_size: usize,
+    /// Share of the training data held out for validation (0: none).
+    pub validation_split: f32,
+    pub shuffle: bool,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig { loss: None, metrics: None, epochs: 10, batch_size: 32, validation_split: 0.0, shuffle: true }
+    }
+}
+
+/// `[callbacks]`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallbacksConfig {
+    #[serde(default)]
+    pub early_stopping: Option<EarlyStoppingConfig>,
+    #[serde(default)]
+    pub reduce_lr_on_plateau: Option<PlateauConfig>,
+    #[serde(default)]
+    pub checkpoint: Option<CheckpointConfig>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EarlyStoppingConfig {
+    pub monitor: String,
+    pub patience: usize,
+    pub min_delta: f64,
+    pub restore_best_weights: bool,
+}
+
+impl Default for EarlyStoppingConfig {
+    fn default() -> Self {
+        EarlyStoppingConfig { monitor: "val_loss".into(), patience: 5, min_delta: 0.0, restore_best_weights: true }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PlateauConfig {
+    pub monitor: String,
+    pub factor: f32,
+    pub patience: usize,
+    pub min_delta: f32,
+    pub cooldown: usize,
+    pub min_lr: f32,
+}
+
+impl Default for PlateauConfig {
+    fn default() -> Self {
+        let d = origami::optim::PlateauConfig::default();
+        PlateauConfig {
+            monitor: "val_loss".into(),
+            factor: d.factor,
+            patience: d.patience,
+            min_delta: d.min_delta,
+            cooldown: d.cooldown,
+            min_lr: d.min_lr,
+        }
+    }
+}
+
+/// Saves `best.safetensors` whenever the monitored value improves.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CheckpointConfig {
+    pub monitor: String,
+    pub save_best_only: bool,
+}
+
+impl Default for CheckpointConfig {
+    fn default() -> Self {
+        CheckpointConfig { monitor: "val_loss".into(), save_best_only: true }
+    }
+}
+
+/// A config with its layers typed and everything validated.
+#[derive(Clone, Debug)]
+pub struct Resolved {
+    pub config: Config,
+    /// The layers given in the file (empty: the data's default model).
+    pub layers: Vec<LayerSpec>,
+    /// The TOML the config came from (after tuning overrides).
+    pub table: toml::Table,
+}
+
+/// Reads and checks a config file.
+pub fn load(path: &Path) -> Result<Resolved, CliError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CliError::usage(format!("cannot read the config {}: {e}.", path.display())))?;
+    let table = parse_table(&text, &path.display().to_string())?;
+    resolve(table)
+}
+
+/// TOML text to a table; a syntax error names the line.
+pub fn parse_table(text: &str, source: &str) -> Result<toml::Table, CliError> {
+    text.parse::<toml::Table>().map_err(|e| CliError::usage(format!("{source}: {}", e.to_string().trim())))
+}
+
+/// A table to a typed, validated config.
+pub fn resolve(table: toml::Table) -> Result<Resolved, CliError> {
+    let config: Config = serde_path_to_error::deserialize(toml::Value::Table(table.clone()))
+        .map_err(|e| CliError::usage(path_message(&e.path().to_string(), &e.inner().to_string())))?;
+    let mut layers = Vec::new();
+    for (i, t) in config.model.layers.iter().enumerate() {
+        let mut rest = t.clone();
+        let kind = match rest.remove("type") {
+            Some(toml::Value::String(s)) => s,
+            Some(other) => {
+                return Err(CliError::usage(format!(
+                    "model.layers[{i}].type: expected a layer name such as \"Dense\", found {other}"
+                )))
+            }
+            None => {
+                return Err(CliError::usage(format!(
+                    "model.layers[{i}].type: missing; every layer needs a type such as \"Dense\" or \"Conv2D\""
+                )))
+            }
+        };
+        let mut track = serde_path_to_error::Track::new();
+        let de = serde_path_to_error::Deserializer::new(toml::Value::Table(rest), &mut track);
+        let spec = LayerSpec::deserialize_kind(&kind, de).map_err(|e| {
+            let sub = track.path().to_string();
+            let path = if sub == "." || sub.is_empty() {
+                format!("model.layers[{i}]")
+            } else {
+                format!("model.layers[{i}].{sub}")
+            };
+            CliError::usage(path_message(&path, &e.to_string()))
+        })?;
+        layers.push(spec);
+    }
+    let r = Resolved { config, layers, table };
+    r.validate()?;
+    Ok(r)
+}
+
+impl Resolved {
+    fn validate(&self) -> Result<(), CliError> {
+        let c = &self.config;
+        let t = &c.training;
+        if t.epochs == 0 {
+            return Err(CliError::usage("training.epochs: expected a positive integer, found 0"));
+        }
+        if t.batch_size == 0 {
+            return Err(CliError::usage("training.batch_size: expected a positive integer, found 0"));
+        }
+        if !(0.0..1.0).contains(&t.validation_split) {
+            return Err(CliError::usage(format!(
+                "training.validation_split: expected a number in [0, 1), found {}",
+                t.validation_split
+            )));
+        }
+        if let Some(f) = c.data.test_fraction {
+            if !(f > 0.0 && f < 1.0) {
+                return Err(CliError::usage(format!("data.test_fraction: expected a number in (0, 1), found {f}")));
+            }
+        }
+        match c.data.kind {
+            DataKind::Csv if c.data.path.is_none() => {
+                return Err(CliError::usage("data.path: missing; a csv data set needs the file's path"))
+            }
+            DataKind::Csv if c.data.target.is_none() => {
+                return Err(CliError::usage("data.target: missing; a csv data set needs the target column's name"))
+            }
+            DataKind::Synthetic if c.data.name.is_none() => {
+                return Err(CliError::usage("data.name: missing; e.g. name = \"circle\""))
+            }
+            _ => {}
+        }
+        if !self.layers.is_empty() {
+            let spec =
+                ModelSpec { input_shape: c.model.input_shape.clone().unwrap_or(vec![1]), layers: self.layers.clone() };
+            spec.validate().map_err(|e| CliError::usage(spec_message("model.", &e)))?;
+        }
+        c.optimizer.validate().map_err(|(f, m)| CliError::usage(format!("optimizer.{f}: {m}")))?;
+        if let Some(s) = &c.schedule {
+            s.validate().map_err(|(f, m)| CliError::usage(format!("schedule.{f}: {m}")))?;
+        }
+        if let Some(l) = &t.loss {
+            origami::spec::parse_loss(l).map_err(|m| CliError::usage(format!("training.loss: {m}")))?;
+        }
+        Ok(())
+    }
+
+    /// The training spec, with defaults chosen for the task.
+    pub fn training_spec(&self, classification: bool) -> Result<TrainingSpec, CliError> {
+        let t = &self.config.training;
+        let loss = match &t.loss {
+            Some(l) => origami::spec::parse_loss(l).map_err(|m| CliError::usage(format!("training.loss: {m}")))?,
+            None if classification => origami::nn::Loss::SparseCategoricalCrossentropy { from_logits: true },
+            None => origami::nn::Loss::MeanSquaredError,
+        };
+        let metrics = match &t.metrics {
+            Some(m) => m.clone(),
+            None if classification => vec!["accuracy".into()],
+            None => vec!["mae".into(), "r2".into()],
+        };
+        let spec = TrainingSpec {
+            loss,
+            metrics: metrics.iter().map(|m| m.as_str().into()).collect(),
+            optimizer: self.config.optimizer.clone(),
+            schedule: self.config.schedule.clone(),
+        };
+        spec.validate().map_err(|e| {
+            let m = spec_message("", &e);
+            CliError::usage(if m.starts_with("metrics") { format!("training.{m}") } else { m })
+        })?;
+        Ok(spec)
+    }
+}
+
+/// A library spec error (`spec: layers[2].units: …`) with `prefix` put before its path.
+pub fn spec_message(prefix: &str, e: &origami::Error) -> String {
+    match e {
+        origami::Error::InvalidArgument { op: "spec", msg } => format!("{prefix}{msg}"),
+        other => other.to_string(),
+    }
+}
+
+/// `path: message`, with serde's wording made plain.
+fn path_message(path: &str, msg: &str) -> String {
+    // serde puts an unknown key in the path; name its table instead
+    let path = if msg.starts_with("unknown field") { path.rsplit_once('.').map_or("", |p| p.0) } else { path };
+    let field = path.rsplit('.').next().unwrap_or(path);
+    let msg = humanize(field, msg);
+    if path.is_empty() || path == "." {
+        msg
+    } else {
+        format!("{path}: {msg}")
+    }
+}
+
+/// Rewrites serde's "invalid value: integer `-3`, expected usize" as
+/// "expected a positive integer, found -3".
+fn humanize(field: &str, msg: &str) -> String {
+    let msg = msg.split('\n').next().unwrap_or(msg);
+    let msg = msg.split(" in `").next().unwrap_or(msg).trim();
+    let found = msg.split('`').nth(1).unwrap_or("");
+    let wants = |t: &str| msg.ends_with(&format!("expected {t}"));
+    if wants("usize") || wants("u64") || wants("u32") {
+        let positive = ["units", "filters", "epochs", "batch_size", "n", "classes", "num_heads", "key_dim"];
+        let what = if positive.contains(&field) { "a positive integer" } else { "a non-negative integer" };
+        return format!("expected {what}, found {found}");
+    }
+    if wants("f32") || wants("f64") {
+        return format!(
+            "expected a number, found {}",
+            msg.split("invalid type: ").nth(1).unwrap_or(msg).split(',').next().unwrap_or("")
+        );
+    }
+    if let Some(rest) = msg.strip_prefix("unknown field ") {
+        return format!("unknown key {}", rest.replace('`', "\""));
+    }
+    msg.to_string()
+}
+
+/// Sets `value` at a key path such as `optimizer.learning_rate` or
+/// `model.layers[0].units` in `table` (creating tables on the way).
+pub fn set_path(table: &mut toml::Table, path: &str, value: toml::Value) -> Result<(), CliError> {
+    let bad = || CliError::usage(format!("tune: cannot set {path:?} in the config"));
+    let parts: Vec<&str> = path.split('.').collect();
+    let mut cur: &mut toml::Table = table;
+    for (k, part) in parts.iter().enumerate() {
+        let last = k + 1 == parts.len();
+        let (name, index) = match part.find('[') {
+            Some(o) => {
+                let idx: usize = part[o + 1..].trim_end_matches(']').parse().map_err(|_| bad())?;
+                (&part[..o], Some(idx))
+            }
+            None => (*part, None),
+        };
+        match index {
+            None if last => {
+                cur.insert(name.to_string(), value);
+                return Ok(());
+            }
+            None => {
+                let entry = cur.entry(name.to_string()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+                cur = entry.as_table_mut().ok_or_else(bad)?;
+            }
+            Some(i) => {
+                let arr = cur.get_mut(name).and_then(|v| v.as_array_mut()).ok_or_else(bad)?;
+                let item = arr.get_mut(i).ok_or_else(bad)?;
+                if last {
+                    *item = value;
+                    return Ok(());
+                }
+                cur = item.as_table_mut().ok_or_else(bad)?;
+            }
+        }
+    }
+    Err(bad())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(text: &str) -> String {
+        match parse_table(text, "test.toml").and_then(resolve) {
+            Ok(_) => panic!("accepted: {text}"),
+            Err(e) => e.message,
+        }
+    }
+
+    const BASE: &str = "[data]\nkind = \"synthetic\"\nname = \"circle\"\n";
+
+    #[test]
+    fn the_default_config_is_valid() {
+        let r = resolve(parse_table(DEFAULT_CONFIG, "default").unwrap()).unwrap();
+        assert!(!r.layers.is_empty());
+    }
+
+    #[test]
+    fn errors_name_the_key_path() {
+        let layers = "[[model.layers]]\ntype = \"Dense\"\nunits = 4\n[[model.layers]]\ntype = \"Dense\"\nunits = 4\n";
+        let e = err(&format!("{BASE}{layers}[[model.layers]]\ntype = \"Dense\"\nunits = -3\n"));
+        assert_eq!(e, "model.layers[2].units: expected a positive integer, found -3");
+        let e = err(&format!("{BASE}[[model.layers]]\ntype = \"Dense\"\nunits = 0\n"));
+        assert_eq!(e, "model.layers[0].units: expected a positive integer, found 0");
+        let e = err(&format!("{BASE}[[model.layers]]\ntype = \"Dense\"\nunitz = 3\n"));
+        assert!(e.starts_with("model.layers[0]: unknown key \"unitz\""), "{e}");
+        let e = err(&format!("{BASE}[[model.layers]]\ntype = \"Dence\"\n"));
+        assert!(e.starts_with("model.layers[0]: unknown layer type \"Dence\""), "{e}");
+        let e = err(&format!("{BASE}[training]\nepochz = 3\n"));
+        assert!(e.starts_with("training: unknown key \"epochz\""), "{e}");
+        let e = err(&format!("{BASE}[optimizer]\ntype = \"adam\"\nrho = 0.9\n"));
+        assert!(e.starts_with("optimizer.rho: adam has no option rho"), "{e}");
+        let e = err(&format!("{BASE}[[model.layers]]\ntype = \"Dense\"\nunits = 3\nactivation = \"rellu\"\n"));
+        assert!(e.starts_with("model.layers[0].activation: unknown activation"), "{e}");
+        let e = err(&format!("{BASE}[training]\nepochs = 0\n"));
+        assert_eq!(e, "training.epochs: expected a positive integer, found 0");
+        assert!(err("[data]\nkind = \"mnist\"\n[training\n").starts_with("test.toml: "));
+    }
+
+    #[test]
+    fn set_path_edits_nested_keys() {
+        let mut t = parse_table(&format!("{BASE}[[model.layers]]\ntype = \"Dense\"\nunits = 4\n"), "t").unwrap();
+        set_path(&mut t, "model.layers[0].units", toml::Value::Integer(9)).unwrap();
+        set_path(&mut t, "optimizer.learning_rate", toml::Value::Float(0.5)).unwrap();
+        let r = resolve(t).unwrap();
+        assert_eq!(r.config.optimizer.learning_rate, Some(0.5));
+        assert!(matches!(&r.layers[0], LayerSpec::Dense(d) if d.units == 9));
+    }
+}

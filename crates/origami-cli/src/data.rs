@@ -1,0 +1,276 @@
+//! Loading the data a config names: MNIST directories, CSV files and the
+//! synthetic 2-D sets, split into training and test sets, with the
+//! preprocessing (standardisation, class names) that a saved model needs.
+
+use std::path::Path;
+
+use origami::data::{self, csv, Dataset, Standardizer};
+use origami::spec::Preprocessing;
+use origami::{Rng, Tensor};
+
+use crate::config::{DataConfig, DataKind, TaskName};
+use crate::error::{CliError, CliResult};
+
+/// Training and test sets and what the model needs to know about them.
+pub struct Loaded {
+    pub train: Dataset,
+    pub test: Dataset,
+    pub task: TaskName,
+    /// Number of classes (classification) or target columns (regression).
+    pub outputs: usize,
+    pub preprocessing: Preprocessing,
+    /// Images (a CNN default) rather than feature vectors.
+    pub images: bool,
+}
+
+fn first(d: &Dataset, limit: Option<usize>) -> CliResult<Dataset> {
+    match limit {
+        Some(n) if n < d.len() => Ok(d.subset(&(0..n).collect::<Vec<_>>())?),
+        _ => Ok(d.clone()),
+    }
+}
+
+/// Loads the data of a config.
+pub fn load(c: &DataConfig, seed: u64) -> CliResult<Loaded> {
+    let mut loaded = match c.kind {
+        DataKind::Mnist => {
+            let dir = c.path.clone().unwrap_or_else(data::mnist::default_dir);
+            let m = data::mnist::load(&dir)?;
+            Loaded {
+                train: m.train,
+                test: m.test,
+                task: TaskName::Classification,
+                outputs: 10,
+                preprocessing: Preprocessing {
+                    class_names: (0..10).map(|d| d.to_string()).collect(),
+                    ..Default::default()
+                },
+                images: true,
+            }
+        }
+        DataKind::Csv => {
+            let path = c.path.clone().unwrap_or_default();
+            let target = c.target.clone().unwrap_or_default();
+            let (table, task) = read_csv(&path, &target, c.task)?;
+            split(
+                table.data,
+                task,
+                c.test_fraction,
+                seed,
+                table.class_names,
+                table.feature_names,
+                Some(table.target_name),
+            )?
+        }
+        DataKind::Synthetic => {
+            let name = c.name.clone().unwrap_or_default();
+            let (d, task) = synthetic(&name, c.n.unwrap_or(500), c.noise.unwrap_or(0.0), c.classes, seed)?;
+            let classes = if task == TaskName::Classification { Some(Vec::new()) } else { None };
+            split(d, task, c.test_fraction, seed, classes, vec!["x1".into(), "x2".into()], Some("y".into()))?
+        }
+    };
+    loaded.train = first(&loaded.train, c.train_limit)?;
+    loaded.test = first(&loaded.test, c.test_limit)?;
+    if c.standardize.unwrap_or(!loaded.images) {
+        let s = Standardizer::fit(loaded.train.x());
+        loaded.train = s.transform_dataset(&loaded.train)?;
+        loaded.test = s.transform_dataset(&loaded.test)?;
+        loaded.preprocessing.mean = s.mean;
+        loaded.preprocessing.std = s.std;
+    }
+    Ok(loaded)
+}
+
+/// Reads a CSV, deciding classification or regression from the target
+/// column unless `task` is given: text, or a few distinct whole numbers
+/// (at most 20, and at most a tenth of the rows when there are many),
+/// means classes.
+pub fn read_csv(path: &Path, target: &str, task: Option<TaskName>) -> CliResult<(csv::Table, TaskName)> {
+    if !path.is_file() {
+        return Err(CliError::data(format!("{}: no such file.", path.display())));
+    }
+    let task = match task {
+        Some(t) => t,
+        None => match csv::read(path, &csv::CsvOptions::regression(target)) {
+            Err(origami::Error::Format { msg, .. })
+                if msg.contains(&format!("({target:?})")) && msg.contains("number") =>
+            {
+                TaskName::Classification
+            }
+            Err(e) => return Err(e.into()),
+            Ok(t) => {
+                let y = t.data.y().to_vec();
+                let whole = y.iter().all(|v| v.fract() == 0.0);
+                let mut distinct: Vec<i64> = y.iter().map(|&v| v as i64).collect();
+                distinct.sort_unstable();
+                distinct.dedup();
+                let few = distinct.len() <= 20 && (y.len() < 200 || distinct.len() * 10 <= y.len());
+                if whole && few {
+                    TaskName::Classification
+                } else {
+                    TaskName::Regression
+                }
+            }
+        },
+    };
+    let opts = match task {
+        TaskName::Classification => csv::CsvOptions::classification(target),
+        TaskName::Regression => csv::CsvOptions::regression(target),
+    };
+    Ok((csv::read(path, &opts)?, task))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn split(
+    d: Dataset,
+    task: TaskName,
+    test_fraction: Option<f64>,
+    seed: u64,
+    class_names: Option<Vec<String>>,
+    feature_names: Vec<String>,
+    target_name: Option<String>,
+) -> CliResult<Loaded> {
+    let classification = task == TaskName::Classification;
+    let outputs = if classification { d.num_classes()? } else { d.y().shape().get(1).copied().unwrap_or(1) };
+    let s = d.split(0.0, test_fraction.unwrap_or(0.2), &mut Rng::seed(seed ^ 0x5EED), classification)?;
+    let class_names = match class_names {
+        Some(n) if n.is_empty() => (0..outputs).map(|c| c.to_string()).collect(),
+        Some(n) => n,
+        None => Vec::new(),
+    };
+    Ok(Loaded {
+        train: s.train,
+        test: s.test,
+        task,
+        outputs,
+        preprocessing: Preprocessing { feature_names, target_name, class_names, ..Default::default() },
+        images: false,
+    })
+}
+
+fn synthetic(name: &str, n: usize, noise: f32, classes: Option<usize>, seed: u64) -> CliResult<(Dataset, TaskName)> {
+    use data::synthetic as s;
+    let rng = &mut Rng::seed(seed);
+    let c = TaskName::Classification;
+    Ok(match name {
+        "circle" => (s::circle(n, noise, rng)?, c),
+        "xor" => (s::xor(n, noise, rng)?, c),
+        "gaussian" => (s::gaussian(n, noise, rng)?, c),
+        "spiral" => (s::spiral(n, noise, rng)?, c),
+        "blobs" => (s::blobs(n, classes.unwrap_or(3), noise, rng)?, c),
+        "spirals" => (s::spirals(n, classes.unwrap_or(3), noise, rng)?, c),
+        "regress_plane" => (s::regress_plane(n, noise, rng)?, TaskName::Regression),
+        "regress_gaussian" => (s::regress_gaussian(n, noise, rng)?, TaskName::Regression),
+        _ => {
+            return Err(CliError::usage(format!(
+                "data.name: unknown synthetic set {name:?}; expected circle, xor, gaussian, spiral, blobs, spirals, \
+                 regress_plane or regress_gaussian"
+            )))
+        }
+    })
+}
+
+/// Inputs for `predict`/`evaluate` on a saved model: an MNIST directory
+/// (its test set), an IDX images file, or a CSV file (features by the
+/// model's column names when it has a header).
+pub struct Inputs {
+    pub x: Tensor,
+    /// Targets, when the file has them (CSV with the target column, MNIST).
+    pub y: Option<Tensor>,
+}
+
+/// Reads model inputs from `path`, applying the model's preprocessing.
+pub fn read_inputs(path: &Path, p: &Preprocessing, input_shape: &[usize]) -> CliResult<Inputs> {
+    let mut inputs = if path.is_dir() {
+        let d = data::mnist::load_set(path, "t10k")?;
+        Inputs { x: d.x().clone(), y: Some(d.y().clone()) }
+    } else if is_idx(path) {
+        Inputs { x: data::mnist::read_images(path)?, y: None }
+    } else {
+        read_feature_csv(path, p)?
+    };
+    if !p.mean.is_empty() {
+        let s = Standardizer::new(p.mean.clone(), p.std.clone())?;
+        inputs.x = s.transform(&inputs.x)?;
+    }
+    let want: usize = input_shape.iter().product();
+    let n = inputs.x.shape()[0];
+    if inputs.x.numel() != n * want {
+        return Err(CliError::data(format!(
+            "{}: samples have shape {:?}, but the model takes {:?}.",
+            path.display(),
+            &inputs.x.shape()[1..],
+            input_shape
+        )));
+    }
+    let mut shape = vec![n];
+    shape.extend_from_slice(input_shape);
+    inputs.x = inputs.x.reshape(&shape)?;
+    Ok(inputs)
+}
+
+fn is_idx(path: &Path) -> bool {
+    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    name.contains("idx3-ubyte")
+}
+
+/// A numeric CSV: with a header, columns are picked by the model's feature
+/// names (and the target column, if present, becomes `y`); without one,
+/// every column is a feature.
+fn read_feature_csv(path: &Path, p: &Preprocessing) -> CliResult<Inputs> {
+    let text = std::fs::read_to_string(path).map_err(|e| CliError::data(format!("{}: {e}.", path.display())))?;
+    let rows: Vec<Vec<String>> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.split(',').map(|c| c.trim().trim_matches('"').to_string()).collect())
+        .collect();
+    let Some(first) = rows.first() else {
+        return Err(CliError::data(format!("{}: the file is empty.", path.display())));
+    };
+    let header = first.iter().any(|c| c.parse::<f32>().is_err());
+    let (cols, target): (Vec<usize>, Option<usize>) = if header && !p.feature_names.is_empty() {
+        let find = |n: &str| first.iter().position(|c| c == n);
+        let cols = p
+            .feature_names
+            .iter()
+            .map(|n| find(n).ok_or_else(|| CliError::data(format!("{}: has no column {n:?}.", path.display()))))
+            .collect::<CliResult<Vec<_>>>()?;
+        (cols, p.target_name.as_deref().and_then(find))
+    } else {
+        ((0..first.len()).collect(), None)
+    };
+    let body = if header { &rows[1..] } else { &rows[..] };
+    let mut x = Vec::with_capacity(body.len() * cols.len());
+    let mut y = Vec::new();
+    for (r, row) in body.iter().enumerate() {
+        let line = r + 1 + header as usize;
+        for &c in &cols {
+            let cell =
+                row.get(c).ok_or_else(|| CliError::data(format!("{}: line {line} is short.", path.display())))?;
+            x.push(cell.parse::<f32>().map_err(|_| {
+                CliError::data(format!("{}: line {line}, column {}: {cell:?} is not a number.", path.display(), c + 1))
+            })?);
+        }
+        if let Some(t) = target {
+            let cell = row.get(t).cloned().unwrap_or_default();
+            let v = match p.class_names.iter().position(|n| *n == cell) {
+                Some(i) if !p.class_names.is_empty() => i as f32,
+                _ => cell
+                    .parse::<f32>()
+                    .map_err(|_| CliError::data(format!("{}: line {line}: unknown class {cell:?}.", path.display())))?,
+            };
+            y.push(v);
+        }
+    }
+    let n = body.len();
+    if n == 0 {
+        return Err(CliError::data(format!("{}: the file holds no rows.", path.display())));
+    }
+    let x = Tensor::from_vec(x, &[n, cols.len()])?;
+    let y = match target {
+        Some(_) if p.class_names.is_empty() => Some(Tensor::from_vec(y, &[n, 1])?),
+        Some(_) => Some(Tensor::from_vec(y, &[n])?),
+        None => None,
+    };
+    Ok(Inputs { x, y })
+}

@@ -1,0 +1,50 @@
+//! The command's error: a message for a person and an exit code for a script.
+//!
+//! Exit codes: 2 usage (bad arguments or config), 3 bad data (a file that
+//! is missing or malformed), 4 failed run (training diverged, an internal
+//! error). Library errors are sorted into these by kind.
+
+use std::fmt;
+
+/// An error that ends the command.
+#[derive(Debug)]
+pub struct CliError {
+    pub code: u8,
+    pub message: String,
+}
+
+impl CliError {
+    /// Bad arguments or config (exit code 2).
+    pub fn usage(m: impl Into<String>) -> Self {
+        CliError { code: 2, message: m.into() }
+    }
+    /// Missing or malformed data (exit code 3).
+    pub fn data(m: impl Into<String>) -> Self {
+        CliError { code: 3, message: m.into() }
+    }
+    /// The run failed (exit code 4).
+    pub fn failed(m: impl Into<String>) -> Self {
+        CliError { code: 4, message: m.into() }
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<origami::Error> for CliError {
+    fn from(e: origami::Error) -> Self {
+        match &e {
+            origami::Error::Io { .. } | origami::Error::Format { .. } => CliError::data(e.to_string()),
+            origami::Error::InvalidArgument { op: "spec", .. } => {
+                CliError::usage(crate::config::spec_message("model.", &e))
+            }
+            _ => CliError::failed(e.to_string()),
+        }
+    }
+}
+
+/// Errors of the command.
+pub type CliResult<T> = Result<T, CliError>;

@@ -1,0 +1,301 @@
+// The page's controller: opens a session, binds the controls to the
+// configuration (and the URL hash), polls the server's snapshot and hands
+// it to the views. Loaded last.
+'use strict';
+
+(function () {
+  const S = PG.state;
+  let session = null;
+  let version = 0;
+  let dataVersion = -1;
+  let points = { train: [], test: [] };
+  let snap = null;
+  let pollTimer = null;
+
+  const LRS = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
+  const REG_RATES = [0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
+  const SETS = {
+    classification: [['circle', 'Circle'], ['xor', 'Exclusive or'], ['gauss', 'Gaussian'], ['spiral', 'Spiral'],
+      ['blobs', 'Blobs (k classes)'], ['spirals', 'Spirals (k classes)'], ['custom', 'Your data']],
+    regression: [['plane', 'Plane'], ['multigauss', 'Multi-Gaussian'], ['custom', 'Your data']],
+  };
+  const ACT_LABELS = { relu: 'ReLU', tanh: 'Tanh', sigmoid: 'Sigmoid', linear: 'Linear', elu: 'ELU', selu: 'SELU', gelu: 'GELU', leaky_relu: 'LeakyReLU' };
+  const INITS = ['default', 'glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal', 'lecun_uniform', 'lecun_normal', 'zeros'];
+
+  function options(sel, items, value) {
+    sel.innerHTML = '';
+    const list = items.slice();
+    if (!list.some((it) => String(it[0]) === String(value))) list.push([value, String(value)]);
+    for (const [v, label] of list) sel.append(PG.el('option', { value: v }, [label]));
+    sel.value = String(value);
+  }
+
+  /** Writes the config into every control. */
+  function syncControls() {
+    const c = S.cfg;
+    options(PG.$('#learning_rate'), LRS.map((v) => [v, String(v)]), c.learning_rate);
+    options(PG.$('#reg_rate'), REG_RATES.map((v) => [v, String(v)]), c.reg_rate);
+    options(PG.$('#activation'), Object.keys(PG.ACTIVATIONS).map((k) => [k, ACT_LABELS[k]]), c.activation);
+    options(PG.$('#optimizer'), Object.keys(PG.OPTIMIZERS).map((k) => [k, PG.OPTIMIZERS[k].label]), c.optimizer);
+    options(PG.$('#schedule'), Object.keys(PG.SCHEDULES).map((k) => [k, k]), c.schedule);
+    options(PG.$('#initializer'), INITS.map((k) => [k, k]), c.initializer);
+    for (const id of ['regularization', 'problem', 'classes']) PG.$('#' + id).value = String(c[id]);
+    for (const id of ['train_pct', 'noise', 'batch_size', 'points']) {
+      PG.$('#' + id).value = c[id];
+      PG.$('#' + id + '-v').textContent = c[id];
+    }
+    for (const id of ['momentum', 'beta1', 'beta2', 'rho', 'epsilon', 'weight_decay', 'decay_epochs', 'decay_rate',
+      'power', 'warmup_epochs', 'patience', 'dropout', 'seed']) PG.$('#' + id).value = c[id];
+    for (const id of ['amsgrad', 'centered', 'batch_norm']) PG.$('#' + id).checked = !!c[id];
+    PG.$('#show_test').checked = S.ui.show_test;
+    PG.$('#discretize').checked = S.ui.discretize;
+    const ds = PG.$('#datasets');
+    ds.innerHTML = '';
+    for (const [k, label] of SETS[c.problem] || SETS.classification) {
+      ds.append(PG.el('button', { 'data-dataset': k, class: c.dataset === k ? 'active' : '', onclick: () => {
+        S.cfg.dataset = k; changed(true);
+      } }, [label]));
+    }
+    PG.$('#classes-ctl').hidden = !(c.dataset === 'blobs' || c.dataset === 'spirals');
+    PG.$('#custom-ctl').hidden = c.dataset !== 'custom';
+    PG.$('#layer-count').textContent = c.layers.length;
+    PG.$('#optimizer-rule').textContent = PG.optimizerHelp(c.optimizer);
+    PG.$('#schedule-rule').textContent = PG.SCHEDULES[c.schedule] || '';
+    PG.$$('.hp').forEach((e) => { e.hidden = !e.dataset.opt.split(' ').includes(c.optimizer); });
+    PG.$$('.sp').forEach((e) => { e.hidden = !e.dataset.sched.split(' ').includes(c.schedule); });
+    if (PG.network.layoutKey() !== JSON.stringify([c.features, c.layers])) PG.network.build(c, changed);
+    applyClassroom();
+  }
+
+  function applyClassroom() {
+    const { classroom, hide } = S.ui;
+    PG.$$('[data-ctl]').forEach((e) => { e.hidden = classroom && hide.includes(e.dataset.ctl); });
+    PG.$('#datasets').hidden = classroom;
+    PG.$('#regenerate').hidden = classroom;
+    const banner = PG.$('#classroom-banner');
+    banner.hidden = !classroom;
+    if (classroom) banner.textContent = `Classroom: data set "${S.cfg.dataset}" (noise ${S.cfg.noise}), seed ${S.cfg.seed}` +
+      (hide.length ? `; hidden: ${hide.join(', ')}` : '') + '.';
+  }
+
+  const sendConfig = PG.debounce(async () => {
+    if (!session) return;
+    try {
+      await PG.api('POST', `/api/sessions/${session}/config`, S.cfg);
+      showError(null);
+    } catch (e) { showError(e.message); }
+  }, 120);
+
+  /** Called after any change of the configuration. */
+  function changed(send) {
+    PG.saveHash();
+    syncControls();
+    if (send !== false) sendConfig();
+  }
+  PG.changed = changed;
+
+  function showError(msg) {
+    const e = PG.$('#error');
+    e.hidden = !msg;
+    e.textContent = msg || '';
+  }
+
+  function bindControls() {
+    const num = (id, int) => PG.$('#' + id).addEventListener('change', (ev) => {
+      const v = Number(ev.target.value);
+      if (!Number.isFinite(v)) return;
+      S.cfg[id] = int ? Math.round(v) : v;
+      changed();
+    });
+    for (const id of ['learning_rate', 'reg_rate', 'momentum', 'beta1', 'beta2', 'rho', 'epsilon', 'weight_decay',
+      'decay_rate', 'power', 'dropout']) num(id, false);
+    for (const id of ['decay_epochs', 'warmup_epochs', 'patience', 'seed', 'classes']) num(id, true);
+    for (const id of ['train_pct', 'noise', 'batch_size', 'points']) {
+      const e = PG.$('#' + id);
+      e.addEventListener('input', () => { PG.$('#' + id + '-v').textContent = e.value; });
+      e.addEventListener('change', () => { S.cfg[id] = Number(e.value); changed(); });
+    }
+    for (const id of ['activation', 'regularization', 'optimizer', 'schedule', 'initializer']) {
+      PG.$('#' + id).addEventListener('change', (ev) => { S.cfg[id] = ev.target.value; changed(); });
+    }
+    for (const id of ['amsgrad', 'centered', 'batch_norm']) {
+      PG.$('#' + id).addEventListener('change', (ev) => { S.cfg[id] = ev.target.checked; changed(); });
+    }
+    PG.$('#problem').addEventListener('change', (ev) => {
+      S.cfg.problem = ev.target.value;
+      S.cfg.dataset = S.cfg.problem === 'regression' ? 'plane' : 'circle';
+      S.cfg.custom = [];
+      changed();
+    });
+    for (const id of ['show_test', 'discretize']) {
+      PG.$('#' + id).addEventListener('change', (ev) => { S.ui[id] = ev.target.checked; PG.saveHash(); render(); });
+    }
+    PG.$('#add-layer').addEventListener('click', () => {
+      if (S.cfg.layers.length < 6) { S.cfg.layers.push(S.cfg.layers.length ? S.cfg.layers[S.cfg.layers.length - 1] : 4); changed(); }
+    });
+    PG.$('#remove-layer').addEventListener('click', () => {
+      if (S.cfg.layers.length > 0) { S.cfg.layers.pop(); changed(); }
+    });
+    const control = (action) => session && PG.api('POST', `/api/sessions/${session}/control`, { action }).catch((e) => showError(e.message));
+    PG.$('#play').addEventListener('click', () => control(snap && snap.playing ? 'pause' : 'play'));
+    PG.$('#step').addEventListener('click', () => control('step'));
+    PG.$('#reset').addEventListener('click', () => control('reset'));
+    PG.$('#regenerate').addEventListener('click', () => { S.cfg.data_seed = (S.cfg.data_seed + 1) % 1e9; changed(); });
+    PG.$('#custom-file').addEventListener('change', async (ev) => {
+      const f = ev.target.files[0];
+      if (f) PG.$('#custom-text').value = (await f.text()).slice(0, 200000);
+    });
+    PG.$('#custom-load').addEventListener('click', () => {
+      const { pts, error } = parseCsv(PG.$('#custom-text').value);
+      if (error) { showError(error); return; }
+      S.cfg.custom = pts;
+      changed();
+    });
+    PG.$('#copy-link').addEventListener('click', () => {
+      const url = location.href;
+      (navigator.clipboard ? navigator.clipboard.writeText(url) : Promise.reject()).then(
+        () => status('link copied'), () => { prompt('Copy this link:', url); });
+    });
+    PG.$$('#tabs button').forEach((b) => b.addEventListener('click', () => showTab(b.dataset.tab)));
+  }
+
+  /** "x1,x2,label" lines; a header line and blank lines are skipped. */
+  function parseCsv(text) {
+    const pts = [];
+    const lines = text.split(/\r?\n/);
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i].trim();
+      if (!line || line.startsWith('#')) continue;
+      const cells = line.split(/[,;\t ]+/).map(Number);
+      if (cells.length < 3 || cells.slice(0, 3).some((v) => !Number.isFinite(v))) {
+        if (pts.length === 0 && i === 0) continue; // a header
+        return { error: `line ${i + 1}: expected three numbers x1,x2,label, got "${line.slice(0, 40)}"` };
+      }
+      pts.push(cells.slice(0, 3));
+    }
+    if (pts.length < 4) return { error: 'at least 4 points are needed' };
+    if (pts.length > 2000) return { error: 'at most 2000 points' };
+    return { pts };
+  }
+
+  function showTab(tab) {
+    S.ui.tab = tab;
+    PG.$$('#tabs button').forEach((b) => b.classList.toggle('active', b.dataset.tab === tab));
+    for (const t of ['play', 'experiments', 'race', 'classroom']) PG.$('#view-' + t).hidden = t !== tab;
+    PG.$('#topbar').hidden = tab === 'race' || tab === 'classroom';
+    PG.$('#advanced').hidden = tab !== 'play' || (S.ui.classroom && S.ui.hide.includes('advanced'));
+    if (tab === 'race') PG.race.show();
+    if (tab === 'classroom') PG.classroom.show();
+    PG.saveHash();
+  }
+
+  function status(msg) { PG.$('#status').textContent = msg; }
+
+  function render() {
+    if (!snap) return;
+    PG.$('#epoch').textContent = String(snap.epoch).padStart(6, '0').replace(/(\d{3})$/, ',$1');
+    PG.$('#train-loss').textContent = PG.fmt(snap.train_loss);
+    PG.$('#test-loss').textContent = PG.fmt(snap.test_loss);
+    PG.$('#train-acc').textContent = snap.train_acc == null ? '' : `(accuracy ${PG.fmt(100 * snap.train_acc, 1)}%)`;
+    PG.$('#test-acc').textContent = snap.test_acc == null ? '' : `(accuracy ${PG.fmt(100 * snap.test_acc, 1)}%)`;
+    PG.$('#lr-now').textContent = snap.learning_rate ? snap.learning_rate.toPrecision(3) : '–';
+    const play = PG.$('#play');
+    play.classList.toggle('playing', !!snap.playing);
+    play.innerHTML = snap.playing ? '&#x2016;' : '&#x25B6;';
+    PG.drawLoss(PG.$('#loss-chart'), snap.history);
+    const hm = PG.$('#heatmap');
+    const opts = { classes: snap.classes, regression: snap.regression, discretize: S.ui.discretize };
+    PG.drawMap(hm, snap.output, snap.output_res, opts);
+    PG.drawPoints(hm, points.train, opts, false);
+    if (S.ui.show_test) PG.drawPoints(hm, points.test, opts, true);
+    PG.drawAxes(hm);
+    PG.network.update(snap, S.cfg);
+    showError(snap.error);
+  }
+
+  async function poll() {
+    clearTimeout(pollTimer);
+    if (!session) return;
+    try {
+      const s = await PG.api('GET', `/api/sessions/${session}/state?since=${version}`);
+      if (!s.unchanged) {
+        if (s.data_version !== dataVersion) {
+          points = await PG.api('GET', `/api/sessions/${session}/data`);
+          dataVersion = points.data_version;
+        }
+        snap = s;
+        version = s.version;
+        render();
+      }
+      status('');
+    } catch (e) {
+      if (e.status === 404) { status('session expired: reopening'); await open(); } else status('server unreachable');
+    }
+    pollTimer = setTimeout(poll, snap && snap.playing ? 100 : 300);
+  }
+
+  async function open() {
+    try {
+      session = (await PG.api('POST', '/api/sessions', S.cfg)).id;
+    } catch (e) {
+      showError(`The link's configuration was refused (${e.message}); using the defaults.`);
+      S.cfg = { ...PG.DEFAULTS, custom: [] };
+      syncControls();
+      PG.saveHash();
+      session = (await PG.api('POST', '/api/sessions', S.cfg)).id;
+    }
+    version = 0; dataVersion = -1;
+    PG.session = () => session;
+    PG.$('#export-toml').href = `/api/sessions/${session}/export/config.toml`;
+    PG.$('#export-weights').href = `/api/sessions/${session}/export/weights.safetensors`;
+  }
+
+  function bindTips() {
+    const tip = PG.$('#tip');
+    document.addEventListener('mouseover', (ev) => {
+      let t = ev.target;
+      let text = null;
+      if (t instanceof SVGElement && t.tagName === 'path' && t.dataset.weight) {
+        text = `${t.firstChild.textContent}\nColour: sign of the weight (blue +, orange −); width: its size.`;
+      }
+      while (!text && t && t !== document.body) {
+        if (t._help) text = t._help();
+        else if (t.dataset && t.dataset.help) {
+          const k = t.dataset.help;
+          text = PG.HELP[k] || '';
+          if (k === 'optimizer') text += '\n' + PG.optimizerHelp(S.cfg.optimizer);
+          if (k === 'schedule') text += '\n' + (PG.SCHEDULES[S.cfg.schedule] || '');
+          if (k === 'activation') { const a = PG.ACTIVATIONS[S.cfg.activation]; text += `\n${a.f}\n${a.d}\n${a.note}`; }
+        }
+        t = t.parentElement || t.parentNode;
+      }
+      tip.hidden = !text;
+      if (text) tip.textContent = text;
+    });
+    document.addEventListener('mousemove', (ev) => {
+      if (tip.hidden) return;
+      tip.style.left = Math.min(ev.clientX + 14, innerWidth - 400) + 'px';
+      tip.style.top = Math.min(ev.clientY + 14, innerHeight - tip.offsetHeight - 8) + 'px';
+    });
+  }
+
+  window.addEventListener('pagehide', () => { if (session) navigator.sendBeacon(`/api/sessions/${session}/close`); });
+  window.addEventListener('hashchange', () => {
+    if (location.hash === PG.toHash()) return;
+    PG.fromHash(location.hash);
+    changed();
+    showTab(S.ui.tab);
+  });
+
+  async function main() {
+    PG.fromHash(location.hash);
+    bindControls();
+    bindTips();
+    syncControls();
+    PG.saveHash();
+    await open();
+    showTab(S.ui.tab);
+    poll();
+  }
+  main();
+})();

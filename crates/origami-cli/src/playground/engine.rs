@@ -1,0 +1,577 @@
+//! One playground model: its data, features, network, optimizer and what the
+//! page draws of it (heatmaps, weights, loss history).
+//!
+//! Everything is built from a validated [`Config`] with the library's public
+//! API only, and seeded (data from `data_seed`, weights and batches from
+//! `seed`), so that a shared URL reproduces the same run. An [`Engine`] is
+//! `Send`: a session's worker thread owns one, and the experiments (train N
+//! times, the timeline) build fresh ones on other threads.
+
+use origami::data::synthetic;
+use origami::data::Dataset;
+use origami::nn::{
+    Activation, BatchNormalization, Dense, DenseConfig, Dropout, Initializer, Layer, Loss, Regularizer, Sequential,
+};
+use origami::optim::{
+    AdaGrad, AdaGradConfig, AdaMax, AdaMaxConfig, Adam, AdamConfig, AdamW, AdamWConfig, CosineDecay, ExponentialDecay,
+    Nadam, NadamConfig, OneCycle, OneCycleConfig, Optimizer, PiecewiseConstant, PlateauConfig, PowerDecay,
+    ReduceLrOnPlateau, RmsProp, RmsPropConfig, Schedule, Scheduled, Sgd, SgdConfig,
+};
+use origami::{Rng, Tensor};
+use serde::Serialize;
+
+use super::api::Config;
+
+/// The data's square is [−DOMAIN, DOMAIN]², as the Playground's.
+pub const DOMAIN: f32 = 6.0;
+/// Cells per side of the output heatmap.
+pub const OUTPUT_RES: usize = 50;
+/// Cells per side of each neuron's heatmap.
+pub const NEURON_RES: usize = 16;
+
+type Res<T> = Result<T, String>;
+
+fn err(e: origami::Error) -> String {
+    e.to_string()
+}
+
+/// Points as the page draws them: `[x1, x2, target]`.
+pub type Points = Vec<[f32; 3]>;
+
+/// The generated (or user's) points, shuffled, train first.
+pub fn generate(cfg: &Config) -> Res<(Points, Points)> {
+    let mut rng = Rng::seed(cfg.data_seed);
+    let noise = cfg.noise as f32 / 100.0;
+    let n = cfg.points;
+    let ds: Dataset = match cfg.dataset.as_str() {
+        "circle" => synthetic::circle(n, noise, &mut rng),
+        "xor" => synthetic::xor(n, noise, &mut rng),
+        "gauss" => synthetic::gaussian(n, noise, &mut rng),
+        "spiral" => synthetic::spiral(n, noise, &mut rng),
+        "blobs" => synthetic::blobs(n, cfg.classes, noise, &mut rng),
+        "spirals" => synthetic::spirals(n, cfg.classes, noise, &mut rng),
+        "plane" => synthetic::regress_plane(n, noise, &mut rng),
+        "multigauss" => synthetic::regress_gaussian(n, noise, &mut rng),
+        "custom" => return Ok(split(custom_points(cfg, &mut rng), cfg.train_pct)),
+        other => return Err(format!("unknown dataset {other}")),
+    }
+    .map_err(err)?;
+    let x = ds.x().to_vec();
+    let y = ds.y().to_vec();
+    let pts = x.chunks_exact(2).zip(y).map(|(p, t)| [p[0], p[1], t]).collect();
+    Ok(split(pts, cfg.train_pct))
+}
+
+/// The user's points, each axis scaled into [−5, 5] (their units are
+/// arbitrary; the view is the Playground's square), regression targets into
+/// [−1, 1], label −1 read as class 0, then shuffled.
+fn custom_points(cfg: &Config, rng: &mut Rng) -> Points {
+    let scale = |k: usize, to: f32| {
+        let lo = cfg.custom.iter().map(|p| p[k]).fold(f32::INFINITY, f32::min);
+        let hi = cfg.custom.iter().map(|p| p[k]).fold(f32::NEG_INFINITY, f32::max);
+        let mid = (lo + hi) / 2.0;
+        let half = ((hi - lo) / 2.0).max(1e-6);
+        move |v: f32| (v - mid) / half * to
+    };
+    let (sx, sy, st) = (scale(0, 5.0), scale(1, 5.0), scale(2, 1.0));
+    let mut pts: Points = cfg
+        .custom
+        .iter()
+        .map(|p| [sx(p[0]), sy(p[1]), if cfg.is_regression() { st(p[2]) } else { p[2].max(0.0) }])
+        .collect();
+    rng.shuffle(&mut pts);
+    pts
+}
+
+fn split(mut pts: Points, train_pct: u32) -> (Points, Points) {
+    let n_train = ((pts.len() * train_pct as usize) / 100).clamp(1, pts.len().saturating_sub(1).max(1));
+    let test = pts.split_off(n_train);
+    (pts, test)
+}
+
+/// The network's inputs for points `(x1, x2)`: the features that are on, in [`FEATURES`](super::api::FEATURES) order.
+pub fn features(cfg: &Config, pts: impl Iterator<Item = (f32, f32)>) -> Res<Tensor> {
+    let on: Vec<&str> = super::api::FEATURES.iter().copied().filter(|f| cfg.features.iter().any(|g| g == f)).collect();
+    let mut data = Vec::new();
+    let mut n = 0;
+    for (a, b) in pts {
+        n += 1;
+        for f in &on {
+            data.push(match *f {
+                "x1" => a,
+                "x2" => b,
+                "x1sq" => a * a,
+                "x2sq" => b * b,
+                "x1x2" => a * b,
+                "sinx1" => a.sin(),
+                _ => b.sin(),
+            });
+        }
+    }
+    Tensor::from_vec(data, &[n, on.len()]).map_err(err)
+}
+
+/// Cell centres of a `res`×`res` grid over the square, row 0 at the top (x2 = +6).
+pub fn grid(res: usize) -> impl Iterator<Item = (f32, f32)> {
+    let step = 2.0 * DOMAIN / res as f32;
+    (0..res)
+        .flat_map(move |r| (0..res).map(move |c| (-DOMAIN + (c as f32 + 0.5) * step, DOMAIN - (r as f32 + 0.5) * step)))
+}
+
+pub fn activation(name: &str) -> Activation {
+    match name {
+        "relu" => Activation::Relu,
+        "sigmoid" => Activation::Sigmoid,
+        "linear" => Activation::Linear,
+        "elu" => Activation::Elu(1.0),
+        "selu" => Activation::Selu,
+        "gelu" => Activation::Gelu,
+        "leaky_relu" => Activation::LeakyRelu(0.01),
+        _ => Activation::Tanh,
+    }
+}
+
+pub fn initializer(name: &str) -> Option<Initializer> {
+    Some(match name {
+        "glorot_uniform" => Initializer::GlorotUniform,
+        "glorot_normal" => Initializer::GlorotNormal,
+        "he_uniform" => Initializer::HeUniform,
+        "he_normal" => Initializer::HeNormal,
+        "lecun_uniform" => Initializer::LecunUniform,
+        "lecun_normal" => Initializer::LecunNormal,
+        "zeros" => Initializer::Zeros,
+        _ => return None,
+    })
+}
+
+/// The network: hidden Dense layers (each optionally followed by batch
+/// normalization and dropout) and a linear output unit per class (one for
+/// binary classification and regression); the loss applies the sigmoid or
+/// softmax (`from_logits`), which is numerically safer.
+pub fn network(cfg: &Config) -> Res<Sequential> {
+    let reg = match cfg.regularization.as_str() {
+        "l1" if cfg.reg_rate > 0.0 => Some(Regularizer::L1(cfg.reg_rate)),
+        "l2" if cfg.reg_rate > 0.0 => Some(Regularizer::L2(cfg.reg_rate)),
+        _ => None,
+    };
+    let dense = |units, activation| {
+        Dense::from_config(DenseConfig {
+            units,
+            activation,
+            kernel_initializer: initializer(&cfg.initializer),
+            kernel_regularizer: reg,
+            ..DenseConfig::default()
+        })
+    };
+    let mut layers: Vec<Box<dyn Layer>> = Vec::new();
+    for &units in &cfg.layers {
+        layers.push(Box::new(dense(units, activation(&cfg.activation))));
+        if cfg.batch_norm {
+            layers.push(Box::new(BatchNormalization::new()));
+        }
+        if cfg.dropout > 0.0 {
+            layers.push(Box::new(Dropout::new(cfg.dropout)));
+        }
+    }
+    let classes = cfg.num_classes();
+    layers.push(Box::new(dense(if classes > 2 { classes } else { 1 }, Activation::Linear)));
+    let mut net = Sequential::new(&[cfg.features.len()], layers);
+    net.build(&mut Rng::seed(cfg.seed)).map_err(err)?;
+    Ok(net)
+}
+
+/// The optimizer, wrapped in its schedule (indexed by epoch).
+pub fn optimizer(cfg: &Config, steps_per_epoch: usize) -> Res<Box<dyn Optimizer>> {
+    let lr = cfg.learning_rate;
+    let inner = make_optimizer(&cfg.optimizer, cfg, lr);
+    let schedule: Box<dyn Schedule> = match cfg.schedule.as_str() {
+        "power" => Box::new(PowerDecay::new(lr, cfg.decay_epochs, cfg.power).map_err(err)?),
+        "exponential" => Box::new(ExponentialDecay::new(lr, cfg.decay_epochs, cfg.decay_rate).map_err(err)?),
+        "piecewise" => Box::new(
+            PiecewiseConstant::new(
+                vec![cfg.decay_epochs, 2 * cfg.decay_epochs],
+                vec![lr, lr * cfg.decay_rate, lr * cfg.decay_rate * cfg.decay_rate],
+            )
+            .map_err(err)?,
+        ),
+        "cosine" => Box::new(
+            CosineDecay::new(lr, cfg.decay_epochs).and_then(|c| c.with_warmup(cfg.warmup_epochs, 0.0)).map_err(err)?,
+        ),
+        "onecycle" => Box::new(OneCycle::new(OneCycleConfig::new(cfg.decay_epochs, lr)).map_err(err)?),
+        _ => return Ok(inner),
+    };
+    Ok(Box::new(Scheduled::per_epoch(inner, schedule, steps_per_epoch).map_err(err)?))
+}
+
+/// One of the library's optimizers by its playground name, at rate `lr`.
+pub fn make_optimizer(name: &str, cfg: &Config, lr: f32) -> Box<dyn Optimizer> {
+    let (b1, b2, eps) = (cfg.beta1, cfg.beta2, cfg.epsilon);
+    match name {
+        "momentum" | "nesterov" => {
+            Box::new(Sgd::new(SgdConfig { learning_rate: lr, momentum: cfg.momentum, nesterov: name == "nesterov" }))
+        }
+        "adagrad" => Box::new(AdaGrad::new(AdaGradConfig { learning_rate: lr, epsilon: eps, ..Default::default() })),
+        "rmsprop" => Box::new(RmsProp::new(RmsPropConfig {
+            learning_rate: lr,
+            rho: cfg.rho,
+            momentum: 0.0,
+            epsilon: eps,
+            centered: cfg.centered,
+        })),
+        "adam" => Box::new(Adam::new(AdamConfig {
+            learning_rate: lr,
+            beta_1: b1,
+            beta_2: b2,
+            epsilon: eps,
+            amsgrad: cfg.amsgrad,
+        })),
+        "adamax" => Box::new(AdaMax::new(AdaMaxConfig { learning_rate: lr, beta_1: b1, beta_2: b2, epsilon: eps })),
+        "nadam" => Box::new(Nadam::new(NadamConfig { learning_rate: lr, beta_1: b1, beta_2: b2, epsilon: eps })),
+        "adamw" => Box::new(AdamW::new(AdamWConfig {
+            learning_rate: lr,
+            weight_decay: cfg.weight_decay,
+            beta_1: b1,
+            beta_2: b2,
+            epsilon: eps,
+            amsgrad: cfg.amsgrad,
+        })),
+        _ => Box::new(Sgd::new(SgdConfig { learning_rate: lr, momentum: 0.0, nesterov: false })),
+    }
+}
+
+/// A Dense layer's weights as the page draws its links.
+#[derive(Serialize, Clone)]
+pub struct LayerWeights {
+    /// Inputs (rows of the kernel).
+    pub inputs: usize,
+    /// Units (columns).
+    pub units: usize,
+    /// The kernel, row-major `[inputs, units]`.
+    pub kernel: Vec<f32>,
+    /// The biases.
+    pub bias: Vec<f32>,
+}
+
+/// What the page needs to draw the model at one moment.
+#[derive(Serialize, Clone, Default)]
+pub struct View {
+    /// Output heatmap, `OUTPUT_RES`² bytes (2 per cell for multi-class: class, confidence), base64.
+    pub output: String,
+    /// Each hidden layer's neurons' heatmaps, `NEURON_RES`² bytes each, base64.
+    pub neurons: Vec<Vec<String>>,
+    /// Every Dense layer's weights, input side first.
+    pub weights: Vec<LayerWeights>,
+}
+
+/// A trainable playground model.
+pub struct Engine {
+    pub cfg: Config,
+    pub train: Points,
+    pub test: Points,
+    train_set: Dataset,
+    test_x: Tensor,
+    test_y: Tensor,
+    net: Sequential,
+    opt: Box<dyn Optimizer>,
+    plateau: Option<ReduceLrOnPlateau>,
+    loss: Loss,
+    rng: Rng,
+    pub epoch: usize,
+    /// `[epoch, train loss, test loss]` after every epoch (epoch 0: before training).
+    pub history: Vec<[f32; 3]>,
+}
+
+impl Engine {
+    /// Builds everything from a validated config.
+    pub fn new(cfg: Config) -> Res<Engine> {
+        let (train, test) = generate(&cfg)?;
+        let classes = cfg.num_classes();
+        let targets = |pts: &Points| -> Res<Tensor> {
+            let y: Vec<f32> = pts.iter().map(|p| p[2]).collect();
+            let n = y.len();
+            if classes > 2 {
+                Tensor::from_vec(y, &[n]).map_err(err)
+            } else {
+                Tensor::from_vec(y, &[n, 1]).map_err(err)
+            }
+        };
+        let xs = |pts: &Points| features(&cfg, pts.iter().map(|p| (p[0], p[1])));
+        let train_set = Dataset::new(xs(&train)?, targets(&train)?).map_err(err)?;
+        let (test_x, test_y) = (xs(&test)?, targets(&test)?);
+        let loss = if cfg.is_regression() {
+            Loss::MeanSquaredError
+        } else if classes > 2 {
+            Loss::SparseCategoricalCrossentropy { from_logits: true }
+        } else {
+            Loss::BinaryCrossentropy { from_logits: true }
+        };
+        let steps = train.len().div_ceil(cfg.batch_size);
+        let plateau = if cfg.schedule == "plateau" {
+            let pc = PlateauConfig { factor: cfg.decay_rate.min(0.99), patience: cfg.patience, ..Default::default() };
+            Some(ReduceLrOnPlateau::new(pc).map_err(err)?)
+        } else {
+            None
+        };
+        let mut e = Engine {
+            net: network(&cfg)?,
+            opt: optimizer(&cfg, steps)?,
+            rng: Rng::seed(cfg.seed.wrapping_add(0x9e37_79b9)),
+            cfg,
+            train,
+            test,
+            train_set,
+            test_x,
+            test_y,
+            plateau,
+            loss,
+            epoch: 0,
+            history: Vec::new(),
+        };
+        let (tr, te) = e.losses()?;
+        e.history.push([0.0, tr, te]);
+        Ok(e)
+    }
+
+    /// One pass over the training data in shuffled mini-batches.
+    pub fn train_epoch(&mut self) -> Res<()> {
+        let batches = self.train_set.batches(self.cfg.batch_size, Some(&mut self.rng)).map_err(err)?;
+        for (x, y) in batches {
+            let pred = self.net.forward(&x, true).map_err(err)?;
+            let mut loss = self.loss.compute(&pred, &y).map_err(err)?;
+            if let Some(r) = self.net.regularization_loss().map_err(err)? {
+                loss = loss.add(&r).map_err(err)?;
+            }
+            let grads = loss.backward().map_err(err)?;
+            self.opt.step(&self.net.trainable_params(), &grads).map_err(err)?;
+            self.net.apply_constraints().map_err(err)?;
+        }
+        self.epoch += 1;
+        let (tr, te) = self.losses()?;
+        self.history.push([self.epoch as f32, tr, te]);
+        if let Some(p) = &mut self.plateau {
+            p.step(te, &mut *self.opt);
+        }
+        if !(tr.is_finite() && te.is_finite()) {
+            return Err("training diverged (the loss is not a finite number): lower the learning rate".into());
+        }
+        Ok(())
+    }
+
+    /// The current learning rate.
+    pub fn learning_rate(&self) -> f32 {
+        self.opt.learning_rate()
+    }
+
+    fn predict(&mut self, x: &Tensor) -> Res<Tensor> {
+        let net = &mut self.net;
+        origami::no_grad(|| net.forward(x, false)).map_err(err)
+    }
+
+    /// (training loss, test loss), without the regularization penalty.
+    pub fn losses(&mut self) -> Res<(f32, f32)> {
+        let (x, y) = (self.train_set.x().clone(), self.train_set.y().clone());
+        let tr = self.predict(&x).and_then(|p| self.loss.compute(&p, &y).and_then(|l| l.item()).map_err(err))?;
+        let (x, y) = (self.test_x.clone(), self.test_y.clone());
+        let te = if x.shape()[0] == 0 {
+            f32::NAN
+        } else {
+            self.predict(&x).and_then(|p| self.loss.compute(&p, &y).and_then(|l| l.item()).map_err(err))?
+        };
+        Ok((tr, te))
+    }
+
+    /// Fraction of the training and test points classified right (classification only).
+    pub fn accuracies(&mut self) -> Res<Option<(f32, f32)>> {
+        if self.cfg.is_regression() {
+            return Ok(None);
+        }
+        let (train, x) = (self.train.clone(), self.train_set.x().clone());
+        let tr = self.accuracy(&train, &x)?;
+        let (test, x) = (self.test.clone(), self.test_x.clone());
+        Ok(Some((tr, self.accuracy(&test, &x)?)))
+    }
+
+    fn accuracy(&mut self, pts: &Points, x: &Tensor) -> Res<f32> {
+        if pts.is_empty() {
+            return Ok(f32::NAN);
+        }
+        let p = self.predict(x)?;
+        let classes = decode_classes(&p.to_vec(), pts.len());
+        let right = classes.iter().zip(pts).filter(|(c, p)| **c as f32 == p[2]).count();
+        Ok(right as f32 / pts.len() as f32)
+    }
+
+    /// The output heatmap alone (for the experiments' small pictures).
+    pub fn output_map(&mut self, res: usize) -> Res<String> {
+        let x = features(&self.cfg, grid(res))?;
+        let out = self.predict(&x)?;
+        Ok(encode_output(&out, self.cfg.num_classes(), self.cfg.is_regression()))
+    }
+
+    /// Heatmaps of the output and of every hidden neuron, and the weights.
+    pub fn view(&mut self) -> Res<View> {
+        let output = self.output_map(OUTPUT_RES)?;
+        let x = features(&self.cfg, grid(NEURON_RES))?;
+        let mut hidden = Vec::new();
+        let layers = self.net.layers_mut();
+        let dense_count = layers.iter().filter(|l| l.kind() == "Dense").count();
+        origami::no_grad(|| -> origami::Result<()> {
+            let mut h = x;
+            for layer in layers.iter_mut() {
+                h = layer.forward(&h, false)?;
+                if layer.kind() == "Dense" && hidden.len() + 1 < dense_count {
+                    hidden.push(h.clone());
+                }
+            }
+            Ok(())
+        })
+        .map_err(err)?;
+        let cells = NEURON_RES * NEURON_RES;
+        let neurons = hidden
+            .iter()
+            .map(|h| {
+                let v = h.to_vec();
+                let units = v.len() / cells;
+                (0..units).map(|u| encode((0..cells).map(|i| v[i * units + u]))).collect()
+            })
+            .collect();
+        Ok(View { output, neurons, weights: self.weights() })
+    }
+
+    fn weights(&self) -> Vec<LayerWeights> {
+        self.net
+            .layers()
+            .iter()
+            .filter(|l| l.kind() == "Dense")
+            .filter_map(|l| {
+                let ps = l.params();
+                let k = ps.iter().find(|p| p.name == "kernel")?;
+                let b = ps.iter().find(|p| p.name == "bias").map(|p| p.value.to_vec()).unwrap_or_default();
+                let s = k.value.shape();
+                Some(LayerWeights { inputs: s[0], units: s[1], kernel: k.value.to_vec(), bias: b })
+            })
+            .collect()
+    }
+
+    /// Deep copies of every parameter under its checkpoint name.
+    pub fn named_params(&self) -> Vec<(String, Tensor)> {
+        self.net.params().into_iter().map(|p| (p.name, p.value.deep_clone())).collect()
+    }
+}
+
+/// Predicted class per row of `logits` (`n` rows; one column is binary).
+fn decode_classes(logits: &[f32], n: usize) -> Vec<usize> {
+    let k = logits.len() / n.max(1);
+    logits
+        .chunks_exact(k.max(1))
+        .map(|row| {
+            if k == 1 {
+                usize::from(row[0] > 0.0)
+            } else {
+                (0..k).fold(0, |best, j| if row[j] > row[best] { j } else { best })
+            }
+        })
+        .collect()
+}
+
+/// Output values as bytes: binary `2p − 1`, regression the value (both
+/// clamped to [−1, 1]), multi-class `(class, confidence)` per cell.
+fn encode_output(out: &Tensor, classes: usize, regression: bool) -> String {
+    let v = out.to_vec();
+    if regression {
+        return encode(v.into_iter());
+    }
+    if classes <= 2 {
+        return encode(v.into_iter().map(|z| 2.0 / (1.0 + (-z).exp()) - 1.0));
+    }
+    let mut bytes = Vec::with_capacity(v.len() / classes * 2);
+    for row in v.chunks_exact(classes) {
+        let m = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let sum: f32 = row.iter().map(|z| (z - m).exp()).sum();
+        let best = (0..classes).fold(0, |b, j| if row[j] > row[b] { j } else { b });
+        bytes.push(best as u8);
+        bytes.push(((1.0 / sum) * 255.0).round().clamp(0.0, 255.0) as u8);
+    }
+    base64(&bytes)
+}
+
+/// Values clamped to [−1, 1], one byte each (0 ↔ −1, 255 ↔ +1), base64.
+pub fn encode(v: impl Iterator<Item = f32>) -> String {
+    let bytes: Vec<u8> =
+        v.map(|x| if x.is_nan() { 127 } else { ((x.clamp(-1.0, 1.0) + 1.0) * 127.5).round() as u8 }).collect();
+    base64(&bytes)
+}
+
+/// Standard base64 with padding (the browser's `atob` reads it).
+pub fn base64(bytes: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for c in bytes.chunks(3) {
+        let n = (c[0] as u32) << 16 | (*c.get(1).unwrap_or(&0) as u32) << 8 | *c.get(2).unwrap_or(&0) as u32;
+        for i in 0..4 {
+            if i <= c.len() {
+                out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_the_standard() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
+
+    #[test]
+    fn training_lowers_the_loss_on_circle() {
+        let cfg = Config { features: vec!["x1sq".into(), "x2sq".into()], ..Config::default() };
+        let mut e = Engine::new(cfg).unwrap();
+        let before = e.history[0][2];
+        for _ in 0..20 {
+            e.train_epoch().unwrap();
+        }
+        let after = e.history.last().unwrap()[2];
+        assert!(after < before * 0.7, "{before} -> {after}");
+        let v = e.view().unwrap();
+        assert_eq!(v.neurons.len(), 2);
+        assert_eq!(v.neurons[0].len(), 4);
+        assert_eq!(v.weights.len(), 3);
+    }
+
+    #[test]
+    fn every_optimizer_schedule_and_option_builds_and_trains() {
+        for opt in super::super::api::OPTIMIZERS {
+            for sched in super::super::api::SCHEDULES {
+                let cfg = Config {
+                    optimizer: opt.into(),
+                    schedule: sched.into(),
+                    points: 60,
+                    dataset: "spirals".into(),
+                    classes: 4,
+                    dropout: 0.2,
+                    batch_norm: true,
+                    regularization: "l1".into(),
+                    reg_rate: 0.001,
+                    activation: "selu".into(),
+                    initializer: "lecun_normal".into(),
+                    ..Config::default()
+                };
+                cfg.validate().unwrap();
+                let mut e = Engine::new(cfg).unwrap();
+                e.train_epoch().unwrap();
+                e.view().unwrap();
+                assert!(e.accuracies().unwrap().is_some());
+            }
+        }
+    }
+}

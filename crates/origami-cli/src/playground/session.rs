@@ -1,0 +1,306 @@
+//! Sessions: one per browser tab, each with its model on its own worker thread.
+//!
+//! Why a thread per session rather than training inside request handlers:
+//! training is CPU-bound and continuous while "play" is on, and a model is
+//! stateful (`forward` takes `&mut`), so it lives on one thread that owns it
+//! outright — no lock around the model, and one tab's training never blocks
+//! another's requests. Handlers talk to the worker with messages; the worker
+//! publishes an immutable [`Snapshot`] (serialised once, shared by `Arc`)
+//! that polls read without waiting for training. Idle sessions are reaped,
+//! and their worker ends when its channel closes.
+
+use std::collections::hash_map::RandomState;
+use std::collections::HashMap;
+use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use tokio::sync::oneshot;
+
+use super::api::Config;
+use super::engine::{Engine, Points, View, NEURON_RES, OUTPUT_RES};
+
+/// Most sessions alive at once; a further tab gets a 503.
+pub const MAX_SESSIONS: usize = 64;
+/// A session not polled for this long is closed.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(15 * 60);
+/// How long the worker trains between two published snapshots.
+const TICK: Duration = Duration::from_millis(40);
+/// Most history points sent to the page (the full history is downsampled).
+const HISTORY_POINTS: usize = 400;
+
+/// Locks a mutex, reading through poisoning (a panicked holder leaves plain data).
+pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// What the page polls: the state of training and everything to draw.
+#[derive(Serialize, Default)]
+pub struct Snapshot {
+    pub version: u64,
+    /// Changes whenever the points change (the page then fetches them).
+    pub data_version: u64,
+    pub epoch: usize,
+    pub playing: bool,
+    pub train_loss: f32,
+    pub test_loss: f32,
+    pub train_acc: Option<f32>,
+    pub test_acc: Option<f32>,
+    pub learning_rate: f32,
+    /// `[epoch, train, test]`, at most [`HISTORY_POINTS`] of them.
+    pub history: Vec<[f32; 3]>,
+    pub output_res: usize,
+    pub neuron_res: usize,
+    pub classes: usize,
+    pub regression: bool,
+    #[serde(flatten)]
+    pub view: View,
+    /// Why training stopped, or why the config could not be built.
+    pub error: Option<String>,
+}
+
+/// The points, fetched when `data_version` changes.
+#[derive(Serialize, Default)]
+pub struct DataPoints {
+    pub data_version: u64,
+    pub train: Points,
+    pub test: Points,
+}
+
+/// A message to a session's worker.
+pub enum Command {
+    Configure(Box<Config>),
+    Play,
+    Pause,
+    Step,
+    Reset,
+    /// Replies with the parameters under their checkpoint names.
+    Params(oneshot::Sender<Vec<(String, origami::Tensor)>>),
+}
+
+/// A session as the server holds it.
+pub struct Session {
+    tx: Mutex<Sender<Command>>,
+    pub snapshot: Mutex<Arc<Snapshot>>,
+    pub data: Mutex<Arc<DataPoints>>,
+    /// The config the worker was last given (validated).
+    pub config: Mutex<Config>,
+    last_seen: Mutex<Instant>,
+}
+
+impl Session {
+    /// Sends a command; `false` when the worker is gone.
+    pub fn send(&self, c: Command) -> bool {
+        self.touch();
+        lock(&self.tx).send(c).is_ok()
+    }
+
+    /// Marks the session as in use.
+    pub fn touch(&self) {
+        *lock(&self.last_seen) = Instant::now();
+    }
+}
+
+/// All sessions.
+#[derive(Default)]
+pub struct Registry {
+    sessions: Mutex<HashMap<u64, Arc<Session>>>,
+    next: AtomicU64,
+    /// Randomly keyed per process.
+    hasher: RandomState,
+}
+
+impl Registry {
+    /// Opens a session with `cfg` (validated by the caller).
+    pub fn open(&self, cfg: Config) -> Result<u64, String> {
+        let mut map = lock(&self.sessions);
+        if map.len() >= MAX_SESSIONS {
+            return Err(format!("too many sessions ({MAX_SESSIONS}); close a tab or wait for idle ones to expire"));
+        }
+        // Ids are not guessable in sequence, so that tabs do not stumble into each other's sessions.
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        let id = self.hasher.hash_one(n) >> 11; // fits a JavaScript number exactly
+        if map.contains_key(&id) {
+            return Err("session id collision; try again".into());
+        }
+        let (tx, rx) = mpsc::channel();
+        let session = Arc::new(Session {
+            tx: Mutex::new(tx),
+            snapshot: Mutex::new(Arc::new(Snapshot::default())),
+            data: Mutex::new(Arc::new(DataPoints::default())),
+            config: Mutex::new(cfg.clone()),
+            last_seen: Mutex::new(Instant::now()),
+        });
+        let worker =
+            Worker { session: Arc::clone(&session), engine: None, playing: false, version: 0, data_version: 0 };
+        std::thread::Builder::new()
+            .name(format!("playground-{id}"))
+            .spawn(move || worker.run(rx, cfg))
+            .map_err(|e| format!("cannot start a worker thread: {e}"))?;
+        map.insert(id, session);
+        Ok(id)
+    }
+
+    pub fn get(&self, id: u64) -> Option<Arc<Session>> {
+        lock(&self.sessions).get(&id).cloned()
+    }
+
+    /// Closes a session (its worker ends when the channel drops).
+    pub fn close(&self, id: u64) -> bool {
+        lock(&self.sessions).remove(&id).is_some()
+    }
+
+    /// Closes sessions idle for longer than `timeout`; returns how many.
+    pub fn reap(&self, timeout: Duration) -> usize {
+        let mut map = lock(&self.sessions);
+        let before = map.len();
+        map.retain(|_, s| lock(&s.last_seen).elapsed() < timeout);
+        before - map.len()
+    }
+}
+
+struct Worker {
+    session: Arc<Session>,
+    engine: Option<Engine>,
+    playing: bool,
+    version: u64,
+    data_version: u64,
+}
+
+impl Worker {
+    fn run(mut self, rx: Receiver<Command>, cfg: Config) {
+        self.configure(cfg);
+        loop {
+            let cmd = if self.playing {
+                match rx.try_recv() {
+                    Ok(c) => Some(c),
+                    Err(TryRecvError::Empty) => None,
+                    Err(TryRecvError::Disconnected) => return,
+                }
+            } else {
+                match rx.recv() {
+                    Ok(c) => Some(c),
+                    Err(_) => return,
+                }
+            };
+            match cmd {
+                Some(c) => self.handle(c),
+                None => {
+                    self.train_for(TICK);
+                    // Leave a little CPU to the other sessions and the server.
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+            }
+        }
+    }
+
+    fn handle(&mut self, c: Command) {
+        match c {
+            Command::Configure(cfg) => self.configure(*cfg),
+            Command::Play => {
+                self.playing = self.engine.is_some();
+                self.publish(None);
+            }
+            Command::Pause => {
+                self.playing = false;
+                self.publish(None);
+            }
+            Command::Step => {
+                self.playing = false;
+                self.train_for(Duration::ZERO);
+            }
+            Command::Reset => {
+                let cfg = lock(&self.session.config).clone();
+                self.configure(cfg);
+            }
+            Command::Params(reply) => {
+                let _ = reply.send(self.engine.as_ref().map(Engine::named_params).unwrap_or_default());
+            }
+        }
+    }
+
+    fn configure(&mut self, cfg: Config) {
+        self.playing = false;
+        *lock(&self.session.config) = cfg.clone();
+        match Engine::new(cfg) {
+            Ok(e) => {
+                self.data_version += 1;
+                *lock(&self.session.data) = Arc::new(DataPoints {
+                    data_version: self.data_version,
+                    train: e.train.clone(),
+                    test: e.test.clone(),
+                });
+                self.engine = Some(e);
+                self.publish(None);
+            }
+            Err(msg) => {
+                self.engine = None;
+                self.publish(Some(msg));
+            }
+        }
+    }
+
+    /// Trains whole epochs for about `budget` (at least one), then publishes.
+    fn train_for(&mut self, budget: Duration) {
+        let Some(e) = &mut self.engine else { return };
+        let start = Instant::now();
+        let mut failure = None;
+        loop {
+            if let Err(msg) = e.train_epoch() {
+                failure = Some(msg);
+                self.playing = false;
+                break;
+            }
+            if start.elapsed() >= budget {
+                break;
+            }
+        }
+        self.publish(failure);
+    }
+
+    fn publish(&mut self, error: Option<String>) {
+        self.version += 1;
+        let mut s = Snapshot {
+            version: self.version,
+            data_version: self.data_version,
+            playing: self.playing,
+            output_res: OUTPUT_RES,
+            neuron_res: NEURON_RES,
+            error: error.clone(),
+            ..Snapshot::default()
+        };
+        if let Some(e) = &mut self.engine {
+            let cfg = &e.cfg;
+            s.classes = cfg.num_classes();
+            s.regression = cfg.is_regression();
+            s.epoch = e.epoch;
+            s.learning_rate = e.learning_rate();
+            let last = *e.history.last().unwrap_or(&[0.0, f32::NAN, f32::NAN]);
+            (s.train_loss, s.test_loss) = (last[1], last[2]);
+            s.history = downsample(&e.history, HISTORY_POINTS);
+            match e.accuracies() {
+                Ok(Some((a, b))) => (s.train_acc, s.test_acc) = (Some(a), Some(b)),
+                Ok(None) => {}
+                Err(m) => s.error = Some(m),
+            }
+            match e.view() {
+                Ok(v) => s.view = v,
+                Err(m) => s.error = Some(m),
+            }
+        }
+        *lock(&self.session.snapshot) = Arc::new(s);
+    }
+}
+
+/// At most `max` entries of `h`, evenly spaced, always keeping the last.
+pub fn downsample(h: &[[f32; 3]], max: usize) -> Vec<[f32; 3]> {
+    if h.len() <= max {
+        return h.to_vec();
+    }
+    let mut out: Vec<[f32; 3]> = (0..max - 1).map(|i| h[i * (h.len() - 1) / (max - 1)]).collect();
+    out.push(h[h.len() - 1]);
+    out
+}

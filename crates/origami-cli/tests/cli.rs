@@ -1,0 +1,251 @@
+//! End-to-end tests: the built `origami` binary on small synthetic data.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn origami(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_origami"))
+        .args(args)
+        .current_dir(cwd)
+        .env("ORIGAMI_NUM_THREADS", "1")
+        .output()
+        .expect("run origami")
+}
+
+fn ok(args: &[&str], cwd: &Path) -> String {
+    let out = origami(args, cwd);
+    let (so, se) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "origami {args:?} failed ({:?}):\n{so}\n{se}", out.status.code());
+    so.into_owned()
+}
+
+/// The last line of stdout, as JSON.
+fn json(stdout: &str) -> serde_json::Value {
+    serde_json::from_str(stdout.lines().last().expect("a line")).expect("JSON")
+}
+
+fn temp(test: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("origami-cli-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+const CIRCLE: &str = r#"
+name = "circle"
+seed = 3
+[data]
+kind = "synthetic"
+name = "circle"
+n = 200
+noise = 0.05
+[[model.layers]]
+type = "Dense"
+units = 8
+activation = "tanh"
+[[model.layers]]
+type = "Dense"
+units = 2
+[training]
+loss = "sparse_categorical_crossentropy_from_logits"
+metrics = ["accuracy"]
+epochs = 2
+batch_size = 16
+validation_split = 0.2
+[optimizer]
+type = "adam"
+learning_rate = 0.01
+"#;
+
+#[test]
+fn train_evaluate_predict_summary_plot() {
+    let d = temp("pipeline");
+    std::fs::write(d.join("c.toml"), CIRCLE).unwrap();
+    let t = json(&ok(&["train", "c.toml", "--out", "run", "--json"], &d));
+    assert!(t["test_accuracy"].as_f64().is_some() && t["test_loss"].as_f64().is_some(), "{t}");
+    assert_eq!(t["epochs"], 2);
+    for f in ["architecture.json", "weights.safetensors", "optimizer.json", "history.json", "progress.json"] {
+        assert!(d.join("run").join(f).is_file(), "{f}");
+    }
+    let e = json(&ok(&["evaluate", "run", "c.toml", "--json"], &d));
+    let (a, b) = (e["test_accuracy"].as_f64().unwrap(), t["test_accuracy"].as_f64().unwrap());
+    assert!((a - b).abs() < 1e-6, "evaluate {a} vs train {b}");
+    std::fs::write(d.join("in.csv"), "x1,x2\n0.1,0.2\n4.0,-3.5\n-0.3,0.0\n").unwrap();
+    let p = ok(&["predict", "run", "in.csv"], &d);
+    let lines: Vec<&str> = p.lines().collect();
+    assert_eq!(lines[0], "prediction,p_0,p_1");
+    assert_eq!(lines.len(), 4, "{p}");
+    let raw = ok(&["predict", "run", "in.csv", "--raw"], &d);
+    assert!(raw.starts_with("output_0,output_1\n"), "{raw}");
+    let s = json(&ok(&["summary", "run", "--json"], &d));
+    assert_eq!(s["total_params"], 2 * 8 + 8 + 8 * 2 + 2);
+    assert_eq!(s["trainable_params"], 42);
+    let s2 = json(&ok(&["summary", "c.toml", "--json"], &d));
+    assert_eq!(s2["total_params"], 42);
+    ok(&["plot", "run"], &d);
+    let png = std::fs::read(d.join("run/training.png")).unwrap();
+    assert!(png.starts_with(b"\x89PNG") && png.len() > 20_000, "{} bytes", png.len());
+    let svg = std::fs::read_to_string(d.join("run/training.svg")).unwrap();
+    assert!(svg.contains("<svg") && svg.contains("polyline") && svg.contains("best epoch"), "blank SVG");
+    std::fs::remove_dir_all(&d).ok();
+}
+
+#[test]
+fn resume_ends_with_the_weights_of_an_uninterrupted_run() {
+    let d = temp("resume");
+    let cfg = CIRCLE.replace("epochs = 2", "epochs = 4")
+        + "[schedule]\ntype = \"one_cycle\"\nmax_lr = 0.02\n[callbacks.reduce_lr_on_plateau]\npatience = 1\n";
+    std::fs::write(d.join("c.toml"), cfg).unwrap();
+    ok(&["train", "c.toml", "--out", "full", "--quiet"], &d);
+    let j = json(&ok(&["train", "c.toml", "--out", "part", "--stop-after", "2", "--json"], &d));
+    assert_eq!(j["finished"], false);
+    let progress = std::fs::read_to_string(d.join("part/progress.json")).unwrap();
+    assert!(progress.contains("\"epochs_completed\": 2"), "{progress}");
+    ok(&["train", "--resume", "part", "--quiet"], &d);
+    let a = std::fs::read(d.join("full/weights.safetensors")).unwrap();
+    let b = std::fs::read(d.join("part/weights.safetensors")).unwrap();
+    assert_eq!(a, b, "resumed weights differ from the uninterrupted run");
+    let ha = std::fs::read_to_string(d.join("full/history.csv")).unwrap();
+    let hb = std::fs::read_to_string(d.join("part/history.csv")).unwrap();
+    let drop_time = |s: &str| s.lines().map(|l| l.rsplit_once(',').map_or(l, |x| x.0).to_string()).collect::<Vec<_>>();
+    assert_eq!(drop_time(&ha), drop_time(&hb));
+    // a finished run cannot be resumed
+    assert_eq!(origami(&["train", "--resume", "part"], &d).status.code(), Some(2));
+    std::fs::remove_dir_all(&d).ok();
+}
+
+#[test]
+fn tune_runs_a_two_by_two_grid() {
+    let d = temp("tune");
+    let cfg = CIRCLE.to_string()
+        + "[tune]\nmethod = \"grid\"\nfolds = 2\n[tune.params]\n\"optimizer.learning_rate\" = [0.003, 0.03]\n\"model.layers[0].units\" = [4, 8]\n";
+    std::fs::write(d.join("c.toml"), cfg).unwrap();
+    let j = json(&ok(&["tune", "c.toml", "--out", "tuned", "--parallel", "2", "--json"], &d));
+    assert_eq!(j["trials"], 4);
+    assert!(j["best_score"].as_f64().is_some());
+    let results = std::fs::read_to_string(d.join("tuned/results.csv")).unwrap();
+    assert_eq!(results.lines().count(), 5, "{results}");
+    let scores: Vec<f64> = results.lines().skip(1).map(|l| l.rsplit(',').next().unwrap().parse().unwrap()).collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "sorted best first: {scores:?}");
+    let best = std::fs::read_to_string(d.join("tuned/best.toml")).unwrap();
+    assert!(!best.contains("[tune"), "{best}");
+    // the best config trains
+    ok(&["train", "tuned/best.toml", "--out", "best", "--quiet"], &d);
+    std::fs::remove_dir_all(&d).ok();
+}
+
+#[test]
+fn bad_configs_are_errors_that_name_the_key() {
+    let d = temp("bad");
+    let cases: &[(&str, &str, &str)] = &[
+        ("units = 8", "units = -3", "model.layers[0].units: expected a positive integer, found -3"),
+        ("units = 8", "units = 0", "model.layers[0].units: expected a positive integer, found 0"),
+        ("units = 8", "unitz = 8", "model.layers[0]: unknown key \"unitz\""),
+        ("activation = \"tanh\"", "activation = \"tanhh\"", "model.layers[0].activation: unknown activation"),
+        ("type = \"Dense\"\nunits = 8", "type = \"Dence\"\nunits = 8", "model.layers[0]: unknown layer type \"Dence\""),
+        ("epochs = 2", "epochs = 0", "training.epochs: expected a positive integer, found 0"),
+        ("epochs = 2", "epochz = 2", "training: unknown key \"epochz\""),
+        ("learning_rate = 0.01", "learning_rate = 0.01\nrho = 0.9", "optimizer.rho: adam has no option rho"),
+        ("learning_rate = 0.01", "learning_rate = -1.0", "optimizer.learning_rate: expected a positive number"),
+        ("validation_split = 0.2", "validation_split = 1.5", "training.validation_split: expected a number in [0, 1)"),
+        ("name = \"circle\"\nn", "name = \"cirkle\"\nn", "data.name: unknown synthetic set \"cirkle\""),
+        ("[training]", "[trainin]", "unknown key \"trainin\""),
+        ("batch_size = 16", "batch_size = \"big\"", "training.batch_size: "),
+    ];
+    for (from, to, want) in cases {
+        let bad = CIRCLE.replacen(from, to, 1);
+        assert_ne!(bad, CIRCLE, "{from}");
+        std::fs::write(d.join("bad.toml"), bad).unwrap();
+        let out = origami(&["train", "bad.toml", "--out", "r"], &d);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{to}: {err}");
+        assert!(err.contains(want), "{to}: wanted {want:?} in {err:?}");
+        assert!(err.lines().count() <= 2, "{err}");
+    }
+    // a syntax error names the line
+    std::fs::write(d.join("bad.toml"), "[data\nkind = 1").unwrap();
+    let out = origami(&["train", "bad.toml"], &d);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 1"));
+    // missing data is exit code 3, a usage error 2
+    let out = origami(&["train", "--csv", "nope.csv", "--target", "y"], &d);
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(origami(&["train", "--target", "y"], &d).status.code(), Some(2));
+    assert_eq!(origami(&["evaluate", "nowhere", "x.csv"], &d).status.code(), Some(3));
+    std::fs::remove_dir_all(&d).ok();
+}
+
+/// Two Gaussian classes named "left" and "right" in 4 features (two useless).
+fn two_class_csv(path: &Path) {
+    let mut s = String::from("a,b,noise1,noise2,label\n");
+    let mut x: u64 = 12345;
+    let mut u = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        (x % 1_000_000) as f64 / 1_000_000.0
+    };
+    for i in 0..300 {
+        let c = i % 2;
+        let shift = if c == 1 { 1.5 } else { -1.5 };
+        let g = |u: &mut dyn FnMut() -> f64| (u() + u() + u() - 1.5) * 2.0;
+        let (a, b) = (g(&mut u) + shift, g(&mut u) - shift);
+        let (n1, n2) = (g(&mut u) * 10.0, g(&mut u) + 100.0);
+        s.push_str(&format!("{a:.4},{b:.4},{n1:.4},{n2:.4},{}\n", if c == 1 { "right" } else { "left" }));
+    }
+    std::fs::write(path, s).unwrap();
+}
+
+#[test]
+fn csv_mode_classifies_and_regresses_without_a_config() {
+    let d = temp("csv");
+    two_class_csv(&d.join("two.csv"));
+    let j = json(&ok(&["train", "--csv", "two.csv", "--target", "label", "--out", "cls", "--json", "--quiet"], &d));
+    assert!(j["test_accuracy"].as_f64().unwrap() >= 0.9, "{j}");
+    let p = ok(&["predict", "cls", "two.csv"], &d);
+    assert!(p.starts_with("prediction,p_left,p_right\n"), "{p}");
+    assert!(p.lines().nth(1).unwrap().starts_with("left,") || p.lines().nth(1).unwrap().starts_with("right,"));
+    let e = json(&ok(&["evaluate", "cls", "two.csv", "--json"], &d));
+    assert!(e["test_accuracy"].as_f64().unwrap() >= 0.9, "{e}");
+    // regression: y = 2a - b + noise
+    let mut s = String::from("a,b,y\n");
+    for i in 0..200 {
+        let (a, b) = ((i % 17) as f64 / 4.0, (i % 11) as f64 / 3.0);
+        s.push_str(&format!("{a},{b},{}\n", 2.0 * a - b + ((i * 7919) % 13) as f64 / 100.0));
+    }
+    std::fs::write(d.join("reg.csv"), s).unwrap();
+    let j = json(&ok(&["train", "--csv", "reg.csv", "--target", "y", "--out", "reg", "--json", "--quiet"], &d));
+    assert!(j["test_r2"].as_f64().unwrap() > 0.9 && j["test_rmse"].as_f64().is_some(), "{j}");
+    std::fs::remove_dir_all(&d).ok();
+}
+
+#[test]
+fn lr_find_plots_and_suggests() {
+    let d = temp("lrfind");
+    std::fs::write(d.join("c.toml"), CIRCLE).unwrap();
+    let j = json(&ok(&["lr-find", "c.toml", "--steps", "40", "--out", "lr", "--json"], &d));
+    assert!(j["suggested_lr"].as_f64().unwrap() > 0.0, "{j}");
+    assert!(d.join("lr/lr-find.png").is_file() && d.join("lr/lr-find.svg").is_file());
+    std::fs::remove_dir_all(&d).ok();
+}
+
+#[test]
+fn every_command_has_help_with_an_example() {
+    let d = std::env::temp_dir();
+    for cmd in ["train", "evaluate", "predict", "summary", "plot", "lr-find", "tune"] {
+        let h = ok(&[cmd, "--help"], &d);
+        assert!(h.contains("Example"), "{cmd} --help has no example:\n{h}");
+    }
+    let out = origami(&["no-such-command"], &d);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// The default `origami train`: the CNN on data/mnist must reach 97% (about 30 s in release).
+#[test]
+#[ignore]
+fn default_train_reaches_97_percent_on_mnist() {
+    let d = temp("default");
+    let j = json(&ok(&["--threads", "2", "train", "--out", "run", "--json", "--quiet"], &d));
+    assert!(j["test_accuracy"].as_f64().unwrap() >= 0.97, "{j}");
+    std::fs::remove_dir_all(&d).ok();
+}

@@ -1,0 +1,273 @@
+//! A model on disk: a directory that a person, Python and `origami` can read.
+//!
+//! ```text
+//! architecture.json    the ModelFile: layers and options, loss, metrics,
+//!                      optimizer, schedule, seed, input preprocessing
+//! weights.safetensors  parameters under their names (layers.0.kernel, …)
+//! optimizer.json       optimizer name, step count, hyperparameters   ┐ written by
+//! optimizer.safetensors its per-parameter buffers (m.0, v.0, …)      │ save_checkpoint,
+//! history.json         the epochs so far                             │ for resuming
+//! progress.json        epochs completed, finished?, fingerprint      ┘
+//! ```
+//!
+//! Every file is written atomically. A checkpoint is several files, so
+//! `progress.json` is written last and holds a fingerprint of the weights
+//! and optimizer files: a crash between two writes is detected when the run
+//! is resumed rather than silently continuing from mismatched state.
+//! Weights are safetensors so that numpy users read them with
+//! `safetensors.numpy.load_file` and no origami code.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::{load_params, load_tensors, save_params, save_tensors, write_atomic};
+use crate::nn::{Param, Sequential};
+use crate::optim::OptimizerState;
+use crate::spec::ModelFile;
+use crate::train::History;
+use crate::{Error, Result, Rng, Tensor};
+
+/// `architecture.json`.
+pub const ARCHITECTURE_FILE: &str = "architecture.json";
+/// `weights.safetensors`.
+pub const WEIGHTS_FILE: &str = "weights.safetensors";
+/// `optimizer.json`.
+pub const OPTIMIZER_FILE: &str = "optimizer.json";
+/// `optimizer.safetensors`.
+pub const OPTIMIZER_BUFFERS_FILE: &str = "optimizer.safetensors";
+/// `history.json`.
+pub const HISTORY_FILE: &str = "history.json";
+/// `progress.json`.
+pub const PROGRESS_FILE: &str = "progress.json";
+
+/// Where a training run stands, for resuming it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Progress {
+    /// Epochs trained so far (the next epoch to run, counting from 0).
+    pub epochs_completed: usize,
+    /// Whether the run ended (all epochs, or stopped by a callback).
+    pub finished: bool,
+    /// FNV-1a of the weights and optimizer files this progress belongs to.
+    #[serde(default)]
+    pub fingerprint: String,
+}
+
+/// A checkpoint's non-weight state.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Checkpoint {
+    /// Epochs completed and whether the run is over.
+    pub progress: Progress,
+    /// The optimizer's complete state.
+    pub optimizer: OptimizerState,
+    /// The epochs so far.
+    pub history: History,
+}
+
+fn to_json<T: Serialize>(path: &Path, v: &T) -> Result<Vec<u8>> {
+    serde_json::to_vec_pretty(v).map_err(|e| Error::format(path, format!("cannot encode JSON: {e}")))
+}
+
+fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    serde_json::from_str(&text)
+        .map_err(|e| Error::format(path, format!("line {}, column {}: {e}", e.line(), e.column())))
+}
+
+/// Writes `architecture.json` and `weights.safetensors` into `dir` (created
+/// if needed).
+pub fn save_model(dir: impl AsRef<Path>, file: &ModelFile, params: &[Param]) -> Result<()> {
+    let dir = dir.as_ref();
+    let arch = dir.join(ARCHITECTURE_FILE);
+    write_atomic(&arch, &to_json(&arch, file)?)?;
+    save_params(dir.join(WEIGHTS_FILE), params)
+}
+
+/// Reads `architecture.json`, rebuilds the network and loads its weights.
+pub fn load_model(dir: impl AsRef<Path>) -> Result<(ModelFile, Sequential)> {
+    let dir = dir.as_ref();
+    let file = load_architecture(dir)?;
+    let net = file.model.build(&mut Rng::seed(file.seed))?;
+    load_params(dir.join(WEIGHTS_FILE), &net.params())?;
+    Ok((file, net))
+}
+
+/// Reads and checks `architecture.json` alone.
+pub fn load_architecture(dir: impl AsRef<Path>) -> Result<ModelFile> {
+    let dir = dir.as_ref();
+    let path = dir.join(ARCHITECTURE_FILE);
+    if !path.is_file() {
+        return Err(Error::io(
+            &path,
+            std::io::Error::new(std::io::ErrorKind::NotFound, "not found: is this an origami model directory?"),
+        ));
+    }
+    let file: ModelFile = read_json(&path)?;
+    if file.format != ModelFile::FORMAT {
+        return Err(Error::format(&path, format!("format is {:?}, not {:?}", file.format, ModelFile::FORMAT)));
+    }
+    if file.version != 1 {
+        return Err(Error::format(&path, format!("version {} is newer than this origami reads (1)", file.version)));
+    }
+    file.model.validate().map_err(|e| Error::format(&path, e.to_string()))?;
+    Ok(file)
+}
+
+/// Writes the optimizer's state: `optimizer.json` and `optimizer.safetensors`.
+pub fn save_optimizer_state(dir: impl AsRef<Path>, state: &OptimizerState) -> Result<()> {
+    let dir = dir.as_ref();
+    let tensors = state
+        .buffers
+        .iter()
+        .map(|(n, v)| Ok((n.clone(), Tensor::from_vec(v.clone(), &[v.len()])?)))
+        .collect::<Result<Vec<_>>>()?;
+    save_tensors(dir.join(OPTIMIZER_BUFFERS_FILE), &tensors)?;
+    let meta = serde_json::json!({
+        "optimizer": state.optimizer,
+        "step": state.step,
+        "hyperparameters": state.hyperparameters,
+        "buffers": state.buffers.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(),
+    });
+    let path = dir.join(OPTIMIZER_FILE);
+    write_atomic(&path, &to_json(&path, &meta)?)
+}
+
+#[derive(Deserialize)]
+struct OptimizerMeta {
+    optimizer: String,
+    step: u64,
+    hyperparameters: Vec<(String, f32)>,
+    buffers: Vec<String>,
+}
+
+/// Reads the optimizer's state written by [`save_optimizer_state`].
+pub fn load_optimizer_state(dir: impl AsRef<Path>) -> Result<OptimizerState> {
+    let dir = dir.as_ref();
+    let path = dir.join(OPTIMIZER_FILE);
+    let meta: OptimizerMeta = read_json(&path)?;
+    let tensors = load_tensors(dir.join(OPTIMIZER_BUFFERS_FILE))?;
+    let buffers = meta
+        .buffers
+        .iter()
+        .map(|n| {
+            tensors
+                .iter()
+                .find(|(t, _)| t == n)
+                .map(|(_, t)| (n.clone(), t.to_vec()))
+                .ok_or_else(|| Error::format(dir.join(OPTIMIZER_BUFFERS_FILE), format!("has no buffer {n}")))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(OptimizerState { optimizer: meta.optimizer, step: meta.step, hyperparameters: meta.hyperparameters, buffers })
+}
+
+/// FNV-1a (64 bits) of the files' bytes, in hex.
+fn fingerprint(paths: &[&Path]) -> Result<String> {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for p in paths {
+        for b in std::fs::read(p).map_err(|e| Error::io(p, e))? {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    Ok(format!("{h:016x}"))
+}
+
+/// Writes a full checkpoint: the model, the optimizer state, the history
+/// and, last, `progress.json` with a fingerprint of the rest.
+pub fn save_checkpoint(dir: impl AsRef<Path>, file: &ModelFile, params: &[Param], ckpt: &Checkpoint) -> Result<()> {
+    let dir = dir.as_ref();
+    save_model(dir, file, params)?;
+    save_optimizer_state(dir, &ckpt.optimizer)?;
+    write_atomic(&dir.join(HISTORY_FILE), ckpt.history.to_json().as_bytes())?;
+    let mut progress = ckpt.progress.clone();
+    progress.fingerprint = fingerprint(&[&dir.join(WEIGHTS_FILE), &dir.join(OPTIMIZER_BUFFERS_FILE)])?;
+    let path = dir.join(PROGRESS_FILE);
+    write_atomic(&path, &to_json(&path, &progress)?)
+}
+
+/// Reads the checkpoint of `dir` (weights are loaded by [`load_model`]);
+/// an error if a save was interrupted half-way.
+pub fn load_checkpoint(dir: impl AsRef<Path>) -> Result<Checkpoint> {
+    let dir = dir.as_ref();
+    let path = dir.join(PROGRESS_FILE);
+    let progress: Progress = read_json(&path)?;
+    let now = fingerprint(&[&dir.join(WEIGHTS_FILE), &dir.join(OPTIMIZER_BUFFERS_FILE)])?;
+    if progress.fingerprint != now {
+        return Err(Error::format(
+            &path,
+            "does not match the weights and optimizer files (a save was interrupted); the checkpoint cannot be resumed",
+        ));
+    }
+    Ok(Checkpoint {
+        progress,
+        optimizer: load_optimizer_state(dir)?,
+        history: History::load_json(dir.join(HISTORY_FILE))?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::Loss;
+    use crate::optim::{Adam, Optimizer};
+    use crate::spec::{DenseSpec, LayerSpec, ModelSpec, OptimizerSpec, TrainingSpec};
+
+    fn file() -> ModelFile {
+        let model = ModelSpec {
+            input_shape: vec![3],
+            layers: vec![
+                LayerSpec::Dense(DenseSpec { units: 4, activation: crate::nn::Activation::Relu, ..Default::default() }),
+                LayerSpec::Dense(DenseSpec { units: 2, ..Default::default() }),
+            ],
+        };
+        let training = TrainingSpec {
+            loss: Loss::SparseCategoricalCrossentropy { from_logits: true },
+            metrics: vec!["accuracy".into()],
+            optimizer: OptimizerSpec::default(),
+            schedule: None,
+        };
+        ModelFile::new(model, training, 7)
+    }
+
+    #[test]
+    fn a_model_and_checkpoint_round_trip() {
+        let dir = crate::data::testutil::temp_dir("model-dir-round-trip");
+        let f = file();
+        let mut net = f.model.build(&mut Rng::seed(1)).unwrap();
+        let x = Tensor::ones(&[2, 3]);
+        let y = net.forward(&x, false).unwrap().to_vec();
+        let params = net.params();
+        let mut opt = Adam::default();
+        let g = net.forward(&x, true).unwrap().sum_all().backward().unwrap();
+        opt.step(&net.trainable_params(), &g).unwrap();
+        let y2 = net.forward(&x, false).unwrap().to_vec();
+        assert_ne!(y, y2);
+        let ckpt = Checkpoint {
+            progress: Progress { epochs_completed: 3, finished: false, fingerprint: String::new() },
+            optimizer: opt.state(),
+            history: History::default(),
+        };
+        save_checkpoint(&dir, &f, &params, &ckpt).unwrap();
+        let (f2, mut net2) = load_model(&dir).unwrap();
+        assert_eq!(f2, f);
+        assert_eq!(net2.forward(&x, false).unwrap().to_vec(), y2);
+        let c2 = load_checkpoint(&dir).unwrap();
+        assert_eq!(c2.optimizer, opt.state());
+        assert_eq!(c2.progress.epochs_completed, 3);
+        // a weights file changed after the checkpoint is detected
+        save_params(dir.join(WEIGHTS_FILE), &net.params()).unwrap();
+        save_tensors(dir.join(OPTIMIZER_BUFFERS_FILE), &[("m.0".into(), Tensor::ones(&[1]))]).unwrap();
+        assert!(load_checkpoint(&dir).is_err());
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn missing_or_foreign_directories_are_errors() {
+        let dir = crate::data::testutil::temp_dir("model-dir-missing");
+        let e = load_model(&dir).err().expect("an error").to_string();
+        assert!(e.contains("architecture.json"), "{e}");
+        write_atomic(&dir.join(ARCHITECTURE_FILE), b"{\"format\": \"other\"}").unwrap();
+        assert!(load_model(&dir).is_err());
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}

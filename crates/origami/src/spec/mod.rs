@@ -1,0 +1,132 @@
+//! Serializable descriptions of models and training: the "spec".
+//!
+//! A trained network must outlive the process that trained it, and a person
+//! must be able to write one down in a config file. Layers are Rust objects
+//! holding tensors, so they cannot be serialized themselves; a [`ModelSpec`]
+//! is the plain data they are built from (layer kinds and every option),
+//! and a [`TrainingSpec`] the loss, metrics, optimizer and schedule. Both are
+//! plain serde types: the model directory stores them as JSON
+//! (`architecture.json`, see [`crate::io::save_model`]) and the `origami`
+//! command reads them from TOML. Building ([`ModelSpec::build`]) turns a
+//! spec into layers again, with parameters from a seeded [`Rng`](crate::Rng).
+//!
+//! Options that are enums with parameters (activations, initializers,
+//! regularizers, constraints, losses, schedules' names) are written as short
+//! strings in call syntax — `"relu"`, `"leaky_relu(0.1)"`, `"l2(1e-4)"`,
+//! `"max_norm(3)"`, `"random_normal(0, 0.05)"` — so that a config reads like
+//! Keras code. Their `FromStr`/`Display` round-trip.
+//!
+//! Checks that serde cannot make (a positive number of units, a rate in
+//! [0, 1)) are in `validate` methods, whose errors start with the key path
+//! of the bad value (`layers[2].units: …`) so that a caller can prefix its
+//! own path (`model.`).
+
+mod build;
+mod layer;
+mod names;
+mod training;
+
+pub use build::{resolve_metric, BuiltTraining};
+pub use layer::{
+    ActivationSpec, Conv2DSpec, DenseSpec, DropoutSpec, EmbeddingSpec, EmptySpec, LayerSpec, MultiHeadAttentionSpec,
+    NormSpec, PoolSpec, PositionalSpec, ReshapeSpec,
+};
+pub use names::{parse_activation, parse_call, parse_constraint, parse_initializer, parse_loss, parse_regularizer};
+pub use training::{
+    ClipSpec, MetricSpec, OptimizerKind, OptimizerSpec, PlateauSpec, ScheduleKind, ScheduleSpec, TrainingSpec,
+};
+
+use serde::{Deserialize, Serialize};
+
+/// A sequential network: the shape of one input sample and its layers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSpec {
+    /// The shape of one sample, batch axis excluded (`[28, 28, 1]`, `[4]`).
+    pub input_shape: Vec<usize>,
+    /// The layers, in order; their parameters are named `layers.{i}.…`.
+    pub layers: Vec<LayerSpec>,
+}
+
+/// How raw inputs become the network's inputs and outputs become answers:
+/// the feature scaling fitted on the training split and the names of the
+/// classes. Saved with the model so that `predict` on new raw data is right.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Preprocessing {
+    /// Per-feature mean subtracted before the network (empty: none).
+    pub mean: Vec<f32>,
+    /// Per-feature standard deviation divided by (empty: none).
+    pub std: Vec<f32>,
+    /// The input columns' names, in order (tabular data).
+    pub feature_names: Vec<String>,
+    /// The target column's name (tabular data).
+    pub target_name: Option<String>,
+    /// Class `i`'s name (classification); empty for regression.
+    pub class_names: Vec<String>,
+}
+
+/// Everything `architecture.json` holds: the network, how it is trained,
+/// and the preprocessing of its inputs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelFile {
+    /// Always `"origami-model"`.
+    pub format: String,
+    /// Format version (1).
+    pub version: u32,
+    /// The network.
+    pub model: ModelSpec,
+    /// Loss, metrics, optimizer, schedule.
+    pub training: TrainingSpec,
+    /// Seed the parameters were initialised from.
+    pub seed: u64,
+    /// Input scaling and class names.
+    #[serde(default)]
+    pub preprocessing: Preprocessing,
+}
+
+impl ModelFile {
+    /// The format tag written in every file.
+    pub const FORMAT: &'static str = "origami-model";
+
+    /// A file for `model` trained by `training` from `seed`.
+    pub fn new(model: ModelSpec, training: TrainingSpec, seed: u64) -> ModelFile {
+        ModelFile {
+            format: Self::FORMAT.into(),
+            version: 1,
+            model,
+            training,
+            seed,
+            preprocessing: Preprocessing::default(),
+        }
+    }
+}
+
+impl ModelSpec {
+    /// Checks every option; the error's message starts with the path of the
+    /// bad value (`input_shape`, `layers[2].units`).
+    pub fn validate(&self) -> crate::Result<()> {
+        if self.input_shape.is_empty() || self.input_shape.contains(&0) {
+            return Err(spec_err(
+                "input_shape",
+                format!("expected a list of positive sizes, found {:?}", self.input_shape),
+            ));
+        }
+        if self.layers.is_empty() {
+            return Err(spec_err("layers", "expected at least one layer, found none"));
+        }
+        for (i, l) in self.layers.iter().enumerate() {
+            l.validate().map_err(|(field, msg)| spec_err(&format!("layers[{i}].{field}"), msg))?;
+        }
+        Ok(())
+    }
+}
+
+/// An invalid-spec error whose message starts with `path: `.
+pub(crate) fn spec_err(path: &str, msg: impl std::fmt::Display) -> crate::Error {
+    crate::Error::InvalidArgument { op: "spec", msg: format!("{path}: {msg}") }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,141 @@
+// End-to-end test of `origami playground` in real headless Chromium.
+// Run by scripts/browser_test.sh, which starts the server and sets
+// PLAYGROUND_URL; SCREENSHOT_DIR receives the screenshots.
+import { chromium } from 'playwright-core';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const url = process.env.PLAYGROUND_URL;
+const shots = process.env.SCREENSHOT_DIR || 'screenshots';
+const THRESHOLD = Number(process.env.LOSS_THRESHOLD || 0.3);
+if (!url) throw new Error('PLAYGROUND_URL is not set');
+mkdirSync(shots, { recursive: true });
+
+const profile = mkdtempSync(join(tmpdir(), 'origami-chromium-'));
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  viewport: { width: 1280, height: 900 },
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+let passed = 0;
+let failed = 0;
+function check(name, ok, detail) {
+  if (ok) { passed++; console.log(`ok - ${name}`); } else { failed++; console.log(`not ok - ${name}${detail ? ': ' + detail : ''}`); }
+}
+
+try {
+  const page = context.pages()[0] || await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  // Every request must stay on the server: nothing from a CDN.
+  const foreign = [];
+  page.on('request', (r) => { if (!r.url().startsWith(url.replace(/\/$/, '')) && !r.url().startsWith('data:')) foreign.push(r.url()); });
+
+  await page.goto(url);
+  await page.waitForFunction(() => document.querySelector('#test-loss').textContent !== '–', null, { timeout: 30000 });
+  check('page loads and shows a loss', true);
+
+  await page.click('[data-dataset="spiral"]');
+  await page.click('#add-layer');
+  await page.click('[data-feature="sinx1"]');
+  await page.click('[data-feature="sinx2"]');
+  await page.selectOption('#optimizer', 'adam');
+  await page.selectOption('#learning_rate', '0.03');
+  await page.waitForFunction(() => location.hash.includes('dataset=spiral') && document.querySelector('#layer-count').textContent === '3');
+  // Wait for the server to have rebuilt the model with the new layer (3 hidden layers → 4 weight matrices).
+  await page.waitForFunction(() => document.querySelectorAll('#network .neuron').length === 4 + 2 + 2 &&
+    document.querySelector('#epoch').textContent.replace(/\D/g, '') === '000000');
+  await page.waitForTimeout(800);
+  const before = await page.evaluate(() => document.querySelector('#heatmap').toDataURL());
+  check('spiral chosen and a layer added', (await page.textContent('#layer-count')) === '3');
+
+  await page.click('#play');
+  const t0 = Date.now();
+  await page.waitForFunction((th) => parseFloat(document.querySelector('#test-loss').textContent) < th, THRESHOLD,
+    { timeout: 120000, polling: 250 });
+  const epoch = await page.textContent('#epoch');
+  check(`test loss fell below ${THRESHOLD} (epoch ${epoch}, ${((Date.now() - t0) / 1000).toFixed(1)} s)`, true);
+  await page.click('#play');
+  await page.waitForFunction(() => !document.querySelector('#play').classList.contains('playing'));
+  const after = await page.evaluate(() => document.querySelector('#heatmap').toDataURL());
+  check('the heatmap changed', before !== after);
+  const links = await page.$$eval('#network svg path[data-weight]', (ps) => ps.length);
+  check('links carry their weights', links > 20, `${links} links`);
+  const title = await page.$eval('#network svg path[data-weight]', (p) => p.querySelector('title').textContent);
+  check('a link shows its value on hover', /^w = -?\d/.test(title), title);
+  await page.check('#show_test');
+  await page.screenshot({ path: join(shots, 'playground.png'), fullPage: true });
+
+  const hash = new URL(page.url()).hash;
+  await page.reload();
+  await page.waitForFunction(() => document.querySelector('#test-loss').textContent !== '–');
+  const restored = await page.evaluate(() => ({
+    dataset: document.querySelector('#datasets .active')?.dataset.dataset,
+    layers: document.querySelector('#layer-count').textContent,
+    optimizer: document.querySelector('#optimizer').value,
+    lr: document.querySelector('#learning_rate').value,
+    sin: document.querySelector('[data-feature="sinx1"]').classList.contains('off'),
+    showTest: document.querySelector('#show_test').checked,
+    hash: location.hash,
+  }));
+  check('reloading the URL restores the configuration',
+    restored.dataset === 'spiral' && restored.layers === '3' && restored.optimizer === 'adam' &&
+    restored.lr === '0.03' && !restored.sin && restored.showTest && restored.hash === hash, JSON.stringify(restored));
+
+  // The other views, for the screenshots (and a smoke test of each).
+  await page.click('#tabs button[data-tab="experiments"]');
+  await page.fill('#timeline-epochs', '0,5,50,300');
+  await page.click('#timeline-go');
+  await page.waitForSelector('#timeline-frames .thumb', { timeout: 60000 });
+  await page.fill('#runs-n', '6');
+  await page.fill('#runs-epochs', '60');
+  await page.click('#runs-go');
+  await page.waitForSelector('#runs-grid .thumb', { timeout: 60000 });
+  check('experiments: timeline and train-N-times render', (await page.$$('#runs-grid .thumb')).length === 6);
+  await page.screenshot({ path: join(shots, 'experiments.png'), fullPage: true });
+
+  await page.click('#tabs button[data-tab="race"]');
+  await page.waitForFunction(() => document.querySelector('#race-legend').textContent.includes('adam'), null, { timeout: 30000 });
+  await page.selectOption('#race-surface', 'rosenbrock');
+  await page.waitForTimeout(2500);
+  check('optimizer race runs', (await page.textContent('#race-legend')).includes('rmsprop'));
+  await page.screenshot({ path: join(shots, 'race.png'), fullPage: true });
+
+  await page.click('#tabs button[data-tab="classroom"]');
+  await page.click('#class-hide input[value="features"]');
+  await page.click('#class-make');
+  const classUrl = await page.inputValue('#class-url');
+  check('classroom link hides controls', classUrl.includes('classroom=1') && classUrl.includes('hide=features'));
+  await page.screenshot({ path: join(shots, 'classroom.png'), fullPage: true });
+
+  // Multi-class set.
+  await page.goto(url + '#dataset=spirals&classes=4&layers=8,8&features=x1,x2,sinx1,sinx2&optimizer=adam&learning_rate=0.03');
+  await page.waitForFunction(() => document.querySelector('#test-loss').textContent !== '–');
+  await page.click('#play');
+  await page.waitForTimeout(4000);
+  await page.click('#play');
+  await page.screenshot({ path: join(shots, 'multiclass.png'), fullPage: true });
+  check('multi-class spirals train', parseFloat(await page.textContent('#test-loss')) < 1.386);
+
+  check('no page errors', errors.length === 0, errors.join('; '));
+  check('nothing requested outside the server', foreign.length === 0, foreign.join(', '));
+} catch (e) {
+  failed++;
+  console.log(`not ok - ${e.message}`);
+  const page = context.pages()[0];
+  if (page) {
+    await page.screenshot({ path: join(shots, 'failure.png'), fullPage: true }).catch(() => {});
+    console.log('state at failure:', await page.evaluate(() => JSON.stringify({
+      hash: location.hash, layers: document.querySelector('#layer-count')?.textContent,
+      neurons: document.querySelectorAll('#network .neuron').length, epoch: document.querySelector('#epoch')?.textContent,
+      error: document.querySelector('#error')?.textContent })).catch(() => ''));
+  }
+} finally {
+  await context.close();
+  rmSync(profile, { recursive: true, force: true });
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
