@@ -60,8 +60,9 @@ def main():
         best = max((v for f, v in r.items() if f != "origami"), default=None)
         o = r.get("origami")
         ratio = f"{o / best:.2f}x" if (o and best) else "–"
-        cells = [f"{r[f]:,.1f}" if f in r else "–" for f in frameworks]
-        print(f"| {k} | {o:,.1f} | " if o else f"| {k} | – | ", end="")
+        fmt = (lambda v: f"{v:.4f}") if "accuracy" in k else (lambda v: f"{v:,.1f}")
+        cells = [fmt(r[f]) if f in r else "–" for f in frameworks]
+        print(f"| {k} | {fmt(o)} | " if o else f"| {k} | – | ", end="")
         print(" | ".join(cells) + f" | {ratio} |")
     extra = [d for d in ours if d.get("workload") in ("overhead", "W1-mlp-1thread")]
     for d in extra:

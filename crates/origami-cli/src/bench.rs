@@ -82,7 +82,9 @@ fn min_max(xs: &[f64]) -> (f64, f64) {
 }
 
 fn round(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
+    // two decimals for rates, four for fractions (accuracy)
+    let scale = if x.abs() < 1.0 { 10_000.0 } else { 100.0 };
+    (x * scale).round() / scale
 }
 
 fn emit(mut line: serde_json::Value, metric: &str, runs: &[f64]) {

@@ -124,6 +124,20 @@ impl Model {
     /// Trains on `train`; see [`FitConfig`]. Returns the history even when a
     /// callback stops training early (the reason is in `stop_reason`).
     pub fn fit(&mut self, train: &Dataset, cfg: &FitConfig, callbacks: &mut [&mut dyn Callback]) -> Result<History> {
+        // Train on one of the pool's own threads: a kernel that splits its work
+        // then runs one part on this thread and the others on the pool's other
+        // threads, so n threads means n busy cores, not n workers spinning
+        // beside a driving thread (measured: 2 threads were slower than 1).
+        let pool = crate::parallel::pool();
+        pool.install(|| self.fit_on_pool(train, cfg, callbacks))
+    }
+
+    fn fit_on_pool(
+        &mut self,
+        train: &Dataset,
+        cfg: &FitConfig,
+        callbacks: &mut [&mut dyn Callback],
+    ) -> Result<History> {
         if cfg.batch_size == 0 {
             return Err(Error::arg("fit", "the batch size is 0; it must be at least 1"));
         }
