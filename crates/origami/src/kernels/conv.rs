@@ -75,22 +75,23 @@ fn out_len(i: usize, k: usize, s: usize, same: bool) -> Option<(usize, usize)> {
 /// Samples are independent: large batches are split across the thread pool.
 pub fn im2col(x: &[f32], g: &Geometry, cols: &mut [f32]) {
     let (x_len, c_len) = (g.h * g.w * g.c, g.oh * g.ow * g.patch());
-    per_sample(g, x_len, c_len, x, cols, im2col_one);
+    per_sample(g, x_len, c_len, g.n * c_len, x, cols, im2col_one);
 }
 
 /// Runs `f(input of one sample, output of one sample)` for every sample of
-/// the batch, in parallel when the batch is big enough to pay for it.
+/// the batch, in parallel when the batch's `work` (elements touched) pays for it.
 pub(crate) fn per_sample<T: Send, U: Sync>(
     g: &Geometry,
     in_len: usize,
     out_len: usize,
+    work: usize,
     input: &[U],
     out: &mut [T],
     f: impl Fn(&[U], &Geometry, &mut [T]) + Sync,
 ) {
     use rayon::prelude::*;
     let one = Geometry { n: 1, ..*g };
-    if g.n > 1 && crate::parallel::should_split(g.n * out_len.max(in_len), 1 << 15) {
+    if g.n > 1 && crate::parallel::should_split(work, 1 << 15) {
         crate::parallel::pool().install(|| {
             out.par_chunks_mut(out_len.max(1)).zip(input.par_chunks(in_len.max(1))).for_each(|(o, x)| f(x, &one, o))
         });
@@ -142,7 +143,7 @@ fn im2col_one(x: &[f32], g: &Geometry, cols: &mut [f32]) {
 /// Adjoint of [`im2col`]: adds every patch row back onto the input gradient.
 pub fn col2im(cols: &[f32], g: &Geometry, dx: &mut [f32]) {
     let (x_len, c_len) = (g.h * g.w * g.c, g.oh * g.ow * g.patch());
-    per_sample(g, c_len, x_len, cols, dx, col2im_one);
+    per_sample(g, c_len, x_len, g.n * c_len, cols, dx, col2im_one);
 }
 
 fn col2im_one(cols: &[f32], g: &Geometry, dx: &mut [f32]) {

@@ -12,7 +12,8 @@ pub fn max_pool(x: &[f32], g: &Geometry, out: &mut [f32], arg: &mut [u32]) {
     let mut pairs: Vec<(&mut [f32], &mut [u32])> =
         out.chunks_mut(o_len.max(1)).zip(arg.chunks_mut(o_len.max(1))).collect();
     let offsets: Vec<usize> = (0..g.n).map(|n| n * x_len).collect();
-    super::conv::per_sample(g, 1, 1, &offsets, &mut pairs, |off, one, pair| {
+    let work = g.n * (x_len + o_len);
+    super::conv::per_sample(g, 1, 1, work, &offsets, &mut pairs, |off, one, pair| {
         let (o, a) = &mut pair[0];
         max_pool_one(&x[off[0]..off[0] + x_len], off[0], one, o, a)
     });
