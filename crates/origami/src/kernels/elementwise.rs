@@ -12,33 +12,37 @@ const CHUNK: usize = 1 << 14;
 /// `out[i] = f(x[i])`.
 pub fn map(x: &[f32], out: &mut [f32], f: impl Fn(f32) -> f32 + Sync) {
     debug_assert_eq!(x.len(), out.len());
+    let serial = |x: &[f32], out: &mut [f32]| out.iter_mut().zip(x).for_each(|(o, &x)| *o = f(x));
     if should_split(x.len(), PAR_ELEMS) {
-        pool().install(|| {
-            out.par_chunks_mut(CHUNK)
-                .zip(x.par_chunks(CHUNK))
-                .for_each(|(o, x)| o.iter_mut().zip(x).for_each(|(o, &x)| *o = f(x)))
-        });
+        par_chunks2(x, x, out, &|x, _, o| serial(x, o));
     } else {
-        out.iter_mut().zip(x).for_each(|(o, &x)| *o = f(x));
+        serial(x, out);
     }
 }
 
 /// `out[i] = f(a[i], b[i])` on equal-length slices.
 pub fn zip(a: &[f32], b: &[f32], out: &mut [f32], f: impl Fn(f32, f32) -> f32 + Sync) {
     debug_assert!(a.len() == out.len() && b.len() == out.len());
-    if should_split(a.len(), PAR_ELEMS) {
-        pool().install(|| {
-            out.par_chunks_mut(CHUNK).zip(a.par_chunks(CHUNK).zip(b.par_chunks(CHUNK))).for_each(|(o, (a, b))| {
-                for i in 0..o.len() {
-                    o[i] = f(a[i], b[i]);
-                }
-            })
-        });
-    } else {
+    let serial = |a: &[f32], b: &[f32], out: &mut [f32]| {
         for i in 0..out.len() {
             out[i] = f(a[i], b[i]);
         }
+    };
+    if should_split(a.len(), PAR_ELEMS) {
+        par_chunks2(a, b, out, &serial);
+    } else {
+        serial(a, b, out);
     }
+}
+
+/// Runs `f` over matching chunks of `a`, `b` and `out` on the pool. Not
+/// generic (the chunk function is a trait object, called once per 16k
+/// elements): one copy of rayon's machinery serves every elementwise op,
+/// which keeps the crate's compile time down.
+fn par_chunks2(a: &[f32], b: &[f32], out: &mut [f32], f: &(dyn Fn(&[f32], &[f32], &mut [f32]) + Sync)) {
+    pool().install(|| {
+        out.par_chunks_mut(CHUNK).zip(a.par_chunks(CHUNK).zip(b.par_chunks(CHUNK))).for_each(|(o, (a, b))| f(a, b, o))
+    });
 }
 
 /// Binary map with broadcasting: `out` has shape `out_shape`, `a` and `b`
