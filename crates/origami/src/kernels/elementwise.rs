@@ -39,7 +39,9 @@ pub fn zip(a: &[f32], b: &[f32], out: &mut [f32], f: impl Fn(f32, f32) -> f32 + 
 /// generic (the chunk function is a trait object, called once per 16k
 /// elements): one copy of rayon's machinery serves every elementwise op,
 /// which keeps the crate's compile time down.
-fn par_chunks2(a: &[f32], b: &[f32], out: &mut [f32], f: &(dyn Fn(&[f32], &[f32], &mut [f32]) + Sync)) {
+type ChunkFn<'a> = &'a (dyn Fn(&[f32], &[f32], &mut [f32]) + Sync);
+
+fn par_chunks2(a: &[f32], b: &[f32], out: &mut [f32], f: ChunkFn<'_>) {
     pool().install(|| {
         out.par_chunks_mut(CHUNK).zip(a.par_chunks(CHUNK).zip(b.par_chunks(CHUNK))).for_each(|(o, (a, b))| f(a, b, o))
     });
