@@ -98,7 +98,8 @@ impl History {
                 serde_json::Value::Object(m)
             })
             .collect();
-        serde_json::json!({ "epochs": epochs, "stop_reason": self.stop_reason }).to_string()
+        // "columns" keeps the logged order: JSON objects are unordered.
+        serde_json::json!({ "columns": self.columns(), "epochs": epochs, "stop_reason": self.stop_reason }).to_string()
     }
 
     /// Writes [`to_csv`](Self::to_csv) to `path` atomically.
@@ -119,15 +120,23 @@ impl History {
             Error::format(path, format!("not valid JSON at line {}, column {}: {e}", e.line(), e.column()))
         })?;
         let mut h = History { stop_reason: v["stop_reason"].as_str().map(String::from), ..Default::default() };
+        let order: Vec<String> =
+            v["columns"].as_array().into_iter().flatten().filter_map(|c| c.as_str().map(String::from)).collect();
         for (i, e) in v["epochs"].as_array().into_iter().flatten().enumerate() {
             let obj = e.as_object().ok_or_else(|| Error::format(path, format!("epochs[{i}] is not an object")))?;
             let mut log = EpochLog {
                 epoch: obj.get("epoch").and_then(|x| x.as_u64()).unwrap_or(i as u64) as usize,
                 values: vec![],
             };
+            let value = |x: &serde_json::Value| x.as_f64().unwrap_or(f64::NAN);
+            for name in &order {
+                if let Some(x) = obj.get(name) {
+                    log.push(name.clone(), value(x));
+                }
+            }
             for (k, x) in obj {
-                if k != "epoch" {
-                    log.push(k.clone(), x.as_f64().unwrap_or(f64::NAN));
+                if k != "epoch" && !order.contains(k) {
+                    log.push(k.clone(), value(x));
                 }
             }
             h.epochs.push(log);
@@ -157,6 +166,9 @@ mod tests {
         let back = History::load_json(&p).unwrap();
         assert_eq!(back.series("loss"), vec![1.0, 0.5]);
         assert_eq!(back.series("val_loss"), vec![2.0, 2.0]);
+        // the logged order survives the round trip (JSON objects have none)
+        assert_eq!(back.columns(), vec!["loss", "val_loss"]);
+        assert_eq!(back.to_csv(), h.to_csv());
         std::fs::remove_dir_all(&dir).ok();
     }
 }
