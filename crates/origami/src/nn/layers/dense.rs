@@ -2,7 +2,7 @@
 
 use crate::nn::activation::Activation;
 use crate::nn::init::Initializer;
-use crate::nn::module::{add_penalties, built, Layer, Param};
+use crate::nn::module::{built, Layer, Param};
 use crate::nn::regularizer::{penalty, Constraint, Regularizer};
 use crate::{Error, Result, Rng, Tensor};
 
@@ -145,14 +145,7 @@ impl Layer for Dense {
     }
 
     fn params(&self) -> Vec<Param> {
-        let mut p = Vec::new();
-        if let Some(k) = &self.kernel {
-            p.push(Param::trainable("kernel", k));
-        }
-        if let Some(b) = &self.bias {
-            p.push(Param::trainable("bias", b));
-        }
-        p
+        super::weights::params(&self.kernel, &self.bias)
     }
 
     fn kind(&self) -> &'static str {
@@ -160,21 +153,19 @@ impl Layer for Dense {
     }
 
     fn regularization_loss(&self) -> Result<Option<Tensor>> {
-        add_penalties([
-            penalty(&self.config.kernel_regularizer, self.kernel.as_ref())?,
-            penalty(&self.config.bias_regularizer, self.bias.as_ref())?,
-            self.activity_penalty.clone(),
-        ])
+        let c = &self.config;
+        super::weights::penalties(
+            &c.kernel_regularizer,
+            &c.bias_regularizer,
+            &self.kernel,
+            &self.bias,
+            &self.activity_penalty,
+        )
     }
 
     fn apply_constraints(&mut self) -> Result<()> {
-        if let (Some(c), Some(k)) = (&self.config.kernel_constraint, &self.kernel) {
-            c.apply(k)?;
-        }
-        if let (Some(c), Some(b)) = (&self.config.bias_constraint, &self.bias) {
-            c.apply(b)?;
-        }
-        Ok(())
+        let c = &self.config;
+        super::weights::constrain(&c.kernel_constraint, &c.bias_constraint, &self.kernel, &self.bias)
     }
 }
 

@@ -13,6 +13,7 @@ mod layer_norm;
 mod pooling;
 mod positional;
 mod reshape;
+mod weights;
 
 pub use alpha_dropout::AlphaDropout;
 pub use attention::{MultiHeadAttention, MultiHeadAttentionConfig};
