@@ -99,10 +99,16 @@ try {
 
   await page.click('#tabs button[data-tab="race"]');
   await page.waitForFunction(() => document.querySelector('#race-legend').textContent.includes('adam'), null, { timeout: 30000 });
+  // The bowl's race is in the legend; switching surface must run a new race
+  // (a legend that merely still says "rmsprop" would prove nothing).
+  const bowlLegend = await page.textContent('#race-legend');
   await page.selectOption('#race-surface', 'rosenbrock');
-  await page.waitForFunction(() => document.querySelector('#race-legend').textContent.includes('rmsprop'), null,
-    { timeout: 30000 }).catch(() => {});
-  check('optimizer race runs', (await page.textContent('#race-legend')).includes('rmsprop'));
+  await page.waitForFunction((old) => {
+    const t = document.querySelector('#race-legend').textContent;
+    return t !== old && t.includes('rmsprop');
+  }, bowlLegend, { timeout: 30000 }).catch(() => {});
+  const roseLegend = await page.textContent('#race-legend');
+  check('optimizer race runs', roseLegend !== bowlLegend && roseLegend.includes('rmsprop'), roseLegend);
   await page.screenshot({ path: join(shots, 'race.png'), fullPage: true });
 
   await page.click('#tabs button[data-tab="classroom"]');
