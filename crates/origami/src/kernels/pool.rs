@@ -5,11 +5,11 @@ use super::conv::Geometry;
 /// Max over each window; `arg` receives the flat input index of each maximum
 /// (for the backward pass). Padding never wins; NaN propagates. The inner loop
 /// runs over the channels of one pixel, which are contiguous in NHWC.
-pub fn max_pool(x: &[f32], g: &Geometry, out: &mut [f32], arg: &mut [u32]) {
+pub fn max_pool(x: &[f32], g: &Geometry, out: &mut [f32], arg: &mut [usize]) {
     // Split by sample: each writes its own slice of `out` and `arg`; indices
     // are made global by the sample's offset.
     let (x_len, o_len) = (g.h * g.w * g.c, g.oh * g.ow * g.c);
-    let mut pairs: Vec<(&mut [f32], &mut [u32])> =
+    let mut pairs: Vec<(&mut [f32], &mut [usize])> =
         out.chunks_mut(o_len.max(1)).zip(arg.chunks_mut(o_len.max(1))).collect();
     let offsets: Vec<usize> = (0..g.n).map(|n| n * x_len).collect();
     let work = g.n * (x_len + o_len);
@@ -19,7 +19,7 @@ pub fn max_pool(x: &[f32], g: &Geometry, out: &mut [f32], arg: &mut [u32]) {
     });
 }
 
-fn max_pool_one(x: &[f32], base: usize, g: &Geometry, out: &mut [f32], arg: &mut [u32]) {
+fn max_pool_one(x: &[f32], base: usize, g: &Geometry, out: &mut [f32], arg: &mut [usize]) {
     let c = g.c;
     let mut o = 0;
     for n in 0..g.n {
@@ -44,7 +44,7 @@ fn max_pool_one(x: &[f32], base: usize, g: &Geometry, out: &mut [f32], arg: &mut
                         if first {
                             best.copy_from_slice(src);
                             for (ch, a) in at.iter_mut().enumerate() {
-                                *a = (base + i + ch) as u32;
+                                *a = base + i + ch;
                             }
                             first = false;
                             continue;
@@ -54,7 +54,7 @@ fn max_pool_one(x: &[f32], base: usize, g: &Geometry, out: &mut [f32], arg: &mut
                             let (v, b) = (src[ch], best[ch]);
                             let take = v > b || (v.is_nan() & !b.is_nan());
                             best[ch] = if take { v } else { b };
-                            at[ch] = if take { (base + i + ch) as u32 } else { at[ch] };
+                            at[ch] = if take { base + i + ch } else { at[ch] };
                         }
                     }
                 }

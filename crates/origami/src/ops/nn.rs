@@ -95,12 +95,10 @@ impl Tensor {
     pub fn max_pool2d(&self, kernel: (usize, usize), stride: (usize, usize), padding: Padding) -> Result<Tensor> {
         let g = pool_geometry("max_pool2d", self.shape(), kernel, stride, padding)?;
         let mut out = crate::tensor::pool::scratch(g.pixels() * g.c);
-        let mut arg = vec![0u32; out.len()];
+        let mut arg = vec![0usize; out.len()];
         max_pool(&self.data(), &g, &mut out, &mut arg);
         let shape: Shape = [g.n, g.oh, g.ow, g.c].as_slice().into();
-        Ok(Tensor::from_op(out, shape, self.is_tracked(), || {
-            Op::Gather1(self.clone(), arg.iter().map(|&a| a as usize).collect())
-        }))
+        Ok(Tensor::from_op(out, shape, self.is_tracked(), || Op::Gather1(self.clone(), arg)))
     }
 
     /// Average pooling of an NHWC tensor; windows at a `same` border average
