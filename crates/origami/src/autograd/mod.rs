@@ -190,6 +190,19 @@ impl GradAcc {
         let &p = self.pos.get(&t.id())?;
         Some(self.bufs[p].get_or_insert_with(|| crate::tensor::pool::zeros(t.numel())))
     }
+
+    /// Like [`slot`](Self::slot), for a caller that can either overwrite or
+    /// add (a GEMM's β): on first use the buffer is not zeroed and the flag is
+    /// `false` — the caller must write every element. Saves a memset of the
+    /// largest gradients (a weight matrix's) on every step.
+    pub(crate) fn slot_or_fresh(&mut self, t: &Tensor) -> Option<(&mut [f32], bool)> {
+        if !t.is_tracked() {
+            return None;
+        }
+        let &p = self.pos.get(&t.id())?;
+        let accumulate = self.bufs[p].is_some();
+        Some((self.bufs[p].get_or_insert_with(|| crate::tensor::pool::scratch(t.numel())), accumulate))
+    }
 }
 
 /// Gradients of the leaves that asked for one, by tensor.

@@ -10,4 +10,5 @@ pub mod layout;
 pub mod matmul;
 pub mod pool;
 pub mod reduce;
+pub mod simd;
 pub mod softmax;

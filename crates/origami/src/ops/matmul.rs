@@ -116,23 +116,28 @@ pub(crate) fn matmul_backward(a: &Tensor, b: &Tensor, g: &[f32], acc: &mut GradA
     let mn = d.m * d.n;
     if acc.wants(a) {
         let bd = b.data();
-        let da = acc.slot(a).expect("wanted");
+        let (da, add) = acc.slot_or_fresh(a).expect("wanted");
+        if d.batch == 0 && !add {
+            da.fill(0.0);
+        }
         if d.b_step == 0 {
-            matmul(g, &bd, da, d.batch * d.m, d.n, d.k, false, true, true);
+            matmul(g, &bd, da, d.batch * d.m, d.n, d.k, false, true, add);
         } else {
             for i in 0..d.batch {
-                matmul(&g[i * mn..], &bd[i * d.b_step..], &mut da[i * d.a_step..], d.m, d.n, d.k, false, true, true);
+                // A shared `a` (a_step 0) sums the batches' products.
+                let add = add || (d.a_step == 0 && i > 0);
+                matmul(&g[i * mn..], &bd[i * d.b_step..], &mut da[i * d.a_step..], d.m, d.n, d.k, false, true, add);
             }
         }
     }
     if acc.wants(b) {
         let ad = a.data();
-        let db = acc.slot(b).expect("wanted");
+        let (db, add) = acc.slot_or_fresh(b).expect("wanted");
         if d.b_step == 0 {
-            matmul(&ad, g, db, d.k, d.batch * d.m, d.n, true, false, true);
+            matmul(&ad, g, db, d.k, d.batch * d.m, d.n, true, false, add);
         } else {
             for i in 0..d.batch {
-                matmul(&ad[i * d.a_step..], &g[i * mn..], &mut db[i * d.b_step..], d.k, d.m, d.n, true, false, true);
+                matmul(&ad[i * d.a_step..], &g[i * mn..], &mut db[i * d.b_step..], d.k, d.m, d.n, true, false, add);
             }
         }
     }
@@ -144,13 +149,13 @@ pub(crate) fn linear_backward(x: &Tensor, w: &Tensor, b: Option<&Tensor>, g: &[f
     let m = x.numel() / k.max(1);
     if acc.wants(x) {
         let wd = w.data();
-        let dx = acc.slot(x).expect("wanted");
-        matmul(g, &wd, dx, m, n, k, false, true, true);
+        let (dx, add) = acc.slot_or_fresh(x).expect("wanted");
+        matmul(g, &wd, dx, m, n, k, false, true, add);
     }
     if acc.wants(w) {
         let xd = x.data();
-        let dw = acc.slot(w).expect("wanted");
-        matmul(&xd, g, dw, k, m, n, true, false, true);
+        let (dw, add) = acc.slot_or_fresh(w).expect("wanted");
+        matmul(&xd, g, dw, k, m, n, true, false, add);
     }
     if let Some(db) = b.and_then(|b| acc.slot(b)) {
         for row in g.chunks_exact(n.max(1)) {

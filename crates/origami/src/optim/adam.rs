@@ -177,6 +177,47 @@ impl Default for AdamCore {
     }
 }
 
+/// The per-step constants of the update loop.
+#[derive(Clone, Copy)]
+struct Consts {
+    b1: f32,
+    b2: f32,
+    step_size: f32,
+    inv_root_bias_2: f32,
+    eps: f32,
+    decay: f32,
+}
+
+crate::multiversion! {
+    /// Steps 1–5 on one chunk of weights (and AdamW's decay). Bound by its
+    /// division and root, so worth the wide vector units.
+    fn update(theta: &mut [f32], g: &[f32], m: &mut [f32], s: &mut [f32], s_max: Option<&mut [f32]>, c: Consts) {
+        let Consts { b1, b2, step_size, inv_root_bias_2, eps, decay } = c;
+        let n = theta.len();
+        let (g, m, s) = (&g[..n], &mut m[..n], &mut s[..n]);
+        match s_max {
+            None => {
+                for k in 0..n {
+                    m[k] = b1 * m[k] + (1.0 - b1) * g[k];
+                    s[k] = b2 * s[k] + (1.0 - b2) * g[k] * g[k];
+                    let denom = s[k].sqrt() * inv_root_bias_2 + eps;
+                    theta[k] -= step_size * m[k] / denom + decay * theta[k];
+                }
+            }
+            Some(s_max) => {
+                let s_max = &mut s_max[..n];
+                for k in 0..n {
+                    m[k] = b1 * m[k] + (1.0 - b1) * g[k];
+                    s[k] = b2 * s[k] + (1.0 - b2) * g[k] * g[k];
+                    s_max[k] = s_max[k].max(s[k]);
+                    let denom = s_max[k].sqrt() * inv_root_bias_2 + eps;
+                    theta[k] -= step_size * m[k] / denom + decay * theta[k];
+                }
+            }
+        }
+    }
+}
+
 impl AdamCore {
     fn step(&mut self, op: &'static str, h: Hyper, params: &[Tensor], grads: &Grads) -> Result<()> {
         check_lr(op, h.lr)?;
@@ -193,9 +234,14 @@ impl AdamCore {
             }
         }
         self.step += 1;
-        let bias_1 = (1.0 - pow_t(h.beta_1, self.step)) as f32;
-        let bias_2 = (1.0 - pow_t(h.beta_2, self.step)) as f32;
+        let bias_1 = 1.0 - pow_t(h.beta_1, self.step);
+        let bias_2 = 1.0 - pow_t(h.beta_2, self.step);
         let Hyper { lr, beta_1: b1, beta_2: b2, epsilon: eps, weight_decay: wd, .. } = h;
+        // Steps 3–5 rearranged as PyTorch does, to one division and one root
+        // per weight: η m̂ ⊘ (√ŝ + ε) = (η / (1 − β₁ᵗ)) m ⊘ (√s / √(1 − β₂ᵗ) + ε).
+        let step_size = (lr as f64 / bias_1) as f32;
+        let inv_root_bias_2 = (1.0 / bias_2.sqrt()) as f32;
+        let decay = lr * wd;
         for (i, p, g) in items {
             let g = g.data();
             let mut theta = p.data_mut();
@@ -203,34 +249,9 @@ impl AdamCore {
             let s = self.s.get(op, i, p)?;
             // Per element, independent: chunks can go to different threads and
             // the result does not depend on how many there are.
-            let update = |theta: &mut [f32], g: &[f32], m: &mut [f32], s: &mut [f32], s_max: Option<&mut [f32]>| {
-                let n = theta.len();
-                let (g, m, s) = (&g[..n], &mut m[..n], &mut s[..n]);
-                match s_max {
-                    None => {
-                        for k in 0..n {
-                            m[k] = b1 * m[k] + (1.0 - b1) * g[k];
-                            s[k] = b2 * s[k] + (1.0 - b2) * g[k] * g[k];
-                            let m_hat = m[k] / bias_1;
-                            let s_hat = s[k] / bias_2;
-                            theta[k] -= lr * (m_hat / (s_hat.sqrt() + eps) + wd * theta[k]);
-                        }
-                    }
-                    Some(s_max) => {
-                        let s_max = &mut s_max[..n];
-                        for k in 0..n {
-                            m[k] = b1 * m[k] + (1.0 - b1) * g[k];
-                            s[k] = b2 * s[k] + (1.0 - b2) * g[k] * g[k];
-                            s_max[k] = s_max[k].max(s[k]);
-                            let m_hat = m[k] / bias_1;
-                            let s_hat = s_max[k] / bias_2;
-                            theta[k] -= lr * (m_hat / (s_hat.sqrt() + eps) + wd * theta[k]);
-                        }
-                    }
-                }
-            };
+            let c = Consts { b1, b2, step_size, inv_root_bias_2, eps, decay };
             let s_max = if h.amsgrad { Some(self.s_max.get(op, i, p)?) } else { None };
-            super::par_update4(&mut theta, &g, m, s, s_max, update);
+            super::par_update4(&mut theta, &g, m, s, s_max, |t, g, m, s, s_max| update(t, g, m, s, s_max, c));
         }
         Ok(())
     }
