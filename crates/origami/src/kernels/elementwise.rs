@@ -20,6 +20,18 @@ pub fn map(x: &[f32], out: &mut [f32], f: impl Fn(f32) -> f32 + Sync) {
     }
 }
 
+/// `f(x_chunk, out_chunk)` over matching chunks of `x` and `out`, on the pool
+/// when they are large. For callers whose chunk function is a whole loop
+/// compiled per vector width (see `kernels::simd`).
+pub fn map_chunks(x: &[f32], out: &mut [f32], f: &(dyn Fn(&[f32], &mut [f32]) + Sync)) {
+    debug_assert_eq!(x.len(), out.len());
+    if should_split(x.len(), PAR_ELEMS) {
+        par_chunks2(x, x, out, &|x, _, o| f(x, o));
+    } else {
+        f(x, out);
+    }
+}
+
 /// `out[i] = f(a[i], b[i])` on equal-length slices.
 pub fn zip(a: &[f32], b: &[f32], out: &mut [f32], f: impl Fn(f32, f32) -> f32 + Sync) {
     debug_assert!(a.len() == out.len() && b.len() == out.len());

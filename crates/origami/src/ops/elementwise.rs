@@ -1,7 +1,7 @@
 //! Elementwise primitives: each one's forward map and its derivative side by side.
 
 use crate::autograd::{GradAcc, Op};
-use crate::kernels::elementwise::{broadcast_zip, for_each_index, is_suffix, map, sum_to_shape};
+use crate::kernels::elementwise::{broadcast_zip, for_each_index, is_suffix, map_chunks, sum_to_shape};
 use crate::tensor::shape::{broadcast_shapes, broadcast_strides, numel};
 use crate::{Result, Tensor};
 
@@ -306,7 +306,7 @@ impl Tensor {
 
     pub(crate) fn unary(&self, op: UnaryOp) -> Tensor {
         let mut out = crate::tensor::pool::scratch(self.numel());
-        specialise_unary!(op, k => map(&self.data(), &mut out, |x| k.f(x)));
+        map_chunks(&self.data(), &mut out, &|x, o| unary_forward(op, x, o));
         Tensor::from_op(out, self.0.shape.clone(), self.is_tracked(), || Op::Unary(op, self.clone()))
     }
 
@@ -493,11 +493,35 @@ pub(crate) fn unary_backward(op: UnaryOp, x: &Tensor, y: &[f32], g: &[f32], acc:
     let xd = x.data();
     if let Some(slot) = acc.slot(x) {
         let (slot, xd, y) = (&mut slot[..g.len()], &xd[..g.len()], &y[..g.len()]);
+        unary_backward_add(op, slot, g, xd, y);
+    }
+}
+
+// The loops of unary ops, each compiled per vector width. The `match` on the
+// op is inside the compiled function and outside the loop, so that every
+// arm's loop sees a known op and vectorises (a closure over a run-time op
+// passed into the wide variant would be matched per element).
+crate::multiversion! {
+    fn unary_forward(op: UnaryOp, x: &[f32], out: &mut [f32]) {
+        let x = &x[..out.len()];
         specialise_unary!(op, k => {
-            for i in 0..g.len() {
-                slot[i] += g[i] * k.df(xd[i], y[i]);
+            for i in 0..out.len() {
+                out[i] = k.f(x[i]);
             }
-        });
+        })
+    }
+}
+
+crate::multiversion! {
+    /// `gx += g · f'(x)`, with `y = f(x)`.
+    fn unary_backward_add(op: UnaryOp, gx: &mut [f32], g: &[f32], x: &[f32], y: &[f32]) {
+        let n = gx.len();
+        let (g, x, y) = (&g[..n], &x[..n], &y[..n]);
+        specialise_unary!(op, k => {
+            for i in 0..n {
+                gx[i] += g[i] * k.df(x[i], y[i]);
+            }
+        })
     }
 }
 
