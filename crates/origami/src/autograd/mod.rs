@@ -1,11 +1,18 @@
 //! Reverse-mode automatic differentiation.
 //!
 //! Every tensor computed while recording holds an [`Op`]: which primitive made
-//! it and handles to its inputs. [`Tensor::backward`] sorts the graph below the
-//! loss topologically (inputs before outputs), then walks it from the loss
-//! down, handing each node's gradient to the backward function of its op,
-//! which adds its inputs' shares into their gradient buffers. A tensor used
-//! twice therefore receives the sum of both contributions.
+//! it and handles to its inputs. [`Tensor::backward`] walks the graph from the
+//! loss down in reverse creation order, handing each node's gradient to the
+//! backward function of its op, which adds its inputs' shares into their
+//! gradient buffers. A tensor used twice therefore receives the sum of both
+//! contributions.
+//!
+//! Node ids count up as tensors are created, and an op's inputs exist before
+//! its output, so every input has a smaller id than its consumers: visiting
+//! nodes by decreasing id (a max-heap seeded with the loss) is a topological
+//! order, found without a separate sort or a visited set. When a node is
+//! popped, every consumer of it has been processed and its gradient is
+//! complete.
 //!
 //! `Op` below is the one list of primitives; everything else (mean, variance,
 //! the activations, the losses) composes them.
@@ -15,7 +22,7 @@ mod gradcheck;
 mod tests;
 
 use std::cell::Cell;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use smallvec::SmallVec;
@@ -167,18 +174,18 @@ impl Hasher for IdHasher {
     }
 }
 type IdMap<V> = HashMap<TensorId, V, BuildHasherDefault<IdHasher>>;
-type IdSet = HashSet<TensorId, BuildHasherDefault<IdHasher>>;
 
-/// Gradient buffers of the nodes being differentiated, by topological position.
+/// Gradient buffers of the nodes being differentiated, by id. Every tensor
+/// a backward function is handed is an input of a node on the path from the
+/// loss, so "tracked" is all it takes to want a gradient.
 pub(crate) struct GradAcc {
-    pos: IdMap<usize>,
-    bufs: Vec<Option<Vec<f32>>>,
+    bufs: IdMap<Vec<f32>>,
 }
 
 impl GradAcc {
     /// Whether `t` takes part in this backward pass.
     pub(crate) fn wants(&self, t: &Tensor) -> bool {
-        t.is_tracked() && self.pos.contains_key(&t.id())
+        t.is_tracked()
     }
 
     /// `t`'s gradient buffer to add into (zeros on first use), or `None` when
@@ -187,8 +194,7 @@ impl GradAcc {
         if !t.is_tracked() {
             return None;
         }
-        let &p = self.pos.get(&t.id())?;
-        Some(self.bufs[p].get_or_insert_with(|| crate::tensor::pool::zeros(t.numel())))
+        Some(self.bufs.entry(t.id()).or_insert_with(|| crate::tensor::pool::zeros(t.numel())))
     }
 
     /// Like [`slot`](Self::slot), for a caller that can either overwrite or
@@ -199,9 +205,31 @@ impl GradAcc {
         if !t.is_tracked() {
             return None;
         }
-        let &p = self.pos.get(&t.id())?;
-        let accumulate = self.bufs[p].is_some();
-        Some((self.bufs[p].get_or_insert_with(|| crate::tensor::pool::scratch(t.numel())), accumulate))
+        match self.bufs.entry(t.id()) {
+            std::collections::hash_map::Entry::Occupied(e) => Some((e.into_mut(), true)),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                Some((e.insert(crate::tensor::pool::scratch(t.numel())), false))
+            }
+        }
+    }
+}
+
+/// A node in the backward queue, ordered by id: the newest pops first.
+struct Newest(Tensor);
+impl PartialEq for Newest {
+    fn eq(&self, o: &Self) -> bool {
+        self.0.id() == o.0.id()
+    }
+}
+impl Eq for Newest {}
+impl PartialOrd for Newest {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Newest {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        self.0.id().cmp(&o.0.id())
     }
 }
 
@@ -287,19 +315,24 @@ impl Tensor {
                         .into(),
             });
         }
-        let order = topological_order(self);
-        let mut acc = GradAcc {
-            pos: order.iter().enumerate().map(|(i, t)| (t.id(), i)).collect(),
-            bufs: (0..order.len()).map(|_| None).collect(),
-        };
-        *acc.bufs.last_mut().expect("the root is in the order") = Some(seed);
+        let mut acc = GradAcc { bufs: IdMap::with_capacity_and_hasher(32, Default::default()) };
+        acc.bufs.insert(self.id(), seed);
+        let mut queue = std::collections::BinaryHeap::with_capacity(32);
+        queue.push(Newest(self.clone()));
         let mut grads = Grads::default();
-        for (i, node) in order.iter().enumerate().rev() {
-            let Some(g) = acc.bufs[i].take() else { continue };
+        let mut last = None;
+        while let Some(Newest(node)) = queue.pop() {
+            // A node reached along several paths is queued once per path.
+            if last.replace(node.id()) == Some(node.id()) {
+                continue;
+            }
+            // No gradient: the ops above it do not pass one to this input.
+            let Some(g) = acc.bufs.remove(&node.id()) else { continue };
             match &node.0.op {
                 Some(op) => {
-                    op.backward(node, &g, &mut acc);
+                    op.backward(&node, &g, &mut acc);
                     crate::tensor::pool::give(g);
+                    queue.extend(op.inputs().into_iter().filter(|x| x.is_tracked()).map(|x| Newest(x.clone())));
                 }
                 None => {
                     let shape = node.0.shape.clone();
@@ -309,30 +342,4 @@ impl Tensor {
         }
         Ok(grads)
     }
-}
-
-/// Tracked nodes below `root`, every input before the nodes computed from it.
-fn topological_order(root: &Tensor) -> Vec<Tensor> {
-    let mut order = Vec::with_capacity(64);
-    let mut seen = IdSet::with_capacity_and_hasher(64, Default::default());
-    let mut stack: Vec<(Tensor, bool)> = Vec::with_capacity(64);
-    stack.push((root.clone(), false));
-    while let Some((t, expanded)) = stack.pop() {
-        if expanded {
-            order.push(t);
-            continue;
-        }
-        if !seen.insert(t.id()) {
-            continue;
-        }
-        let inputs: SmallVec<[Tensor; 3]> = match &t.0.op {
-            Some(op) => {
-                op.inputs().into_iter().filter(|x| x.is_tracked() && !seen.contains(&x.id())).cloned().collect()
-            }
-            None => SmallVec::new(),
-        };
-        stack.push((t, true));
-        stack.extend(inputs.into_iter().map(|x| (x, false)));
-    }
-    order
 }

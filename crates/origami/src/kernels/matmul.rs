@@ -122,45 +122,53 @@ unsafe fn block(
     );
 }
 
-/// Tiny products: C is cut into column blocks of 8, 4, 2, 1; each block's
-/// row is accumulated in registers (a fixed-size array the compiler keeps in
-/// one vector), so a 10×8·8×8 product costs a few dozen vector FMAs, not a
-/// loop set-up per element. A transposed B is transposed once into a stack
-/// buffer; a transposed A is read through strides.
-#[allow(clippy::too_many_arguments)]
-fn small(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: usize, ta: bool, tb: bool, acc: bool) {
-    let mut bt: smallvec::SmallVec<[f32; 512]> = smallvec::SmallVec::new();
-    let b: &[f32] = if tb {
-        bt.resize(k * n, 0.0);
-        for j in 0..n {
-            for p in 0..k {
-                bt[p * n + j] = b[j * k + p];
+crate::multiversion! {
+    /// Tiny products: C is cut into column blocks of 16, 8, 4, 2, 1; each
+    /// block's row is accumulated in registers (a fixed-size array the
+    /// compiler keeps in vectors), so a 10×8·8×8 product costs a few dozen
+    /// vector operations, not a loop set-up per element. Compiled per vector
+    /// width: 16 columns are one AVX-512 register or two AVX2 ones. A
+    /// transposed B is transposed once into a stack buffer; a transposed A is
+    /// read through strides.
+    #[allow(clippy::too_many_arguments)]
+    fn small(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: usize, ta: bool, tb: bool, acc: bool) {
+        let mut bt: smallvec::SmallVec<[f32; 512]> = smallvec::SmallVec::new();
+        let b: &[f32] = if tb {
+            bt.resize(k * n, 0.0);
+            for j in 0..n {
+                for p in 0..k {
+                    bt[p * n + j] = b[j * k + p];
+                }
             }
-        }
-        &bt
-    } else {
-        &b[..k * n]
-    };
-    let (a_rs, a_cs) = if ta { (1, m) } else { (k, 1) };
-    let mut j0 = 0;
-    while j0 < n {
-        let w = match n - j0 {
-            r if r >= 8 => 8,
-            r if r >= 4 => 4,
-            r if r >= 2 => 2,
-            _ => 1,
+            &bt
+        } else {
+            &b[..k * n]
         };
-        match w {
-            8 => block_cols::<8>(a, a_rs, a_cs, b, c, m, k, n, j0, acc),
-            4 => block_cols::<4>(a, a_rs, a_cs, b, c, m, k, n, j0, acc),
-            2 => block_cols::<2>(a, a_rs, a_cs, b, c, m, k, n, j0, acc),
-            _ => block_cols::<1>(a, a_rs, a_cs, b, c, m, k, n, j0, acc),
+        let (a_rs, a_cs) = if ta { (1, m) } else { (k, 1) };
+        let mut j0 = 0;
+        while j0 < n {
+            let w = match n - j0 {
+                r if r >= 16 => 16,
+                r if r >= 8 => 8,
+                r if r >= 4 => 4,
+                r if r >= 2 => 2,
+                _ => 1,
+            };
+            match w {
+                16 => block_cols::<16>(a, a_rs, a_cs, b, c, m, k, n, j0, acc),
+                8 => block_cols::<8>(a, a_rs, a_cs, b, c, m, k, n, j0, acc),
+                4 => block_cols::<4>(a, a_rs, a_cs, b, c, m, k, n, j0, acc),
+                2 => block_cols::<2>(a, a_rs, a_cs, b, c, m, k, n, j0, acc),
+                _ => block_cols::<1>(a, a_rs, a_cs, b, c, m, k, n, j0, acc),
+            }
+            j0 += w;
         }
-        j0 += w;
     }
 }
 
 /// `C[:, j0..j0+N] (+)= A · B[:, j0..j0+N]` with B row-major `k×n`.
+/// Indexes without bounds checks (they were most of the instructions of a
+/// playground-sized product) after one check of the lengths.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn block_cols<const N: usize>(
@@ -175,16 +183,20 @@ fn block_cols<const N: usize>(
     j0: usize,
     acc: bool,
 ) {
+    assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n && j0 + N <= n);
+    let (a, b, c) = (a.as_ptr(), b.as_ptr(), c.as_mut_ptr());
     for i in 0..m {
         let mut s = [0f32; N];
         for p in 0..k {
-            let x = a[i * a_rs + p * a_cs];
-            let bp: &[f32; N] = b[p * n + j0..p * n + j0 + N].try_into().expect("block in range");
+            // SAFETY: i < m and p < k index op(A) (m×k) inside `a`; row p,
+            // columns j0..j0+N of the k×n B lie inside `b` (j0 + N ≤ n).
+            let (x, bp) = unsafe { (*a.add(i * a_rs + p * a_cs), &*(b.add(p * n + j0) as *const [f32; N])) };
             for j in 0..N {
                 s[j] += x * bp[j];
             }
         }
-        let ci: &mut [f32; N] = (&mut c[i * n + j0..i * n + j0 + N]).try_into().expect("block in range");
+        // SAFETY: row i, columns j0..j0+N of the m×n C lie inside `c`.
+        let ci = unsafe { &mut *(c.add(i * n + j0) as *mut [f32; N]) };
         if acc {
             for j in 0..N {
                 ci[j] += s[j];
