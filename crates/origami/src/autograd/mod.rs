@@ -45,7 +45,7 @@ pub(crate) enum Op {
     Unary(UnaryOp, Tensor),
     /// Σ over one axis, or over all (`None`).
     Sum(Tensor, Option<usize>),
-    /// Elements picked by flat index (max, min, max-pool winners).
+    /// Elements picked by flat index (max, min).
     Gather1(Tensor, Vec<usize>),
     /// Batched matrix product.
     MatMul(Tensor, Tensor),
@@ -71,6 +71,9 @@ pub(crate) enum Op {
     LogSoftmax(Tensor, usize),
     /// NHWC convolution; keeps the im2col matrix for the backward pass.
     Conv2d { x: Tensor, w: Tensor, b: Option<Tensor>, g: Geometry, cols: crate::tensor::pool::Buf },
+    /// Max pooling (promoted for speed: the winners are found again in the
+    /// backward pass instead of being stored as gather indices).
+    MaxPool2d(Tensor, Geometry),
     /// Average pooling.
     AvgPool2d(Tensor, Geometry),
     /// Binary cross-entropy of probabilities (p, targets, eps), fused for stability.
@@ -97,6 +100,7 @@ impl Op {
             | Softmax(x, _)
             | LogSoftmax(x, _)
             | AvgPool2d(x, _)
+            | MaxPool2d(x, _)
             | Bce(x, _, _)
             | BceLogits(x, _) => smallvec::smallvec![x],
             Concat(xs, _) => xs.iter().collect(),
@@ -126,6 +130,7 @@ impl Op {
             Softmax(x, axis) => nn::softmax_bw(x, *axis, &y(), g, acc),
             LogSoftmax(x, axis) => nn::log_softmax_bw(x, *axis, &y(), g, acc),
             Conv2d { x, w, b, g: geo, cols } => nn::conv2d_bw(x, w, b.as_ref(), geo, cols, g, acc),
+            MaxPool2d(x, geo) => nn::max_pool2d_bw(x, &y(), geo, g, acc),
             AvgPool2d(x, geo) => nn::avg_pool2d_bw(x, geo, g, acc),
             Bce(p, y, eps) => loss::bce_backward(p, y, *eps, g, acc),
             BceLogits(z, y) => loss::bce_logits_backward(z, y, g, acc),

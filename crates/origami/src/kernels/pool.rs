@@ -2,62 +2,102 @@
 
 use super::conv::Geometry;
 
-/// Max over each window; `arg` receives the flat input index of each maximum
-/// (for the backward pass). Padding never wins; NaN propagates. The inner loop
-/// runs over the channels of one pixel, which are contiguous in NHWC.
-pub fn max_pool(x: &[f32], g: &Geometry, out: &mut [f32], arg: &mut [usize]) {
-    // Split by sample: each writes its own slice of `out` and `arg`; indices
-    // are made global by the sample's offset.
+/// Max over each window. Padding never wins; NaN propagates. The inner loop
+/// runs over the channels of one pixel, which are contiguous in NHWC. No
+/// winner indices are kept: the backward pass finds them again (see
+/// [`max_pool_backward`]), which costs one more read of the input but saves
+/// an index per output and keeps this loop a plain vectorised max.
+pub fn max_pool(x: &[f32], g: &Geometry, out: &mut [f32]) {
     let (x_len, o_len) = (g.h * g.w * g.c, g.oh * g.ow * g.c);
-    let mut pairs: Vec<(&mut [f32], &mut [usize])> =
-        out.chunks_mut(o_len.max(1)).zip(arg.chunks_mut(o_len.max(1))).collect();
-    let offsets: Vec<usize> = (0..g.n).map(|n| n * x_len).collect();
     let work = g.n * (x_len + o_len);
-    super::conv::per_sample(g, 1, 1, work, &offsets, &mut pairs, |off, one, pair| {
-        let (o, a) = &mut pair[0];
-        max_pool_one(&x[off[0]..off[0] + x_len], off[0], one, o, a)
-    });
+    super::conv::per_sample(g, x_len, o_len, work, x, out, max_pool_one);
 }
 
-fn max_pool_one(x: &[f32], base: usize, g: &Geometry, out: &mut [f32], arg: &mut [usize]) {
-    let c = g.c;
-    let mut o = 0;
-    for n in 0..g.n {
-        for oy in 0..g.oh {
-            for ox in 0..g.ow {
-                let best = &mut out[o..o + c];
-                let at = &mut arg[o..o + c];
-                o += c;
-                let mut first = true;
-                for ky in 0..g.kh {
-                    let y = (oy * g.sh + ky) as isize - g.pad_top as isize;
-                    if y < 0 || y >= g.h as isize {
-                        continue;
-                    }
-                    for kx in 0..g.kw {
-                        let xx = (ox * g.sw + kx) as isize - g.pad_left as isize;
-                        if xx < 0 || xx >= g.w as isize {
-                            continue;
-                        }
-                        let i = ((n * g.h + y as usize) * g.w + xx as usize) * c;
-                        let src = &x[i..i + c];
-                        if first {
-                            best.copy_from_slice(src);
-                            for (ch, a) in at.iter_mut().enumerate() {
-                                *a = base + i + ch;
+/// The window of output pixel (oy, ox): input rows and columns inside the image.
+fn window(g: &Geometry, oy: usize, ox: usize) -> (std::ops::Range<usize>, std::ops::Range<usize>) {
+    let y0 = (oy * g.sh) as isize - g.pad_top as isize;
+    let x0 = (ox * g.sw) as isize - g.pad_left as isize;
+    let ys = y0.max(0) as usize..((y0 + g.kh as isize).min(g.h as isize)).max(0) as usize;
+    let xs = x0.max(0) as usize..((x0 + g.kw as isize).min(g.w as isize)).max(0) as usize;
+    (ys, xs)
+}
+
+crate::multiversion! {
+    fn max_pool_one(x: &[f32], g: &Geometry, out: &mut [f32]) {
+        let c = g.c;
+        let mut o = 0;
+        for n in 0..g.n {
+            for oy in 0..g.oh {
+                for ox in 0..g.ow {
+                    let best = &mut out[o..o + c];
+                    o += c;
+                    let (ys, xs) = window(g, oy, ox);
+                    let mut first = true;
+                    for y in ys {
+                        for xx in xs.clone() {
+                            let i = ((n * g.h + y) * g.w + xx) * c;
+                            let src = &x[i..i + c];
+                            if first {
+                                best.copy_from_slice(src);
+                                first = false;
+                                continue;
                             }
-                            first = false;
-                            continue;
-                        }
-                        // branch-free so that the channel loop vectorises
-                        for ch in 0..c {
-                            let (v, b) = (src[ch], best[ch]);
-                            let take = v > b || (v.is_nan() & !b.is_nan());
-                            best[ch] = if take { v } else { b };
-                            at[ch] = if take { base + i + ch } else { at[ch] };
+                            for ch in 0..c {
+                                let (v, b) = (src[ch], best[ch]);
+                                best[ch] = if v > b || v.is_nan() { v } else { b };
+                            }
                         }
                     }
                 }
+            }
+        }
+    }
+}
+
+/// Adjoint of [`max_pool`]: each window's gradient goes to the first input
+/// (in row-major window order) equal to the window's max `y` — NaN matching
+/// NaN — which is the element the forward pass kept. Ties therefore go to
+/// one element, as when winners are recorded. `dx` is added to.
+pub fn max_pool_backward(x: &[f32], y: &[f32], g_out: &[f32], g: &Geometry, dx: &mut [f32]) {
+    let (x_len, o_len) = (g.h * g.w * g.c, g.oh * g.ow * g.c);
+    let samples: Vec<usize> = (0..g.n).collect();
+    let work = g.n * (x_len + o_len);
+    let mut dxs: Vec<&mut [f32]> = dx.chunks_mut(x_len.max(1)).collect();
+    super::conv::per_sample(g, 1, 1, work, &samples, &mut dxs, |s, one, dx| {
+        let (x, o) = (&x[s[0] * x_len..(s[0] + 1) * x_len], s[0] * o_len..(s[0] + 1) * o_len);
+        max_pool_backward_one(x, &y[o.clone()], &g_out[o], one, dx[0]);
+    });
+}
+
+/// Channels handled together in the backward search (a vector's worth).
+const BLOCK: usize = 16;
+
+crate::multiversion! {
+    fn max_pool_backward_one(x: &[f32], y: &[f32], g_out: &[f32], g: &Geometry, dx: &mut [f32]) {
+        let c = g.c;
+        let mut o = 0;
+        for oy in 0..g.oh {
+            for ox in 0..g.ow {
+                let (ys, xs) = window(g, oy, ox);
+                for c0 in (0..c).step_by(BLOCK) {
+                    let w = BLOCK.min(c - c0);
+                    // 1.0 until the channel's winner has been found.
+                    let mut open = [1.0f32; BLOCK];
+                    let (yo, go) = (&y[o + c0..o + c0 + w], &g_out[o + c0..o + c0 + w]);
+                    for yy in ys.clone() {
+                        for xx in xs.clone() {
+                            let i = (yy * g.w + xx) * c + c0;
+                            let (src, d) = (&x[i..i + w], &mut dx[i..i + w]);
+                            for ch in 0..w {
+                                let hit = src[ch] == yo[ch] || (src[ch].is_nan() && yo[ch].is_nan());
+                                let take = hit && open[ch] != 0.0;
+                                d[ch] += if take { go[ch] } else { 0.0 };
+                                open[ch] = if take { 0.0 } else { open[ch] };
+                            }
+                        }
+                    }
+                }
+                o += c;
             }
         }
     }
@@ -104,6 +144,64 @@ fn window_sweep(g: &Geometry, mut f: impl FnMut(usize, usize, usize)) {
                     }
                 }
                 o += g.c;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn geo(h: usize, w: usize, c: usize, k: usize, s: usize, same: bool) -> Geometry {
+        Geometry::new(1, h, w, c, k, k, s, s, same).expect("fits")
+    }
+
+    #[test]
+    fn ties_send_the_gradient_to_the_first_maximum_only() {
+        // One 2x2 window, 2 channels: channel 0 all equal (a ReLU's zeros),
+        // channel 1 with its max twice, at window positions 1 and 3.
+        let g = geo(2, 2, 2, 2, 2, false);
+        let x = [0.0, 1.0, 0.0, 5.0, 0.0, 2.0, 0.0, 5.0];
+        let mut y = [0.0; 2];
+        max_pool(&x, &g, &mut y);
+        assert_eq!(y, [0.0, 5.0]);
+        let mut dx = [0.0; 8];
+        max_pool_backward(&x, &y, &[3.0, 7.0], &g, &mut dx);
+        assert_eq!(dx, [3.0, 0.0, 0.0, 7.0, 0.0, 0.0, 0.0, 0.0]);
+    }
+
+    #[test]
+    fn nan_wins_and_receives_the_gradient() {
+        let g = Geometry::new(1, 1, 3, 1, 1, 3, 1, 3, false).expect("fits");
+        let x = [1.0, f32::NAN, 9.0];
+        let mut y = [0.0];
+        max_pool(&x, &g, &mut y);
+        assert!(y[0].is_nan());
+        let mut dx = [0.0; 3];
+        max_pool_backward(&x, &y, &[2.0], &g, &mut dx);
+        assert_eq!(dx, [0.0, 2.0, 0.0]);
+    }
+
+    #[test]
+    fn padding_never_wins_and_many_channels_split_into_blocks() {
+        // 'same' 2x2 windows with stride 2 on a 3x3 image: the last row and
+        // column windows are partly padding; all inputs negative. 20 channels
+        // exercise a full block of 16 and a remainder of 4.
+        let (h, w, c) = (3, 3, 20);
+        let g = geo(h, w, c, 2, 2, true);
+        let x: Vec<f32> = (0..h * w * c).map(|i| -1.0 - ((i * 7919) % 101) as f32).collect();
+        let mut y = vec![0.0; g.oh * g.ow * c];
+        max_pool(&x, &g, &mut y);
+        assert!(y.iter().all(|&v| v < 0.0), "padding must not win: {y:?}");
+        let gout: Vec<f32> = (0..y.len()).map(|i| i as f32 + 1.0).collect();
+        let mut dx = vec![0.0; x.len()];
+        max_pool_backward(&x, &y, &gout, &g, &mut dx);
+        // Each output's gradient lands exactly once, on an input equal to its max.
+        assert_eq!(dx.iter().sum::<f32>(), gout.iter().sum::<f32>());
+        for (i, &d) in dx.iter().enumerate() {
+            if d != 0.0 {
+                assert!(y.contains(&x[i]), "gradient on a non-maximum at {i}");
             }
         }
     }

@@ -5,7 +5,7 @@
 use crate::autograd::{GradAcc, Op};
 use crate::kernels::conv::{col2im, im2col, Geometry};
 use crate::kernels::matmul::matmul;
-use crate::kernels::pool::{avg_pool, avg_pool_backward, max_pool};
+use crate::kernels::pool::{avg_pool, avg_pool_backward, max_pool, max_pool_backward};
 use crate::kernels::softmax::{log_softmax, log_softmax_backward, softmax, softmax_backward};
 use crate::tensor::shape::{check_axis, split_at_axis, Shape};
 use crate::{Error, Result, Tensor};
@@ -95,10 +95,9 @@ impl Tensor {
     pub fn max_pool2d(&self, kernel: (usize, usize), stride: (usize, usize), padding: Padding) -> Result<Tensor> {
         let g = pool_geometry("max_pool2d", self.shape(), kernel, stride, padding)?;
         let mut out = crate::tensor::pool::scratch(g.pixels() * g.c);
-        let mut arg = vec![0usize; out.len()];
-        max_pool(&self.data(), &g, &mut out, &mut arg);
+        max_pool(&self.data(), &g, &mut out);
         let shape: Shape = [g.n, g.oh, g.ow, g.c].as_slice().into();
-        Ok(Tensor::from_op(out, shape, self.is_tracked(), || Op::Gather1(self.clone(), arg)))
+        Ok(Tensor::from_op(out, shape, self.is_tracked(), || Op::MaxPool2d(self.clone(), g)))
     }
 
     /// Average pooling of an NHWC tensor; windows at a `same` border average
@@ -178,6 +177,16 @@ pub(crate) fn conv2d_bw(
             col2im(&dcols, g, dx);
         }
         crate::tensor::pool::give(dcols);
+    }
+}
+
+/// y = max over each window ⇒ ∂y/∂x is 1 at the window's (first) maximum and
+/// 0 elsewhere: dx[winner] += dy. The winner is found again by comparing the
+/// window with y (see `kernels::pool::max_pool_backward`).
+pub(crate) fn max_pool2d_bw(x: &Tensor, y: &[f32], g: &Geometry, grad: &[f32], acc: &mut GradAcc) {
+    let xd = x.data();
+    if let Some(dx) = acc.slot(x) {
+        max_pool_backward(&xd, y, grad, g, dx);
     }
 }
 
