@@ -54,18 +54,20 @@ pub fn matmul(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: usize,
     let parts = threads.min(len.div_ceil(align)).max(1);
     let step = len.div_ceil(parts).div_ceil(align) * align;
     let cp = Ptr(c.as_mut_ptr());
-    pool().scope(|s| {
-        for t in 0..parts {
+    // A parallel iterator rather than a scope: rayon splits it with `join`,
+    // which runs one half on the calling thread and allocates no job boxes.
+    pool().install(|| {
+        use rayon::prelude::*;
+        (0..parts).into_par_iter().with_max_len(1).for_each(|t| {
             let (lo, hi) = (t * step, ((t + 1) * step).min(len));
             if lo >= hi {
-                continue;
+                return;
             }
-            s.spawn(move |_| {
-                let (r0, r1, c0, c1) = if by_cols { (0, m, lo, hi) } else { (lo, hi, 0, n) };
-                // SAFETY: blocks [r0,r1)×[c0,c1) are disjoint between threads.
-                unsafe { block(a, b, cp, m, k, n, ta, tb, accumulate, r0, r1, c0, c1) };
-            });
-        }
+            let (r0, r1, c0, c1) = if by_cols { (0, m, lo, hi) } else { (lo, hi, 0, n) };
+            let cp = cp;
+            // SAFETY: blocks [r0,r1)×[c0,c1) are disjoint between threads.
+            unsafe { block(a, b, cp, m, k, n, ta, tb, accumulate, r0, r1, c0, c1) };
+        })
     });
 }
 

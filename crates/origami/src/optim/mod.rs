@@ -43,7 +43,6 @@ pub mod schedule;
 pub mod sgd;
 mod state;
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 pub use adagrad::{AdaGrad, AdaGradConfig};
@@ -161,12 +160,17 @@ pub(crate) fn with_grads<'a>(
     params: &'a [Tensor],
     grads: &'a Grads,
 ) -> Result<Vec<(usize, &'a Tensor, &'a Tensor)>> {
-    let mut seen = HashSet::with_capacity(params.len());
+    // Duplicates: sort the ids (a model has tens of parameters, and this runs
+    // every step: cheaper than hashing them).
+    let mut ids: smallvec::SmallVec<[(crate::tensor::TensorId, usize); 32]> =
+        params.iter().enumerate().map(|(i, p)| (p.id(), i)).collect();
+    ids.sort_unstable();
+    if let Some(w) = ids.windows(2).find(|w| w[0].0 == w[1].0) {
+        let i = w[0].1.max(w[1].1);
+        return Err(Error::arg(op, format!("parameter {i} appears twice in the parameter list")));
+    }
     let mut out = Vec::with_capacity(params.len());
     for (i, p) in params.iter().enumerate() {
-        if !seen.insert(p.id()) {
-            return Err(Error::arg(op, format!("parameter {i} appears twice in the parameter list")));
-        }
         let Some(g) = grads.get(p) else { continue };
         if g.shape() != p.shape() {
             return Err(Error::shape(
