@@ -21,7 +21,12 @@ date -u +"%Y-%m-%dT%H:%M:%SZ" > "$OUT/date.txt"
 lscpu | grep -E "Model name" | sed 's/  */ /g' > "$OUT/cpu.txt"
 : > "$OUT/peers.jsonl"
 bash "$PEERS/run.sh" "$OUT/peers.jsonl"
+# The harness reports no memory: PyTorch's peak RSS on W1 (b32 and b256, the
+# whole process, as origami's bench reports its own), one repetition.
+BENCH_REPEATS=1 /usr/bin/time -f '%M' -o "$OUT/torch_w1_rss_kb.txt" \
+  "$OUT/venv/bin/python" "$PEERS/torch_bench.py" mlp > /dev/null 2> "$OUT/torch_w1_rss.log" || true
 ./target/release/origami --threads 2 bench all | tee "$OUT/origami.jsonl"
 ORIGAMI_NUM_THREADS=1 ./target/release/origami bench overhead | tee -a "$OUT/origami.jsonl"
 ./target/release/origami --threads 1 bench W1-mlp | sed 's/"workload":"W1-mlp"/"workload":"W1-mlp-1thread"/' | tee -a "$OUT/origami.jsonl"
-python3 bench/table.py "$OUT/origami.jsonl" "$OUT/peers.jsonl" "$OUT/date.txt" "$OUT/cpu.txt" | tee "$OUT/table.md"
+python3 bench/table.py "$OUT/origami.jsonl" "$OUT/peers.jsonl" "$OUT/date.txt" "$OUT/cpu.txt" \
+  "$OUT/torch_w1_rss_kb.txt" | tee "$OUT/table.md"

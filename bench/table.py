@@ -64,6 +64,18 @@ def main():
         cells = [fmt(r[f]) if f in r else "–" for f in frameworks]
         print(f"| {k} | {fmt(o)} | " if o else f"| {k} | – | ", end="")
         print(" | ".join(cells) + f" | {ratio} |")
+    # Peak RSS on W1 after the b32 and b256 timings (the b256 line), against
+    # PyTorch's process running the same two (compare.sh measures it).
+    ours_rss = [d.get("peak_rss_mb") for d in ours if d.get("workload") == "W1-mlp" and d.get("batch") == 256]
+    torch_kb = None
+    if len(sys.argv) > 5:
+        try:
+            torch_kb = float(open(sys.argv[5]).read().split()[-1])
+        except (OSError, ValueError, IndexError):
+            pass
+    if ours_rss and ours_rss[0] and torch_kb:
+        t = torch_kb / 1024
+        print(f"\nW1 peak RSS: origami {ours_rss[0]:,.0f} MB, PyTorch {t:,.0f} MB ({ours_rss[0] / t:.2f} of PyTorch's)")
     extra = [d for d in ours if d.get("workload") in ("overhead", "W1-mlp-1thread")]
     for d in extra:
         print(f"\norigami {d['workload']} (threads {d.get('threads')}, batch {d.get('batch')}): {value(d):,.1f}")
