@@ -57,23 +57,52 @@ crate::multiversion! {
 /// Adjoint of [`max_pool`]: each window's gradient goes to the first input
 /// (in row-major window order) equal to the window's max `y` — NaN matching
 /// NaN — which is the element the forward pass kept. Ties therefore go to
-/// one element, as when winners are recorded. `dx` is added to.
-pub fn max_pool_backward(x: &[f32], y: &[f32], g_out: &[f32], g: &Geometry, dx: &mut [f32]) {
+/// one element, as when winners are recorded. `dx` is added to, or, when
+/// `add` is false, overwritten (its contents may be anything): windows that
+/// do not overlap then write their elements directly and only the pixels no
+/// window covers are zeroed, which saves clearing and re-reading the buffer.
+pub fn max_pool_backward(x: &[f32], y: &[f32], g_out: &[f32], g: &Geometry, dx: &mut [f32], add: bool) {
     let (x_len, o_len) = (g.h * g.w * g.c, g.oh * g.ow * g.c);
+    let disjoint = g.sh >= g.kh && g.sw >= g.kw;
+    if !add && !disjoint {
+        dx.fill(0.0);
+    }
+    let write = !add && disjoint;
     let samples: Vec<usize> = (0..g.n).collect();
     let work = g.n * (x_len + o_len);
     let mut dxs: Vec<&mut [f32]> = dx.chunks_mut(x_len.max(1)).collect();
     super::conv::per_sample(g, 1, 1, work, &samples, &mut dxs, |s, one, dx| {
         let (x, o) = (&x[s[0] * x_len..(s[0] + 1) * x_len], s[0] * o_len..(s[0] + 1) * o_len);
-        max_pool_backward_one(x, &y[o.clone()], &g_out[o], one, dx[0]);
+        let dx = &mut *dx[0];
+        if write {
+            zero_uncovered(one, dx);
+        }
+        max_pool_backward_one(x, &y[o.clone()], &g_out[o], one, dx, write);
     });
+}
+
+/// Zeroes the pixels of one sample that no window covers (between or after
+/// windows when the stride exceeds the window, or past the last window).
+fn zero_uncovered(g: &Geometry, dx: &mut [f32]) {
+    let covered = |p: usize, pad: usize, s: usize, k: usize, out: usize| {
+        let q = p + pad;
+        q / s < out && q % s < k
+    };
+    for yy in 0..g.h {
+        let row_covered = covered(yy, g.pad_top, g.sh, g.kh, g.oh);
+        for xx in 0..g.w {
+            if !(row_covered && covered(xx, g.pad_left, g.sw, g.kw, g.ow)) {
+                dx[(yy * g.w + xx) * g.c..(yy * g.w + xx + 1) * g.c].fill(0.0);
+            }
+        }
+    }
 }
 
 /// Channels handled together in the backward search (a vector's worth).
 const BLOCK: usize = 16;
 
 crate::multiversion! {
-    fn max_pool_backward_one(x: &[f32], y: &[f32], g_out: &[f32], g: &Geometry, dx: &mut [f32]) {
+    fn max_pool_backward_one(x: &[f32], y: &[f32], g_out: &[f32], g: &Geometry, dx: &mut [f32], write: bool) {
         let c = g.c;
         let mut o = 0;
         for oy in 0..g.oh {
@@ -88,11 +117,20 @@ crate::multiversion! {
                         for xx in xs.clone() {
                             let i = (yy * g.w + xx) * c + c0;
                             let (src, d) = (&x[i..i + w], &mut dx[i..i + w]);
-                            for ch in 0..w {
-                                let hit = src[ch] == yo[ch] || (src[ch].is_nan() && yo[ch].is_nan());
-                                let take = hit && open[ch] != 0.0;
-                                d[ch] += if take { go[ch] } else { 0.0 };
-                                open[ch] = if take { 0.0 } else { open[ch] };
+                            if write {
+                                for ch in 0..w {
+                                    let hit = src[ch] == yo[ch] || (src[ch].is_nan() && yo[ch].is_nan());
+                                    let take = hit && open[ch] != 0.0;
+                                    d[ch] = if take { go[ch] } else { 0.0 };
+                                    open[ch] = if take { 0.0 } else { open[ch] };
+                                }
+                            } else {
+                                for ch in 0..w {
+                                    let hit = src[ch] == yo[ch] || (src[ch].is_nan() && yo[ch].is_nan());
+                                    let take = hit && open[ch] != 0.0;
+                                    d[ch] += if take { go[ch] } else { 0.0 };
+                                    open[ch] = if take { 0.0 } else { open[ch] };
+                                }
                             }
                         }
                     }
@@ -167,7 +205,7 @@ mod tests {
         max_pool(&x, &g, &mut y);
         assert_eq!(y, [0.0, 5.0]);
         let mut dx = [0.0; 8];
-        max_pool_backward(&x, &y, &[3.0, 7.0], &g, &mut dx);
+        max_pool_backward(&x, &y, &[3.0, 7.0], &g, &mut dx, true);
         assert_eq!(dx, [3.0, 0.0, 0.0, 7.0, 0.0, 0.0, 0.0, 0.0]);
     }
 
@@ -179,7 +217,7 @@ mod tests {
         max_pool(&x, &g, &mut y);
         assert!(y[0].is_nan());
         let mut dx = [0.0; 3];
-        max_pool_backward(&x, &y, &[2.0], &g, &mut dx);
+        max_pool_backward(&x, &y, &[2.0], &g, &mut dx, true);
         assert_eq!(dx, [0.0, 2.0, 0.0]);
     }
 
@@ -196,13 +234,36 @@ mod tests {
         assert!(y.iter().all(|&v| v < 0.0), "padding must not win: {y:?}");
         let gout: Vec<f32> = (0..y.len()).map(|i| i as f32 + 1.0).collect();
         let mut dx = vec![0.0; x.len()];
-        max_pool_backward(&x, &y, &gout, &g, &mut dx);
+        max_pool_backward(&x, &y, &gout, &g, &mut dx, true);
+        // Overwriting a buffer of garbage gives the same.
+        let mut fresh = vec![f32::NAN; x.len()];
+        max_pool_backward(&x, &y, &gout, &g, &mut fresh, false);
+        assert_eq!(fresh, dx);
         // Each output's gradient lands exactly once, on an input equal to its max.
         assert_eq!(dx.iter().sum::<f32>(), gout.iter().sum::<f32>());
         for (i, &d) in dx.iter().enumerate() {
             if d != 0.0 {
                 assert!(y.contains(&x[i]), "gradient on a non-maximum at {i}");
             }
+        }
+    }
+
+    #[test]
+    fn overwriting_zeroes_the_pixels_no_window_covers() {
+        // 5x5 with 2x2 windows: stride 2 leaves the last row and column
+        // uncovered, stride 3 leaves gaps between windows; 'same' pads.
+        for (k, s, same) in [(2, 2, false), (2, 3, false), (2, 2, true), (3, 2, false)] {
+            let (h, w, c) = (5, 5, 3);
+            let g = Geometry::new(2, h, w, c, k, k, s, s, same).expect("fits");
+            let x: Vec<f32> = (0..2 * h * w * c).map(|i| ((i * 37) % 23) as f32 - 11.0).collect();
+            let mut y = vec![0.0; 2 * g.oh * g.ow * c];
+            max_pool(&x, &g, &mut y);
+            let gout: Vec<f32> = (0..y.len()).map(|i| i as f32 * 0.5 + 1.0).collect();
+            let mut added = vec![0.0; x.len()];
+            max_pool_backward(&x, &y, &gout, &g, &mut added, true);
+            let mut written = vec![f32::NAN; x.len()];
+            max_pool_backward(&x, &y, &gout, &g, &mut written, false);
+            assert_eq!(written, added, "k {k} s {s} same {same}");
         }
     }
 }

@@ -491,9 +491,9 @@ fn broadcast_each(a: &[f32], sa: &[usize], b: &[f32], sb: &[usize], out: &[usize
 /// Backward of a unary primitive: `gx += g · f'(x)`.
 pub(crate) fn unary_backward(op: UnaryOp, x: &Tensor, y: &[f32], g: &[f32], acc: &mut GradAcc) {
     let xd = x.data();
-    if let Some(slot) = acc.slot(x) {
+    if let Some((slot, add)) = acc.slot_or_fresh(x) {
         let (slot, xd, y) = (&mut slot[..g.len()], &xd[..g.len()], &y[..g.len()]);
-        unary_backward_add(op, slot, g, xd, y);
+        unary_backward_into(op, slot, g, xd, y, add);
     }
 }
 
@@ -513,13 +513,19 @@ crate::multiversion! {
 }
 
 crate::multiversion! {
-    /// `gx += g · f'(x)`, with `y = f(x)`.
-    fn unary_backward_add(op: UnaryOp, gx: &mut [f32], g: &[f32], x: &[f32], y: &[f32]) {
+    /// `gx += g · f'(x)` (or `=` when `gx` is a fresh buffer), with `y = f(x)`.
+    fn unary_backward_into(op: UnaryOp, gx: &mut [f32], g: &[f32], x: &[f32], y: &[f32], add: bool) {
         let n = gx.len();
         let (g, x, y) = (&g[..n], &x[..n], &y[..n]);
         specialise_unary!(op, k => {
-            for i in 0..n {
-                gx[i] += g[i] * k.df(x[i], y[i]);
+            if add {
+                for i in 0..n {
+                    gx[i] += g[i] * k.df(x[i], y[i]);
+                }
+            } else {
+                for i in 0..n {
+                    gx[i] = g[i] * k.df(x[i], y[i]);
+                }
             }
         })
     }

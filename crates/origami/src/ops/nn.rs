@@ -162,8 +162,8 @@ pub(crate) fn conv2d_bw(
     acc: &mut GradAcc,
 ) {
     let f = w.shape()[3];
-    if let Some(dw) = acc.slot(w) {
-        matmul(cols, grad, dw, g.patch(), g.pixels(), f, true, false, true);
+    if let Some((dw, add)) = acc.slot_or_fresh(w) {
+        matmul(cols, grad, dw, g.patch(), g.pixels(), f, true, false, add);
     }
     if let Some(db) = b.and_then(|b| acc.slot(b)) {
         for row in grad.chunks_exact(f.max(1)) {
@@ -185,8 +185,8 @@ pub(crate) fn conv2d_bw(
 /// window with y (see `kernels::pool::max_pool_backward`).
 pub(crate) fn max_pool2d_bw(x: &Tensor, y: &[f32], g: &Geometry, grad: &[f32], acc: &mut GradAcc) {
     let xd = x.data();
-    if let Some(dx) = acc.slot(x) {
-        max_pool_backward(&xd, y, grad, g, dx);
+    if let Some((dx, add)) = acc.slot_or_fresh(x) {
+        max_pool_backward(&xd, y, grad, g, dx, add);
     }
 }
 
