@@ -90,18 +90,16 @@ fn train_evaluate_predict_summary_plot() {
     std::fs::remove_dir_all(&d).ok();
 }
 
-#[test]
-fn resume_ends_with_the_weights_of_an_uninterrupted_run() {
-    let d = temp("resume");
-    let cfg = CIRCLE.replace("epochs = 2", "epochs = 4")
-        + "[schedule]\ntype = \"one_cycle\"\nmax_lr = 0.02\n[callbacks.reduce_lr_on_plateau]\npatience = 1\n";
+/// Trains `cfg` for 4 epochs in one go and as 2 + 2 (`--stop-after`, then
+/// `--resume`) in `d`; the two must end with bitwise the same weights and history.
+fn assert_resume_is_exact(d: &Path, cfg: &str) {
     std::fs::write(d.join("c.toml"), cfg).unwrap();
-    ok(&["train", "c.toml", "--out", "full", "--quiet"], &d);
-    let j = json(&ok(&["train", "c.toml", "--out", "part", "--stop-after", "2", "--json"], &d));
+    ok(&["train", "c.toml", "--out", "full", "--quiet"], d);
+    let j = json(&ok(&["train", "c.toml", "--out", "part", "--stop-after", "2", "--json"], d));
     assert_eq!(j["finished"], false);
     let progress = std::fs::read_to_string(d.join("part/progress.json")).unwrap();
     assert!(progress.contains("\"epochs_completed\": 2"), "{progress}");
-    ok(&["train", "--resume", "part", "--quiet"], &d);
+    ok(&["train", "--resume", "part", "--quiet"], d);
     let a = std::fs::read(d.join("full/weights.safetensors")).unwrap();
     let b = std::fs::read(d.join("part/weights.safetensors")).unwrap();
     assert_eq!(a, b, "resumed weights differ from the uninterrupted run");
@@ -110,7 +108,35 @@ fn resume_ends_with_the_weights_of_an_uninterrupted_run() {
     let drop_time = |s: &str| s.lines().map(|l| l.rsplit_once(',').map_or(l, |x| x.0).to_string()).collect::<Vec<_>>();
     assert_eq!(drop_time(&ha), drop_time(&hb));
     // a finished run cannot be resumed
-    assert_eq!(origami(&["train", "--resume", "part"], &d).status.code(), Some(2));
+    assert_eq!(origami(&["train", "--resume", "part"], d).status.code(), Some(2));
+}
+
+#[test]
+fn resume_ends_with_the_weights_of_an_uninterrupted_run() {
+    let d = temp("resume");
+    let cfg = CIRCLE.replace("epochs = 2", "epochs = 4")
+        + "[schedule]\ntype = \"one_cycle\"\nmax_lr = 0.02\n[callbacks.reduce_lr_on_plateau]\npatience = 1\n";
+    assert_resume_is_exact(&d, &cfg);
+    std::fs::remove_dir_all(&d).ok();
+}
+
+/// Dropout draws its masks from a stream inside the layer: the checkpoint
+/// must carry where it stands, or the resumed run drops other units.
+#[test]
+fn resume_with_dropout_ends_with_the_weights_of_an_uninterrupted_run() {
+    let d = temp("resume-dropout");
+    let dropout = "[[model.layers]]\ntype = \"Dropout\"\nrate = 0.3\n[[model.layers]]\ntype = \"Dense\"\nunits = 8\n\
+                   activation = \"selu\"\n[[model.layers]]\ntype = \"AlphaDropout\"\nrate = 0.2\n[[model.layers]]\n\
+                   type = \"Dense\"\nunits = 2\n[training]";
+    let cfg = CIRCLE.replace("epochs = 2", "epochs = 4").replacen(
+        "[[model.layers]]\ntype = \"Dense\"\nunits = 2\n[training]",
+        dropout,
+        1,
+    );
+    assert!(cfg.contains("AlphaDropout"), "{cfg}");
+    assert_resume_is_exact(&d, &cfg);
+    let progress = std::fs::read_to_string(d.join("part/progress.json")).unwrap();
+    assert!(progress.contains("layers.1.rng") && progress.contains("layers.3.rng"), "{progress}");
     std::fs::remove_dir_all(&d).ok();
 }
 

@@ -35,5 +35,5 @@ pub use autograd::{check_gradients, grad_enabled, no_grad, GradCheck, Grads};
 pub use error::{Error, Result};
 pub use ops::nn::Padding;
 pub use parallel::{num_threads, set_num_threads};
-pub use rng::Rng;
+pub use rng::{Rng, RngState};
 pub use tensor::{Tensor, TensorId};

@@ -11,7 +11,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use origami::io::{save_checkpoint, save_params, Checkpoint, Progress};
+use origami::io::{rng_states, save_checkpoint, save_params, Checkpoint, Progress};
+use origami::nn::RngStream;
 use origami::optim::{PlateauConfig, ReduceLrOnPlateau};
 use origami::spec::ModelFile;
 use origami::train::{Callback, Control, EpochLog, History};
@@ -202,13 +203,19 @@ pub struct RunCheckpoint {
     pub file: ModelFile,
     /// Epochs before this process (resumed runs) plus those run since.
     pub history: History,
+    /// The network's random streams (Dropout's masks), saved with the progress.
+    pub streams: Vec<RngStream>,
 }
 
 impl Callback for RunCheckpoint {
     fn on_epoch_end(&mut self, log: &EpochLog, ctl: &mut Control) -> Result<()> {
         self.history.epochs.push(log.clone());
         let ckpt = Checkpoint {
-            progress: Progress { epochs_completed: log.epoch + 1, finished: false, fingerprint: String::new() },
+            progress: Progress {
+                epochs_completed: log.epoch + 1,
+                rng_streams: rng_states(&self.streams),
+                ..Default::default()
+            },
             optimizer: ctl.optimizer_state(),
             history: self.history.clone(),
         };

@@ -8,9 +8,9 @@
 //! optimizer state, replays the history into the callbacks and calls `fit`
 //! from the next epoch: `fit` derives each epoch's shuffle from (seed,
 //! epoch) and schedules read the global step, so the final weights equal an
-//! uninterrupted run's. Dropout masks come from a stream inside the layer
-//! that is not saved: a resumed model with Dropout continues with other
-//! masks (still valid training, not bitwise equal).
+//! uninterrupted run's. The layers' random streams (Dropout's masks) are
+//! saved in every checkpoint's `progress.json` and restored, so a model
+//! with Dropout resumes bitwise too.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,7 +18,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use clap::Args;
-use origami::io::{load_checkpoint, load_model, save_checkpoint, write_atomic, Checkpoint, Progress};
+use origami::io::{
+    load_checkpoint, load_model, restore_rng_states, rng_states, save_checkpoint, write_atomic, Checkpoint, Progress,
+    PROGRESS_FILE,
+};
 use origami::optim::Optimizer as _;
 use origami::train::callbacks::{LearningRateScheduler, SchedulePer};
 use origami::train::{Callback, FitConfig, History, Validation, Verbosity};
@@ -195,10 +198,12 @@ pub fn train(r: &Resolved, dir: &Path, resume: bool, stop_after: Option<usize>, 
                 dir.display()
             )));
         }
+        restore_rng_states(&net.rng_streams(), &ckpt.progress.rng_streams, dir.join(PROGRESS_FILE))?;
         (net, Some(ckpt))
     } else {
         (build_net(&file)?, None)
     };
+    let streams = net.rng_streams();
     let summary = net.summary();
     let mut model = compile(&file, net)?;
     let initial_epoch = ckpt.as_ref().map_or(0, |k| k.progress.epochs_completed);
@@ -258,7 +263,12 @@ pub fn train(r: &Resolved, dir: &Path, resume: bool, stop_after: Option<usize>, 
     if let Some(n) = stop_after {
         cbs.push(Box::new(StopAfter { epochs: n, stopped: interrupted.clone() }));
     }
-    cbs.push(Box::new(RunCheckpoint { dir: dir.to_path_buf(), file: file.clone(), history: prior.clone() }));
+    cbs.push(Box::new(RunCheckpoint {
+        dir: dir.to_path_buf(),
+        file: file.clone(),
+        history: prior.clone(),
+        streams: streams.clone(),
+    }));
 
     let fit_cfg = FitConfig {
         epochs: t.epochs,
@@ -301,7 +311,12 @@ pub fn train(r: &Resolved, dir: &Path, resume: bool, stop_after: Option<usize>, 
         return Err(CliError::failed("training diverged: the loss is not finite. Lower the learning rate."));
     }
     let ckpt = Checkpoint {
-        progress: Progress { epochs_completed: history.epochs.len(), finished: true, fingerprint: String::new() },
+        progress: Progress {
+            epochs_completed: history.epochs.len(),
+            finished: true,
+            rng_streams: rng_states(&streams),
+            ..Default::default()
+        },
         optimizer: model.optimizer.state(),
         history: history.clone(),
     };

@@ -14,9 +14,9 @@ use std::path::Path;
 use crate::{Error, Result};
 
 pub use model_dir::{
-    load_architecture, load_checkpoint, load_model, load_optimizer_state, save_checkpoint, save_model,
-    save_optimizer_state, Checkpoint, Progress, ARCHITECTURE_FILE, HISTORY_FILE, OPTIMIZER_BUFFERS_FILE,
-    OPTIMIZER_FILE, PROGRESS_FILE, WEIGHTS_FILE,
+    load_architecture, load_checkpoint, load_model, load_optimizer_state, restore_rng_states, rng_states,
+    save_checkpoint, save_model, save_optimizer_state, Checkpoint, Progress, ARCHITECTURE_FILE, HISTORY_FILE,
+    OPTIMIZER_BUFFERS_FILE, OPTIMIZER_FILE, PROGRESS_FILE, WEIGHTS_FILE,
 };
 pub use weights::{load_params, load_tensors, save_params, save_tensors};
 

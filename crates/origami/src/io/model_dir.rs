@@ -7,7 +7,8 @@
 //! optimizer.json       optimizer name, step count, hyperparameters   ┐ written by
 //! optimizer.safetensors its per-parameter buffers (m.0, v.0, …)      │ save_checkpoint,
 //! history.json         the epochs so far                             │ for resuming
-//! progress.json        epochs completed, finished?, fingerprint      ┘
+//! progress.json        epochs completed, finished?, fingerprint,     ┘
+//!                      the layers' random streams (dropout masks)
 //! ```
 //!
 //! Every file is written atomically. A checkpoint is several files, so
@@ -17,16 +18,17 @@
 //! Weights are safetensors so that numpy users read them with
 //! `safetensors.numpy.load_file` and no origami code.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 use super::{load_params, load_tensors, save_params, save_tensors, write_atomic};
-use crate::nn::{Param, Sequential};
+use crate::nn::{Param, RngStream, Sequential};
 use crate::optim::OptimizerState;
 use crate::spec::ModelFile;
 use crate::train::History;
-use crate::{Error, Result, Rng, Tensor};
+use crate::{Error, Result, Rng, RngState, Tensor};
 
 /// `architecture.json`.
 pub const ARCHITECTURE_FILE: &str = "architecture.json";
@@ -51,6 +53,37 @@ pub struct Progress {
     /// FNV-1a of the weights and optimizer files this progress belongs to.
     #[serde(default)]
     pub fingerprint: String,
+    /// Where each layer's random stream stands (`layers.2.rng`: Dropout's
+    /// masks), from [`rng_states`]; written in the same file as the epoch
+    /// count, so the two always belong together.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub rng_streams: BTreeMap<String, RngState>,
+}
+
+/// The states of `streams` by name, for [`Progress::rng_streams`].
+pub fn rng_states(streams: &[RngStream]) -> BTreeMap<String, RngState> {
+    streams.iter().map(|s| (s.name.clone(), s.state())).collect()
+}
+
+/// Puts each of `streams` at its state in `saved` (from the checkpoint
+/// `source`). A saved stream that no layer has is an error; a layer's stream
+/// that was not saved (a checkpoint of an older origami) keeps its state.
+pub fn restore_rng_states(
+    streams: &[RngStream],
+    saved: &BTreeMap<String, RngState>,
+    source: impl AsRef<Path>,
+) -> Result<()> {
+    for (name, state) in saved {
+        let s = streams.iter().find(|s| &s.name == name).ok_or_else(|| {
+            let have: Vec<&str> = streams.iter().map(|s| s.name.as_str()).collect();
+            Error::format(
+                source.as_ref(),
+                format!("has the random stream {name:?}, but the model's streams are {have:?}"),
+            )
+        })?;
+        s.set_state(state).map_err(|e| Error::format(source.as_ref(), format!("random stream {name:?}: {e}")))?;
+    }
+    Ok(())
 }
 
 /// A checkpoint's non-weight state.
@@ -243,7 +276,7 @@ mod tests {
         let y2 = net.forward(&x, false).unwrap().to_vec();
         assert_ne!(y, y2);
         let ckpt = Checkpoint {
-            progress: Progress { epochs_completed: 3, finished: false, fingerprint: String::new() },
+            progress: Progress { epochs_completed: 3, ..Default::default() },
             optimizer: opt.state(),
             history: History::default(),
         };
@@ -258,6 +291,36 @@ mod tests {
         save_params(dir.join(WEIGHTS_FILE), &net.params()).unwrap();
         save_tensors(dir.join(OPTIMIZER_BUFFERS_FILE), &[("m.0".into(), Tensor::ones(&[1]))]).unwrap();
         assert!(load_checkpoint(&dir).is_err());
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn dropout_streams_round_trip_through_progress() {
+        use crate::spec::DropoutSpec;
+        let dir = crate::data::testutil::temp_dir("model-dir-rng");
+        let mut f = file();
+        f.model.layers.insert(1, LayerSpec::Dropout(DropoutSpec { rate: 0.5 }));
+        let mut net = f.model.build(&mut Rng::seed(1)).unwrap();
+        let x = Tensor::ones(&[8, 3]);
+        net.forward(&x, true).unwrap();
+        let streams = net.rng_streams();
+        assert_eq!(streams.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["layers.1.rng"]);
+        let ckpt = Checkpoint {
+            progress: Progress { epochs_completed: 1, rng_streams: rng_states(&streams), ..Default::default() },
+            optimizer: Adam::default().state(),
+            history: History::default(),
+        };
+        save_checkpoint(&dir, &f, &net.params(), &ckpt).unwrap();
+        let next = net.forward(&x, true).unwrap().to_vec();
+        // a rebuilt model draws other masks until its stream is restored
+        let (_, mut net2) = load_model(&dir).unwrap();
+        let c2 = load_checkpoint(&dir).unwrap();
+        restore_rng_states(&net2.rng_streams(), &c2.progress.rng_streams, dir.join(PROGRESS_FILE)).unwrap();
+        assert_eq!(net2.forward(&x, true).unwrap().to_vec(), next);
+        // a stream the model lacks is an error naming it
+        let plain = file().model.build(&mut Rng::seed(1)).unwrap();
+        let e = restore_rng_states(&plain.rng_streams(), &c2.progress.rng_streams, "p.json").unwrap_err().to_string();
+        assert!(e.contains("p.json") && e.contains("layers.1.rng"), "{e}");
         std::fs::remove_dir_all(&dir).ok();
     }
 

@@ -41,7 +41,7 @@ pub use layers::{
     MaxPool2D, MultiHeadAttention, MultiHeadAttentionConfig, PositionalEncoding, Reshape,
 };
 pub use loss::{Loss, Reduction};
-pub use module::{prefix_params, Layer, Param};
+pub use module::{prefix_params, prefix_streams, Layer, Param, RngStream};
 pub use regularizer::{Constraint, Regularizer};
 pub use sequential::Sequential;
 pub use summary::{Summary, SummaryRow};

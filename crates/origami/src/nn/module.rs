@@ -1,6 +1,9 @@
-//! The contract every layer keeps: [`Layer`] and its parameters, [`Param`].
+//! The contract every layer keeps: [`Layer`], its parameters ([`Param`])
+//! and its random streams ([`RngStream`]).
 
-use crate::{Result, Rng, Tensor};
+use std::sync::{Arc, Mutex};
+
+use crate::{Result, Rng, RngState, Tensor};
 
 /// A named tensor owned by a layer.
 ///
@@ -44,6 +47,50 @@ pub fn prefix_params(prefix: &str, params: Vec<Param>) -> Vec<Param> {
         .collect()
 }
 
+/// A random stream owned by a layer (Dropout's masks), shared with the layer
+/// as a [`Param`]'s tensor is: reading it tells where the layer's stream
+/// stands, setting it moves the layer's stream. Checkpoints save these so
+/// that a resumed run draws the masks an uninterrupted one would have.
+#[derive(Clone, Debug)]
+pub struct RngStream {
+    /// `rng`; prefixed by containers like parameter names (`layers.2.rng`).
+    pub name: String,
+    /// The layer's generator.
+    pub rng: Arc<Mutex<Rng>>,
+}
+
+impl RngStream {
+    /// A stream named `name` sharing the layer's generator.
+    pub fn new(name: &str, rng: &Arc<Mutex<Rng>>) -> RngStream {
+        RngStream { name: name.into(), rng: rng.clone() }
+    }
+    /// Where the stream stands.
+    pub fn state(&self) -> RngState {
+        lock_rng(&self.rng).state()
+    }
+    /// Moves the layer's stream to `state`.
+    pub fn set_state(&self, state: &RngState) -> Result<()> {
+        *lock_rng(&self.rng) = Rng::from_state(state)?;
+        Ok(())
+    }
+}
+
+/// The generator behind a stream (a panic elsewhere cannot leave it half-written).
+pub(crate) fn lock_rng(rng: &Mutex<Rng>) -> std::sync::MutexGuard<'_, Rng> {
+    rng.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Prefixes every stream's name with `prefix.` (as [`prefix_params`]).
+pub fn prefix_streams(prefix: &str, streams: Vec<RngStream>) -> Vec<RngStream> {
+    streams
+        .into_iter()
+        .map(|mut s| {
+            s.name = format!("{prefix}.{}", s.name);
+            s
+        })
+        .collect()
+}
+
 /// A layer of a network: a function of one input with parameters.
 ///
 /// Shapes handed to [`build`](Layer::build) and returned by it exclude the
@@ -66,6 +113,12 @@ pub trait Layer: Send {
 
     /// The layer's type, as Keras names it (`Dense`, `Conv2D`…).
     fn kind(&self) -> &'static str;
+
+    /// The random streams the layer draws from in training (dropout), as
+    /// handles sharing its state; empty for deterministic layers.
+    fn rng_streams(&self) -> Vec<RngStream> {
+        Vec::new()
+    }
 
     /// The penalty of this layer's regularizers, to add to the training
     /// loss; `None` when it has none.

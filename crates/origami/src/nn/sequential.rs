@@ -6,7 +6,7 @@
 //! not a stack are plain structs that own layers; see the tests at the end of
 //! this file for a residual block and a two-input model.
 
-use super::module::{add_penalties, prefix_params, Layer, Param};
+use super::module::{add_penalties, prefix_params, prefix_streams, Layer, Param, RngStream};
 use super::summary::{Summary, SummaryRow};
 use crate::{Error, Result, Rng, Tensor};
 
@@ -71,6 +71,15 @@ impl Sequential {
     /// Every parameter, named `layers.{i}.{name}`, in layer order.
     pub fn params(&self) -> Vec<Param> {
         self.layers.iter().enumerate().flat_map(|(i, l)| prefix_params(&format!("layers.{i}"), l.params())).collect()
+    }
+
+    /// Every layer's random stream, named `layers.{i}.rng`, in layer order.
+    pub fn rng_streams(&self) -> Vec<RngStream> {
+        self.layers
+            .iter()
+            .enumerate()
+            .flat_map(|(i, l)| prefix_streams(&format!("layers.{i}"), l.rng_streams()))
+            .collect()
     }
 
     /// The tensors an optimizer updates, in the order of [`params`](Self::params).
@@ -146,6 +155,9 @@ impl Layer for Sequential {
     }
     fn kind(&self) -> &'static str {
         "Sequential"
+    }
+    fn rng_streams(&self) -> Vec<RngStream> {
+        Sequential::rng_streams(self)
     }
     fn regularization_loss(&self) -> Result<Option<Tensor>> {
         Sequential::regularization_loss(self)

@@ -6,30 +6,40 @@
 //! the affine map a·x + b that restores zero mean and unit variance:
 //! a = ((1 − p)(1 + p·α'²))^−½ and b = −a·α'·p.
 
+use std::sync::{Arc, Mutex};
+
 use super::dropout::{check_rate, keep_mask};
 use crate::nn::activation::{SELU_ALPHA, SELU_SCALE};
-use crate::nn::module::{Layer, Param};
+use crate::nn::module::{lock_rng, Layer, Param, RngStream};
 use crate::{Result, Rng, Tensor};
 
 /// Alpha dropout of rate `rate`; the identity at inference.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct AlphaDropout {
     /// Probability of dropping a unit, in [0, 1).
     pub rate: f32,
-    rng: Rng,
+    /// Forked from the build `Rng`, shared with [`RngStream`] handles (checkpoints).
+    rng: Arc<Mutex<Rng>>,
 }
 
 impl AlphaDropout {
     /// Alpha dropout with drop probability `rate`.
     pub fn new(rate: f32) -> Self {
-        AlphaDropout { rate, rng: Rng::seed(0) }
+        AlphaDropout { rate, rng: Arc::new(Mutex::new(Rng::seed(0))) }
+    }
+}
+
+/// A clone draws the same masks from its own copy of the stream.
+impl Clone for AlphaDropout {
+    fn clone(&self) -> Self {
+        AlphaDropout { rate: self.rate, rng: Arc::new(Mutex::new(lock_rng(&self.rng).clone())) }
     }
 }
 
 impl Layer for AlphaDropout {
     fn build(&mut self, input_shape: &[usize], rng: &mut Rng) -> Result<Vec<usize>> {
         check_rate("AlphaDropout", self.rate)?;
-        self.rng = rng.fork();
+        *lock_rng(&self.rng) = rng.fork();
         Ok(input_shape.to_vec())
     }
     fn forward(&mut self, x: &Tensor, training: bool) -> Result<Tensor> {
@@ -41,7 +51,7 @@ impl Layer for AlphaDropout {
         let alpha_p = -SELU_SCALE * SELU_ALPHA;
         let a = ((1.0 - p) * (1.0 + p * alpha_p * alpha_p)).powf(-0.5);
         let b = -a * alpha_p * p;
-        let keep = keep_mask(x.shape(), 1.0 - p, &mut self.rng)?;
+        let keep = keep_mask(x.shape(), 1.0 - p, &mut lock_rng(&self.rng))?;
         // x where kept, α' where dropped: x·m + α'(1 − m)
         let dropped = keep.affine(-alpha_p, alpha_p);
         Ok(x.mul(&keep)?.add(&dropped)?.affine(a, b))
@@ -51,6 +61,9 @@ impl Layer for AlphaDropout {
     }
     fn kind(&self) -> &'static str {
         "AlphaDropout"
+    }
+    fn rng_streams(&self) -> Vec<RngStream> {
+        vec![RngStream::new("rng", &self.rng)]
     }
 }
 

@@ -3,22 +3,32 @@
 //! activation is unchanged and inference is the identity (no rescaling to
 //! remember at test time).
 
-use crate::nn::module::{Layer, Param};
+use std::sync::{Arc, Mutex};
+
+use crate::nn::module::{lock_rng, Layer, Param, RngStream};
 use crate::{Error, Result, Rng, Tensor};
 
 /// Dropout of rate `rate` (the probability of dropping a unit).
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Dropout {
     /// Probability of zeroing a unit, in [0, 1).
     pub rate: f32,
-    /// Forked from the build `Rng`: masks are reproducible from the model's seed.
-    rng: Rng,
+    /// Forked from the build `Rng`: masks are reproducible from the model's
+    /// seed. Shared with [`RngStream`] handles so that checkpoints save it.
+    rng: Arc<Mutex<Rng>>,
 }
 
 impl Dropout {
     /// Dropout with drop probability `rate`.
     pub fn new(rate: f32) -> Self {
-        Dropout { rate, rng: Rng::seed(0) }
+        Dropout { rate, rng: Arc::new(Mutex::new(Rng::seed(0))) }
+    }
+}
+
+/// A clone draws the same masks from its own copy of the stream.
+impl Clone for Dropout {
+    fn clone(&self) -> Self {
+        Dropout { rate: self.rate, rng: Arc::new(Mutex::new(lock_rng(&self.rng).clone())) }
     }
 }
 
@@ -41,7 +51,7 @@ pub(crate) fn keep_mask(shape: &[usize], keep: f32, rng: &mut Rng) -> Result<Ten
 impl Layer for Dropout {
     fn build(&mut self, input_shape: &[usize], rng: &mut Rng) -> Result<Vec<usize>> {
         check_rate("Dropout", self.rate)?;
-        self.rng = rng.fork();
+        *lock_rng(&self.rng) = rng.fork();
         Ok(input_shape.to_vec())
     }
     fn forward(&mut self, x: &Tensor, training: bool) -> Result<Tensor> {
@@ -50,7 +60,7 @@ impl Layer for Dropout {
             return Ok(x.clone());
         }
         let keep = 1.0 - self.rate;
-        let mask = keep_mask(x.shape(), keep, &mut self.rng)?.mul_scalar(1.0 / keep);
+        let mask = keep_mask(x.shape(), keep, &mut lock_rng(&self.rng))?.mul_scalar(1.0 / keep);
         x.mul(&mask)
     }
     fn params(&self) -> Vec<Param> {
@@ -58,6 +68,9 @@ impl Layer for Dropout {
     }
     fn kind(&self) -> &'static str {
         "Dropout"
+    }
+    fn rng_streams(&self) -> Vec<RngStream> {
+        vec![RngStream::new("rng", &self.rng)]
     }
 }
 
@@ -86,6 +99,24 @@ mod tests {
         let a = d.forward(&x, true).unwrap().to_vec();
         assert_ne!(a, d.forward(&x, true).unwrap().to_vec());
         assert!(Dropout::new(1.0).build(&[3], &mut Rng::seed(0)).is_err());
+    }
+
+    #[test]
+    fn a_restored_stream_draws_the_same_masks() {
+        let mut d = Dropout::new(0.5);
+        d.build(&[64], &mut Rng::seed(9)).unwrap();
+        let x = Tensor::ones(&[4, 64]);
+        d.forward(&x, true).unwrap();
+        let saved = d.rng_streams()[0].state();
+        let next = d.forward(&x, true).unwrap().to_vec();
+        // a layer built from another seed, put at the saved state, continues exactly
+        let mut e = Dropout::new(0.5);
+        e.build(&[64], &mut Rng::seed(10)).unwrap();
+        e.rng_streams()[0].set_state(&saved).unwrap();
+        // a clone owns a copy of the stream: drawing from one leaves the other's
+        let mut twin = e.clone();
+        assert_eq!(e.forward(&x, true).unwrap().to_vec(), next);
+        assert_eq!(twin.forward(&x, true).unwrap().to_vec(), next);
     }
 
     #[test]
