@@ -30,8 +30,35 @@ fn first(d: &Dataset, limit: Option<usize>) -> CliResult<Dataset> {
     }
 }
 
-/// Loads the data of a config.
+/// Loads the data of a config, standardised (if the config asks for it,
+/// the default for features) with statistics of the training split alone.
 pub fn load(c: &DataConfig, seed: u64) -> CliResult<Loaded> {
+    let mut loaded = load_unscaled(c, seed)?;
+    if standardizes(c, &loaded) {
+        let (train, test, s) = standardize_split(&loaded.train, &loaded.test)?;
+        (loaded.train, loaded.test) = (train, test);
+        loaded.preprocessing.mean = s.mean;
+        loaded.preprocessing.std = s.std;
+    }
+    Ok(loaded)
+}
+
+/// Whether the config standardises this data (default: features yes, images no).
+pub fn standardizes(c: &DataConfig, loaded: &Loaded) -> bool {
+    c.standardize.unwrap_or(!loaded.images)
+}
+
+/// Fits a [`Standardizer`] on `train` alone and applies it to both sets:
+/// nothing of the held-out set (a test split, a cross-validation fold)
+/// reaches training.
+pub fn standardize_split(train: &Dataset, held_out: &Dataset) -> CliResult<(Dataset, Dataset, Standardizer)> {
+    let s = Standardizer::fit(train.x());
+    Ok((s.transform_dataset(train)?, s.transform_dataset(held_out)?, s))
+}
+
+/// The data of a config, split but not standardised: what `tune` folds
+/// before fitting a scaler on each fold's training part.
+pub fn load_unscaled(c: &DataConfig, seed: u64) -> CliResult<Loaded> {
     let mut loaded = match c.kind {
         DataKind::Mnist => {
             let dir = c.path.clone().unwrap_or_else(data::mnist::default_dir);
@@ -71,13 +98,6 @@ pub fn load(c: &DataConfig, seed: u64) -> CliResult<Loaded> {
     };
     loaded.train = first(&loaded.train, c.train_limit)?;
     loaded.test = first(&loaded.test, c.test_limit)?;
-    if c.standardize.unwrap_or(!loaded.images) {
-        let s = Standardizer::fit(loaded.train.x());
-        loaded.train = s.transform_dataset(&loaded.train)?;
-        loaded.test = s.transform_dataset(&loaded.test)?;
-        loaded.preprocessing.mean = s.mean;
-        loaded.preprocessing.std = s.std;
-    }
     Ok(loaded)
 }
 

@@ -5,7 +5,8 @@
 //! range (`{ min = 1e-4, max = 1e-1, log = true }`). Grid search tries every
 //! combination, random search `trials` draws. A trial is the config with
 //! those keys set, scored by K-fold cross-validation (`folds`) or on a
-//! validation split of the training set, never on the test set. Trials run
+//! validation split of the training set, never on the test set; features
+//! are standardised per fold, fitted on the fold's training part. Trials run
 //! in parallel, one per core, each with one kernel thread (small models
 //! gain more from running side by side than from splitting their GEMMs).
 //! The table of trials sorted by score, `results.csv` and `best.toml` (the
@@ -186,23 +187,47 @@ fn trial_config(base: &toml::Table, values: &[(String, toml::Value)]) -> CliResu
     config::resolve(t)
 }
 
+/// The (training, held-out) pairs a trial is scored on: K folds of the
+/// training set, or one validation split of it. The data comes unscaled;
+/// with `standardize` each pair's scaler is fitted on its training part
+/// alone and applied to its held-out part, so no statistic of the part
+/// that scores the trial leaks into its training (fitting on the whole
+/// training set before folding would).
+fn parts(
+    train: &Dataset,
+    classification: bool,
+    folds: usize,
+    validation_split: f32,
+    seed: u64,
+    standardize: bool,
+) -> CliResult<Vec<(Dataset, Dataset)>> {
+    let raw: Vec<(Dataset, Dataset)> = if folds >= 2 {
+        let labels = if classification { Some(train.labels()?) } else { None };
+        kfold(train.len(), folds, Some(&mut Rng::seed(seed)), labels.as_deref())?
+            .iter()
+            .map(|f| train.fold(f))
+            .collect::<origami::Result<_>>()?
+    } else {
+        let frac = if validation_split > 0.0 { validation_split as f64 } else { 0.2 };
+        let s = train.split(frac, 0.0, &mut Rng::seed(seed), classification)?;
+        vec![(s.train, s.val)]
+    };
+    if !standardize {
+        return Ok(raw);
+    }
+    raw.iter()
+        .map(|(tr, held_out)| crate::data::standardize_split(tr, held_out).map(|(tr, held_out, _)| (tr, held_out)))
+        .collect()
+}
+
 /// The mean validation score of one trial over the folds (or the split).
 fn score(r: &Resolved, metric: &str, folds: usize) -> CliResult<f64> {
     let c = &r.config;
-    let data = crate::data::load(&c.data, c.seed)?;
+    let data = crate::data::load_unscaled(&c.data, c.seed)?;
     let file = model_file(r, &data)?;
     let classification = data.task == TaskName::Classification;
-    let parts: Vec<(Dataset, Dataset)> = if folds >= 2 {
-        let labels = if classification { Some(data.train.labels()?) } else { None };
-        kfold(data.train.len(), folds, Some(&mut Rng::seed(c.seed)), labels.as_deref())?
-            .iter()
-            .map(|f| data.train.fold(f))
-            .collect::<origami::Result<_>>()?
-    } else {
-        let frac = if c.training.validation_split > 0.0 { c.training.validation_split as f64 } else { 0.2 };
-        let s = data.train.split(frac, 0.0, &mut Rng::seed(c.seed), classification)?;
-        vec![(s.train, s.val)]
-    };
+    let standardize = crate::data::standardizes(&c.data, &data);
+    let parts = parts(&data.train, classification, folds, c.training.validation_split, c.seed, standardize)?;
     let mut total = 0.0;
     for (train, val) in &parts {
         let mut model = compile(&file, build_net(&file)?)?;
@@ -343,4 +368,53 @@ pub fn run(args: &TuneArgs) -> CliResult<()> {
         println!("{line}");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use origami::Tensor;
+
+    /// A one-feature set: ten values near 0 in class 0 and ten near 0 in
+    /// class 1, plus one far outlier (1000) that lands in one held-out fold.
+    fn data() -> Dataset {
+        let mut x: Vec<f32> = (0..20).map(|i| (i % 10) as f32 * 0.1).collect();
+        x.push(1000.0);
+        let y: Vec<f32> = (0..21).map(|i| (i % 2) as f32).collect();
+        Dataset::new(Tensor::from_vec(x, &[21, 1]).unwrap(), Tensor::from_vec(y, &[21]).unwrap()).unwrap()
+    }
+
+    fn mean_std(v: &[f32]) -> (f64, f64) {
+        let n = v.len() as f64;
+        let m = v.iter().map(|&a| a as f64).sum::<f64>() / n;
+        (m, (v.iter().map(|&a| (a as f64 - m).powi(2)).sum::<f64>() / n).sqrt())
+    }
+
+    #[test]
+    fn each_fold_is_scaled_by_its_training_part_alone() {
+        let raw = data();
+        let scaled = parts(&raw, true, 3, 0.0, 7, true).unwrap();
+        let plain = parts(&raw, true, 3, 0.0, 7, false).unwrap();
+        assert_eq!(scaled.len(), 3);
+        for ((tr, held_out), (raw_tr, raw_held_out)) in scaled.iter().zip(&plain) {
+            // the training part is standardised exactly by its own statistics
+            let (m, s) = mean_std(&tr.x().to_vec());
+            assert!(m.abs() < 1e-5 && (s - 1.0).abs() < 1e-4, "training part: mean {m}, std {s}");
+            // the held-out part is mapped with the training part's mean and
+            // std: its own values (the outlier) play no part
+            let (rm, rs) = mean_std(&raw_tr.x().to_vec());
+            for (&a, &b) in held_out.x().to_vec().iter().zip(&raw_held_out.x().to_vec()) {
+                let want = ((b as f64 - rm) / rs) as f32;
+                assert!((a - want).abs() <= 1e-3 * want.abs().max(1.0), "held out {b} → {a}, want {want}");
+            }
+        }
+        // the fold that holds the outlier out was scaled without it: its
+        // training part spans about ±1.7 and the outlier lies thousands of sds away
+        let outlier = scaled.iter().find(|(_, v)| v.x().to_vec().iter().any(|&a| a > 100.0)).expect("outlier held out");
+        assert!(outlier.0.x().to_vec().iter().all(|a| a.abs() < 2.0));
+        // a validation split (folds = 0) gets the same treatment
+        let split = parts(&raw, true, 0, 0.25, 7, true).unwrap();
+        let (m, s) = mean_std(&split[0].0.x().to_vec());
+        assert!(m.abs() < 1e-5 && (s - 1.0).abs() < 1e-4, "split: mean {m}, std {s}");
+    }
 }
