@@ -236,15 +236,11 @@ fn is_idx(path: &Path) -> bool {
 
 /// A numeric CSV: with a header, columns are picked by the model's feature
 /// names (and the target column, if present, becomes `y`); without one,
-/// every column is a feature.
+/// every column is a feature. Quoted cells and CRLF line ends are read as
+/// RFC 4180 says (the library's CSV reader); errors name the file and line.
 fn read_feature_csv(path: &Path, p: &Preprocessing) -> CliResult<Inputs> {
-    let text = std::fs::read_to_string(path).map_err(|e| CliError::data(format!("{}: {e}.", path.display())))?;
-    let rows: Vec<Vec<String>> = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| l.split(',').map(|c| c.trim().trim_matches('"').to_string()).collect())
-        .collect();
-    let Some(first) = rows.first() else {
+    let records = csv::read_records(path, b',').map_err(|e| CliError::data(e.to_string()))?;
+    let Some((_, first)) = records.first() else {
         return Err(CliError::data(format!("{}: the file is empty.", path.display())));
     };
     let header = first.iter().any(|c| c.parse::<f32>().is_err());
@@ -259,11 +255,10 @@ fn read_feature_csv(path: &Path, p: &Preprocessing) -> CliResult<Inputs> {
     } else {
         ((0..first.len()).collect(), None)
     };
-    let body = if header { &rows[1..] } else { &rows[..] };
+    let body = if header { &records[1..] } else { &records[..] };
     let mut x = Vec::with_capacity(body.len() * cols.len());
     let mut y = Vec::new();
-    for (r, row) in body.iter().enumerate() {
-        let line = r + 1 + header as usize;
+    for (line, row) in body {
         for &c in &cols {
             let cell =
                 row.get(c).ok_or_else(|| CliError::data(format!("{}: line {line} is short.", path.display())))?;

@@ -233,6 +233,23 @@ fn csv_mode_classifies_and_regresses_without_a_config() {
     assert!(p.lines().nth(1).unwrap().starts_with("left,") || p.lines().nth(1).unwrap().starts_with("right,"));
     let e = json(&ok(&["evaluate", "cls", "two.csv", "--json"], &d));
     assert!(e["test_accuracy"].as_f64().unwrap() >= 0.9, "{e}");
+    // the same rows with quoted cells (RFC 4180) and CRLF line ends predict the same
+    let plain = std::fs::read_to_string(d.join("two.csv")).unwrap();
+    let quoted: String = plain
+        .lines()
+        .map(|l| l.split(',').map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(",") + "\r\n")
+        .collect();
+    assert!(quoted.starts_with("\"a\",\"b\",") && quoted.contains("\"right\"\r\n"));
+    std::fs::write(d.join("quoted.csv"), &quoted).unwrap();
+    assert_eq!(ok(&["predict", "cls", "quoted.csv"], &d), p);
+    let eq = json(&ok(&["evaluate", "cls", "quoted.csv", "--json"], &d));
+    assert_eq!(eq["test_accuracy"], e["test_accuracy"]);
+    // a quoted cell may hold the delimiter; a bad cell names the file and line
+    std::fs::write(d.join("bad.csv"), "a,b,noise1,noise2,label\r\n1,2,3,4,left\r\n1,\"2,5\",3,4,left\r\n").unwrap();
+    let out = origami(&["predict", "cls", "bad.csv"], &d);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("bad.csv") && err.contains("line 3, column 2") && err.contains("\"2,5\""), "{err}");
     // regression: y = 2a - b + noise
     let mut s = String::from("a,b,y\n");
     for i in 0..200 {
