@@ -2,13 +2,17 @@
 //! validation loss and metrics by epoch, and the learning rate, with the
 //! best epoch (lowest validation loss, else lowest loss) marked — as PNG
 //! and SVG, drawn with plotters and the DejaVu Sans font shipped in
-//! assets/ (no system fonts needed).
+//! assets/ (no system fonts needed). A learning rate that spans more than a
+//! factor of 10 (exponential decay, 1cycle) is drawn on a log axis, as is
+//! the rate axis of `origami lr-find`'s curve.
 
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
 use clap::Args;
 use origami::train::History;
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -57,10 +61,20 @@ pub fn run(args: &PlotArgs) -> CliResult<()> {
     Ok(())
 }
 
-/// One panel: a title, a y label, and series (name, values, colour, dashed).
+/// One panel: a title and series (name, values, colour), on a log y axis
+/// if `log`.
 struct Panel {
     title: String,
     series: Vec<(String, Vec<f64>, RGBColor)>,
+    log: bool,
+}
+
+/// Whether values call for a log axis: all positive, spanning more than a
+/// factor of 10.
+fn spans_decades(values: &[f64]) -> bool {
+    let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    let (lo, hi) = finite.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+    !finite.is_empty() && lo > 0.0 && hi / lo > 10.0
 }
 
 /// An axis label: plain for ordinary sizes, scientific for tiny or huge ones.
@@ -69,6 +83,15 @@ fn number(y: f64) -> String {
         format!("{y:.2e}")
     } else {
         format!("{y:.3}")
+    }
+}
+
+/// A log-axis label: `1e-3`, `2e-3`, or `1.50e-3` when not a whole mantissa.
+fn sci(y: f64) -> String {
+    let short = format!("{y:.0e}");
+    match short.parse::<f64>() {
+        Ok(v) if (v - y).abs() <= 1e-9 * y.abs() => short,
+        _ => format!("{y:.2e}"),
     }
 }
 
@@ -83,12 +106,14 @@ fn panels(h: &History) -> Vec<Panel> {
         if cols.contains(&val) {
             series.push((format!("validation {name}"), h.series(&val), RGBColor(230, 120, 0)));
         }
-        out.push(Panel { title: name.clone(), series });
+        out.push(Panel { title: name.clone(), series, log: false });
     }
     if cols.iter().any(|c| c == "lr") {
+        let lr = h.series("lr");
         out.push(Panel {
             title: "learning rate".into(),
-            series: vec![("lr".into(), h.series("lr"), RGBColor(0, 140, 70))],
+            log: spans_decades(&lr),
+            series: vec![("lr".into(), lr, RGBColor(0, 140, 70))],
         });
     }
     out
@@ -135,60 +160,89 @@ fn draw<DB: DrawingBackend>(
     root.fill(&WHITE)?;
     let areas = root.split_evenly((panels.len(), 1));
     for (area, p) in areas.iter().zip(panels) {
-        let n = p.series.iter().map(|s| s.1.len()).max().unwrap_or(1);
         let vals: Vec<f64> = p.series.iter().flat_map(|s| s.1.iter().copied()).filter(|v| v.is_finite()).collect();
         let (mut lo, mut hi) = vals.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
         if !lo.is_finite() {
             (lo, hi) = (0.0, 1.0);
         }
-        let pad = ((hi - lo) * 0.08).max(hi.abs() * 0.05).max(1e-12);
-        let mut chart = ChartBuilder::on(area)
-            .caption(format!("{} by epoch (best epoch {})", p.title, best + 1), ("sans-serif", 20))
-            .margin(10)
-            .x_label_area_size(35)
-            .y_label_area_size(70)
-            .build_cartesian_2d(1f64..(n.max(2) as f64), (lo - pad)..(hi + pad))?;
-        chart
-            .configure_mesh()
-            .x_desc("epoch")
-            .x_labels(n.clamp(2, 12))
-            .x_label_formatter(&|x| format!("{}", x.round()))
-            .y_label_formatter(&|y| number(*y))
-            .label_style(("sans-serif", 13))
-            .draw()?;
-        for (name, s, color) in &p.series {
-            let pts: Vec<(f64, f64)> =
-                s.iter().enumerate().filter(|(_, v)| v.is_finite()).map(|(i, &v)| ((i + 1) as f64, v)).collect();
-            let c = *color;
-            chart
-                .draw_series(LineSeries::new(pts.clone(), c.stroke_width(2)))?
-                .label(name.clone())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
-            chart.draw_series(pts.iter().map(|&(x, y)| Circle::new((x, y), 3, c.filled())))?;
+        if p.log {
+            // a fifth of a decade of room at each end
+            let y = (lo / 1.6)..(hi * 1.6);
+            draw_panel(area, p, best, y.clone().log_scale(), y)?;
+        } else {
+            let pad = ((hi - lo) * 0.08).max(hi.abs() * 0.05).max(1e-12);
+            let y = (lo - pad)..(hi + pad);
+            draw_panel(area, p, best, y.clone(), y)?;
         }
-        let bx = (best + 1) as f64;
-        chart
-            .draw_series(std::iter::once(PathElement::new(vec![(bx, lo - pad), (bx, hi + pad)], RED.stroke_width(1))))?
-            .label(format!("best epoch {}", best + 1))
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED.stroke_width(1)));
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 13))
-            .draw()?;
     }
     Ok(())
 }
 
-/// A loss-vs-rate curve on a log-rate axis with the suggested rate marked.
+/// One panel on the y axis `y_axis` (linear or log) covering `y`.
+fn draw_panel<DB, Y>(
+    area: &DrawingArea<DB, Shift>,
+    p: &Panel,
+    best: usize,
+    y_axis: impl AsRangedCoord<CoordDescType = Y, Value = f64>,
+    y: Range<f64>,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>>
+where
+    DB: DrawingBackend,
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    let n = p.series.iter().map(|s| s.1.len()).max().unwrap_or(1);
+    let scale = if p.log { ", log scale" } else { "" };
+    let mut chart = ChartBuilder::on(area)
+        .caption(format!("{} by epoch (best epoch {}){scale}", p.title, best + 1), ("sans-serif", 20))
+        .margin(10)
+        .x_label_area_size(35)
+        .y_label_area_size(70)
+        .build_cartesian_2d(1f64..(n.max(2) as f64), y_axis)?;
+    chart
+        .configure_mesh()
+        .x_desc("epoch")
+        .x_labels(n.clamp(2, 12))
+        .x_label_formatter(&|x| format!("{}", x.round()))
+        .y_label_formatter(&|y| if p.log { sci(*y) } else { number(*y) })
+        .label_style(("sans-serif", 13))
+        .draw()?;
+    for (name, s, color) in &p.series {
+        let pts: Vec<(f64, f64)> = s
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.is_finite() && (!p.log || **v > 0.0))
+            .map(|(i, &v)| ((i + 1) as f64, v))
+            .collect();
+        let c = *color;
+        chart
+            .draw_series(LineSeries::new(pts.clone(), c.stroke_width(2)))?
+            .label(name.clone())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+        chart.draw_series(pts.iter().map(|&(x, y)| Circle::new((x, y), 3, c.filled())))?;
+    }
+    let bx = (best + 1) as f64;
+    chart
+        .draw_series(std::iter::once(PathElement::new(vec![(bx, y.start), (bx, y.end)], RED.stroke_width(1))))?
+        .label(format!("best epoch {}", best + 1))
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED.stroke_width(1)));
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 13))
+        .draw()?;
+    Ok(())
+}
+
+/// A loss-vs-rate curve on a log-rate axis (ticks at the decades) with the
+/// suggested rate marked.
 pub fn plot_lr_curve(lrs: &[f32], losses: &[f32], suggested: f32, png: &Path, svg: &Path) -> CliResult<()> {
     register_font();
     let pts: Vec<(f64, f64)> = lrs
         .iter()
         .zip(losses)
         .filter(|(l, v)| l.is_finite() && **l > 0.0 && v.is_finite())
-        .map(|(&l, &v)| ((l as f64).log10(), v as f64))
+        .map(|(&l, &v)| (l as f64, v as f64))
         .collect();
     if pts.len() < 2 {
         return Err(CliError::failed("the learning-rate sweep recorded too few steps to plot."));
@@ -208,7 +262,7 @@ fn lr_chart<DB: DrawingBackend>(
     suggested: f32,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     root.fill(&WHITE)?;
-    let (x0, x1) = (pts[0].0, pts[pts.len() - 1].0);
+    let (x0, x1) = pts.iter().fold((f64::INFINITY, 0f64), |(a, b), p| (a.min(p.0), b.max(p.0)));
     let (lo, hi) = pts.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.1), b.max(p.1)));
     let pad = ((hi - lo) * 0.08).max(1e-9);
     let mut chart = ChartBuilder::on(root)
@@ -216,16 +270,16 @@ fn lr_chart<DB: DrawingBackend>(
         .margin(10)
         .x_label_area_size(35)
         .y_label_area_size(70)
-        .build_cartesian_2d(x0..x1.max(x0 + 1e-6), (lo - pad)..(hi + pad))?;
+        .build_cartesian_2d((x0..x1.max(x0 * 1.01)).log_scale(), (lo - pad)..(hi + pad))?;
     chart
         .configure_mesh()
-        .x_desc("learning rate")
-        .x_label_formatter(&|x| format!("{:.0e}", 10f64.powf(*x)))
+        .x_desc("learning rate (log scale)")
+        .x_label_formatter(&|x| sci(*x))
         .y_desc("smoothed loss")
         .label_style(("sans-serif", 13))
         .draw()?;
     chart.draw_series(LineSeries::new(pts.to_vec(), BLUE.stroke_width(2)))?;
-    let sx = (suggested as f64).log10();
+    let sx = suggested as f64;
     chart
         .draw_series(std::iter::once(PathElement::new(vec![(sx, lo - pad), (sx, hi + pad)], RED.stroke_width(2))))?
         .label(format!("suggested {suggested:.2e}"))
@@ -237,4 +291,69 @@ fn lr_chart<DB: DrawingBackend>(
         .label_font(("sans-serif", 13))
         .draw()?;
     root.present()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use origami::train::EpochLog;
+
+    fn temp(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("origami-plot-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    /// The text of the SVG's tick labels.
+    fn labels(svg: &str) -> Vec<String> {
+        svg.split("<text")
+            .skip(1)
+            .filter_map(|t| Some(t.split_once('>')?.1.split_once('<')?.0.trim().to_string()))
+            .collect()
+    }
+
+    fn history(lrs: &[f64]) -> History {
+        let mut h = History::default();
+        for (e, &lr) in lrs.iter().enumerate() {
+            h.epochs
+                .push(EpochLog { epoch: e, values: vec![("loss".into(), 1.0 / (e + 1) as f64), ("lr".into(), lr)] });
+        }
+        h
+    }
+
+    #[test]
+    fn a_learning_rate_spanning_decades_gets_a_log_axis() {
+        let d = temp("lr-axis");
+        let (png, svg) = (d.join("t.png"), d.join("t.svg"));
+        // exponential decay 1e-1 → 1e-4: labels at the decades
+        let decay: Vec<f64> = (0..10).map(|e| 0.1 * 10f64.powf(-(e as f64) / 3.0)).collect();
+        plot_history(&history(&decay), &png, &svg).unwrap();
+        let l = labels(&std::fs::read_to_string(&svg).unwrap());
+        for decade in ["1e-4", "1e-3", "1e-2", "1e-1"] {
+            assert!(l.iter().any(|t| t == decade), "no {decade} tick in {l:?}");
+        }
+        assert!(l.iter().any(|t| t.contains("learning rate") && t.contains("log scale")), "{l:?}");
+        // a constant rate (or one within a factor of 10) stays linear
+        assert!(!spans_decades(&[0.01, 0.01, 0.002]) && spans_decades(&decay));
+        assert!(!spans_decades(&[0.0, 0.1, 1.0]), "zero cannot go on a log axis");
+        assert_eq!((sci(0.002), sci(1.5e-3), sci(10.0)), ("2e-3".into(), "1.50e-3".into(), "1e1".into()));
+        plot_history(&history(&[0.01; 5]), &png, &svg).unwrap();
+        let l = labels(&std::fs::read_to_string(&svg).unwrap());
+        assert!(!l.iter().any(|t| t.contains("log scale")), "{l:?}");
+        std::fs::remove_dir_all(&d).ok();
+    }
+
+    #[test]
+    fn the_lr_finder_curve_has_a_log_rate_axis() {
+        let d = temp("lr-find");
+        let (png, svg) = (d.join("t.png"), d.join("t.svg"));
+        let lrs: Vec<f32> = (0..100).map(|i| 1e-6 * 10f32.powf(i as f32 / 20.0)).collect();
+        let losses: Vec<f32> = (0..100).map(|i| 2.0 - (i as f32 / 60.0).min(1.0)).collect();
+        plot_lr_curve(&lrs, &losses, 1e-3, &png, &svg).unwrap();
+        let l = labels(&std::fs::read_to_string(&svg).unwrap());
+        for decade in ["1e-5", "1e-4", "1e-3", "1e-2"] {
+            assert!(l.iter().any(|t| t == decade), "no {decade} tick in {l:?}");
+        }
+        std::fs::remove_dir_all(&d).ok();
+    }
 }
