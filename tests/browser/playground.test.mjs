@@ -33,6 +33,8 @@ try {
   // Every request must stay on the server: nothing from a CDN.
   const foreign = [];
   page.on('request', (r) => { if (!r.url().startsWith(url.replace(/\/$/, '')) && !r.url().startsWith('data:')) foreign.push(r.url()); });
+  let opened = 0; // sessions the page opened
+  page.on('request', (r) => { if (r.method() === 'POST' && new URL(r.url()).pathname === '/api/sessions') opened++; });
 
   await page.goto(url);
   await page.waitForFunction(() => document.querySelector('#test-loss').textContent !== '–', null, { timeout: 30000 });
@@ -118,11 +120,25 @@ try {
   check('classroom link hides controls', classUrl.includes('classroom=1') && classUrl.includes('hide=features'));
   await page.screenshot({ path: join(shots, 'classroom.png'), fullPage: true });
 
-  // Multi-class set.
-  // A fresh load from the shared URL (a same-page hash change is not a reload).
+  // Multi-class set, from a share link pasted into the open tab: a hash
+  // navigation (no reload) must rebuild the session from the link.
+  const oldSession = await page.evaluate(() => PG.session());
+  const openedBefore = opened;
   await page.goto(url + '#dataset=spirals&classes=4&layers=8,8&features=x1,x2,sinx1,sinx2&optimizer=adam&learning_rate=0.03');
-  await page.reload();
-  await page.waitForFunction(() => document.querySelector('#test-loss').textContent !== '–');
+  await page.waitForFunction((old) => PG.session() && PG.session() !== old &&
+    document.querySelector('#layer-count').textContent === '2' &&
+    document.querySelectorAll('#network .neuron').length === 16 &&
+    document.querySelector('#test-loss').textContent !== '–', oldSession, { timeout: 30000 });
+  const linked = await page.evaluate(() => ({
+    dataset: document.querySelector('#datasets .active')?.dataset.dataset,
+    optimizer: document.querySelector('#optimizer').value,
+    tab: !document.querySelector('#view-play').hidden,
+    epoch: document.querySelector('#epoch').textContent,
+  }));
+  await page.waitForTimeout(500);
+  check('a pasted link rebuilds the session without a reload',
+    linked.dataset === 'spirals' && linked.optimizer === 'adam' && linked.tab && linked.epoch === '000,000' &&
+    opened === openedBefore + 1, JSON.stringify({ ...linked, opened: opened - openedBefore }));
   await page.click('#play');
   await page.waitForFunction(() => parseInt(document.querySelector('#epoch').textContent.replace(/\D/g, ''), 10) > 0, null,
     { timeout: 30000 }).catch(() => {});

@@ -11,6 +11,7 @@
   let points = { train: [], test: [] };
   let snap = null;
   let pollTimer = null;
+  let generation = 0; // bumped when the session is replaced: answers for the old one are dropped
 
   const LRS = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
   const REG_RATES = [0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
@@ -216,11 +217,15 @@
   async function poll() {
     clearTimeout(pollTimer);
     if (!session) return;
+    const gen = generation;
     try {
       const s = await PG.api('GET', `/api/sessions/${session}/state?since=${version}`);
+      if (gen !== generation) return;
       if (!s.unchanged) {
         if (s.data_version !== dataVersion) {
-          points = await PG.api('GET', `/api/sessions/${session}/data`);
+          const p = await PG.api('GET', `/api/sessions/${session}/data`);
+          if (gen !== generation) return;
+          points = p;
           dataVersion = points.data_version;
         }
         snap = s;
@@ -229,6 +234,7 @@
       }
       status('');
     } catch (e) {
+      if (gen !== generation) return;
       if (e.status === 404) { status('session expired: reopening'); await open(); } else status('server unreachable');
     }
     pollTimer = setTimeout(poll, snap && snap.playing ? 100 : 300);
@@ -280,22 +286,33 @@
   }
 
   window.addEventListener('pagehide', () => { if (session) navigator.sendBeacon(`/api/sessions/${session}/close`); });
-  window.addEventListener('hashchange', () => {
-    if (location.hash === PG.toHash()) return;
-    PG.fromHash(location.hash);
-    changed();
-    showTab(S.ui.tab);
-  });
 
-  async function main() {
+  /** The page and a fresh session from the URL hash: on load, and on every hash navigation. */
+  async function start() {
     PG.fromHash(location.hash);
-    bindControls();
-    bindTips();
     syncControls();
     PG.saveHash();
     await open();
     showTab(S.ui.tab);
     poll();
   }
-  main();
+
+  // A hash navigation in an open tab (a pasted share link, back/forward)
+  // rebuilds the session as a reload would. The page writes its own hash
+  // with replaceState, which fires no hashchange, and an equal hash returns
+  // early, so the page never answers itself.
+  window.addEventListener('hashchange', () => {
+    if (location.hash === PG.toHash()) return;
+    generation++;
+    clearTimeout(pollTimer);
+    if (session) navigator.sendBeacon(`/api/sessions/${session}/close`);
+    session = null;
+    snap = null;
+    points = { train: [], test: [] };
+    start();
+  });
+
+  bindControls();
+  bindTips();
+  start();
 })();
