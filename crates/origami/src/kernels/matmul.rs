@@ -22,6 +22,13 @@ struct Ptr(*mut f32);
 // SAFETY: each thread writes a disjoint block of C (see `matmul`).
 unsafe impl Send for Ptr {}
 unsafe impl Sync for Ptr {}
+impl Ptr {
+    /// A copy; a closure calling this captures the whole `Ptr` (which is
+    /// `Sync`), not its raw pointer field (which is not).
+    fn copy(&self) -> Ptr {
+        Ptr(self.0)
+    }
+}
 
 /// `c[m×n] = op(a)·op(b)` (or `+=` when `accumulate`), where `op(a)` is m×k
 /// (`a` stored k×m when `ta`) and `op(b)` is k×n (`b` stored n×k when `tb`).
@@ -64,9 +71,8 @@ pub fn matmul(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: usize,
                 return;
             }
             let (r0, r1, c0, c1) = if by_cols { (0, m, lo, hi) } else { (lo, hi, 0, n) };
-            let cp = cp;
             // SAFETY: blocks [r0,r1)×[c0,c1) are disjoint between threads.
-            unsafe { block(a, b, cp, m, k, n, ta, tb, accumulate, r0, r1, c0, c1) };
+            unsafe { block(a, b, cp.copy(), m, k, n, ta, tb, accumulate, r0, r1, c0, c1) };
         })
     });
 }
