@@ -6,7 +6,7 @@ use crate::parallel::{pool, should_split};
 use crate::tensor::shape::{broadcast_strides, numel};
 
 /// Below this many elements a map runs on the calling thread.
-const PAR_ELEMS: usize = 1 << 17;
+const PAR_ELEMS: usize = 1 << 15;
 const CHUNK: usize = 1 << 14;
 
 /// `out[i] = f(x[i])`.

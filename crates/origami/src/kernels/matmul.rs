@@ -34,9 +34,52 @@ impl Ptr {
 /// (`a` stored k×m when `ta`) and `op(b)` is k×n (`b` stored n×k when `tb`).
 #[allow(clippy::too_many_arguments)]
 pub fn matmul(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: usize, ta: bool, tb: bool, accumulate: bool) {
+    product(a, b, c, m, k, n, ta, tb, accumulate, None);
+}
+
+/// `c[m×n] = a·b + bias` (the bias row added to every row), with the bias
+/// written into each thread's block of C just before its GEMM accumulates
+/// onto it: no separate pass over C, and it is split across threads too.
+#[allow(clippy::too_many_arguments)]
+pub fn matmul_bias(a: &[f32], b: &[f32], bias: &[f32], c: &mut [f32], m: usize, k: usize, n: usize) {
+    assert!(bias.len() >= n);
+    product(a, b, c, m, k, n, false, false, false, Some(bias));
+}
+
+/// Writes the bias row into rows r0..r1, columns c0..c1 of the m×n C.
+///
+/// SAFETY: the block must lie inside C's storage.
+unsafe fn fill_bias(c: Ptr, n: usize, bias: &[f32], r0: usize, r1: usize, c0: usize, c1: usize) {
+    for r in r0..r1 {
+        let row = std::slice::from_raw_parts_mut(c.0.add(r * n + c0), c1 - c0);
+        row.copy_from_slice(&bias[c0..c1]);
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn product(
+    a: &[f32],
+    b: &[f32],
+    c: &mut [f32],
+    m: usize,
+    k: usize,
+    n: usize,
+    ta: bool,
+    tb: bool,
+    accumulate: bool,
+    bias: Option<&[f32]>,
+) {
     assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n);
     if m == 0 || n == 0 {
         return;
+    }
+    // With a bias, each block is first set to it and the product added.
+    let accumulate = accumulate || bias.is_some();
+    if let Some(bias) = bias {
+        if k == 0 || m * k * n < PAR_MACS || num_threads() == 1 {
+            // SAFETY: the whole of C, checked above.
+            unsafe { fill_bias(Ptr(c.as_mut_ptr()), n, bias, 0, m, 0, n) };
+        }
     }
     if k == 0 {
         if !accumulate {
@@ -72,7 +115,12 @@ pub fn matmul(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: usize,
             }
             let (r0, r1, c0, c1) = if by_cols { (0, m, lo, hi) } else { (lo, hi, 0, n) };
             // SAFETY: blocks [r0,r1)×[c0,c1) are disjoint between threads.
-            unsafe { block(a, b, cp.copy(), m, k, n, ta, tb, accumulate, r0, r1, c0, c1) };
+            unsafe {
+                if let Some(bias) = bias {
+                    fill_bias(cp.copy(), n, bias, r0, r1, c0, c1);
+                }
+                block(a, b, cp.copy(), m, k, n, ta, tb, accumulate, r0, r1, c0, c1)
+            };
         })
     });
 }
@@ -252,6 +300,14 @@ mod tests {
                     matmul(&a, &b, &mut c, m, k, n, ta, tb, false);
                     for i in 0..m * n {
                         assert!((c[i] as f64 - want[i]).abs() < 1e-3);
+                    }
+                    if !ta && !tb {
+                        let bias: Vec<f32> = (0..n).map(|j| j as f32 - 2.5).collect();
+                        let mut c = vec![f32::NAN; m * n];
+                        matmul_bias(&a, &b, &bias, &mut c, m, k, n);
+                        for i in 0..m * n {
+                            assert!((c[i] as f64 - want[i] - bias[i % n] as f64).abs() < 1e-3, "{m}x{k}x{n} bias");
+                        }
                     }
                 }
             }

@@ -1,7 +1,7 @@
 //! Matrix product, 2-D and batched.
 
 use crate::autograd::{GradAcc, Op};
-use crate::kernels::matmul::matmul;
+use crate::kernels::matmul::{matmul, matmul_bias};
 use crate::tensor::shape::{numel, Shape};
 use crate::{Error, Result, Tensor};
 
@@ -76,13 +76,10 @@ impl Tensor {
         }
         let m = self.numel() / k.max(1);
         let mut out = crate::tensor::pool::scratch(m * n);
-        crate::ops::elementwise::with2(self, w, |x, w| matmul(x, w, &mut out, m, k, n, false, false, false));
-        if let Some(b) = b {
-            let bd = b.data();
-            for row in out.chunks_exact_mut(n.max(1)) {
-                row.iter_mut().zip(bd.iter()).for_each(|(o, &b)| *o += b);
-            }
-        }
+        crate::ops::elementwise::with2(self, w, |x, w| match b {
+            Some(b) => matmul_bias(x, w, &b.data(), &mut out, m, k, n),
+            None => matmul(x, w, &mut out, m, k, n, false, false, false),
+        });
         let mut shape: Shape = xs.into();
         *shape.last_mut().expect("rank checked") = n;
         let tracked = self.is_tracked() || w.is_tracked() || b.is_some_and(|b| b.is_tracked());

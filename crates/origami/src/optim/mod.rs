@@ -133,7 +133,7 @@ pub(crate) fn par_update4(
 ) {
     use rayon::prelude::*;
     const CHUNK: usize = 1 << 14;
-    if !crate::parallel::should_split(theta.len(), 4 * CHUNK) {
+    if !crate::parallel::should_split(theta.len(), 2 * CHUNK) {
         return f(theta, g, m, s, extra);
     }
     crate::parallel::pool().install(|| match extra {
