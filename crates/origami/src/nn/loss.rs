@@ -59,6 +59,14 @@ impl Loss {
         reduction: Reduction,
         sample_weight: Option<&Tensor>,
     ) -> Result<Tensor> {
+        // The mean of per-sample means over equal-sized samples is the mean
+        // of all elements: one reduction instead of two (and two fewer graph
+        // nodes per step, which a playground-sized network notices).
+        if reduction == Reduction::Mean && sample_weight.is_none() {
+            if let Some(per_elem) = self.per_element(y_pred, y_true)? {
+                return Ok(per_elem.mean_all());
+            }
+        }
         reduce(&self.per_sample(y_pred, y_true)?, reduction, sample_weight)
     }
 
@@ -69,28 +77,33 @@ impl Loss {
                 let labels = labels_from_tensor(y_pred, y_true)?;
                 sparse_ce(y_pred, &labels, from_logits)
             }
+            Loss::CategoricalCrossentropy { from_logits } => {
+                let y_true = &keras_column(y_pred, y_true)?;
+                check_same_shape(self.name(), y_pred, y_true)?;
+                let logp = log_probs(y_pred, from_logits)?;
+                let last = last_axis(y_pred)?;
+                y_true.mul(&logp)?.sum_axis(last, false).map(|t| t.neg())
+            }
             _ => {
-                // Keras's rule: targets [n] against predictions [n, 1] (one
-                // output unit) are the same column.
-                let expanded;
-                let y_true = if y_pred.rank() == y_true.rank() + 1
-                    && y_pred.shape().last() == Some(&1)
-                    && y_pred.shape()[..y_true.rank()] == *y_true.shape()
-                {
-                    expanded = y_true.reshape(y_pred.shape())?;
-                    &expanded
+                let per_elem = self.per_element(y_pred, y_true)?.expect("an elementwise loss");
+                if y_pred.rank() <= 1 {
+                    Ok(per_elem)
                 } else {
-                    y_true
-                };
-                if y_pred.shape() != y_true.shape() {
-                    return Err(Error::shape(
-                        self.name(),
-                        y_pred.shape(),
-                        y_true.shape(),
-                        "predictions and targets must have the same shape",
-                    ));
+                    per_elem.mean_axis(y_pred.rank() - 1, false)
                 }
-                let per_elem = match *self {
+            }
+        }
+    }
+
+    /// The loss of every output element, for the losses that have one (all
+    /// but the cross-entropies over classes, which are per sample).
+    fn per_element(&self, y_pred: &Tensor, y_true: &Tensor) -> Result<Option<Tensor>> {
+        match *self {
+            Loss::SparseCategoricalCrossentropy { .. } | Loss::CategoricalCrossentropy { .. } => Ok(None),
+            _ => {
+                let y_true = &keras_column(y_pred, y_true)?;
+                check_same_shape(self.name(), y_pred, y_true)?;
+                Ok(Some(match *self {
                     Loss::MeanSquaredError => y_pred.sub(y_true)?.square(),
                     Loss::MeanAbsoluteError => y_pred.sub(y_true)?.abs(),
                     Loss::Huber { delta } => {
@@ -109,18 +122,10 @@ impl Loss {
                     }
                     // −[y ln p + (1−y) ln(1−p)] with p clamped to [ε, 1−ε], one fused primitive
                     Loss::BinaryCrossentropy { from_logits: false } => y_pred.binary_cross_entropy(y_true, EPS)?,
-                    Loss::CategoricalCrossentropy { from_logits } => {
-                        let logp = log_probs(y_pred, from_logits)?;
-                        let last = last_axis(y_pred)?;
-                        return y_true.mul(&logp)?.sum_axis(last, false).map(|t| t.neg());
+                    Loss::CategoricalCrossentropy { .. } | Loss::SparseCategoricalCrossentropy { .. } => {
+                        unreachable!("handled above")
                     }
-                    Loss::SparseCategoricalCrossentropy { .. } => unreachable!("handled above"),
-                };
-                if y_pred.rank() <= 1 {
-                    Ok(per_elem)
-                } else {
-                    per_elem.mean_axis(y_pred.rank() - 1, false)
-                }
+                }))
             }
         }
     }
@@ -167,6 +172,31 @@ pub fn reduce(losses: &Tensor, reduction: Reduction, sample_weight: Option<&Tens
         Reduction::Mean => weighted.mean_all(),
         Reduction::Sum => weighted.sum_all(),
     })
+}
+
+/// Keras's rule: targets [n] against predictions [n, 1] (one output unit)
+/// are the same column.
+fn keras_column(y_pred: &Tensor, y_true: &Tensor) -> Result<Tensor> {
+    if y_pred.rank() == y_true.rank() + 1
+        && y_pred.shape().last() == Some(&1)
+        && y_pred.shape()[..y_true.rank()] == *y_true.shape()
+    {
+        y_true.reshape(y_pred.shape())
+    } else {
+        Ok(y_true.clone())
+    }
+}
+
+fn check_same_shape(op: &'static str, y_pred: &Tensor, y_true: &Tensor) -> Result<()> {
+    if y_pred.shape() != y_true.shape() {
+        return Err(Error::shape(
+            op,
+            y_pred.shape(),
+            y_true.shape(),
+            "predictions and targets must have the same shape",
+        ));
+    }
+    Ok(())
 }
 
 fn last_axis(y_pred: &Tensor) -> Result<usize> {

@@ -20,7 +20,7 @@ impl Tensor {
             out[i] = -(t[i] * q.ln() + (1.0 - t[i]) * (1.0 - q).ln());
         }
         drop((p, t));
-        Ok(Tensor::from_op(out, self.0.shape.clone(), self.is_tracked(), || Op::Bce(self.clone(), y.detach(), eps)))
+        Ok(Tensor::from_op(out, self.0.shape.clone(), self.is_tracked(), || Op::Bce(self.clone(), untracked(y), eps)))
     }
 
     /// Per-element binary cross-entropy of logits `self` against targets `y`:
@@ -33,7 +33,17 @@ impl Tensor {
             out[i] = z[i].max(0.0) - z[i] * t[i] + (-z[i].abs()).exp().ln_1p();
         }
         drop((z, t));
-        Ok(Tensor::from_op(out, self.0.shape.clone(), self.is_tracked(), || Op::BceLogits(self.clone(), y.detach())))
+        Ok(Tensor::from_op(out, self.0.shape.clone(), self.is_tracked(), || Op::BceLogits(self.clone(), untracked(y))))
+    }
+}
+
+/// The targets as the op keeps them: they get no gradient, so a tracked
+/// target is detached (an untracked one, the usual case, is kept as is).
+fn untracked(y: &Tensor) -> Tensor {
+    if y.is_tracked() {
+        y.detach()
+    } else {
+        y.clone()
     }
 }
 
