@@ -188,15 +188,24 @@ crate::multiversion! {
     /// read through strides.
     #[allow(clippy::too_many_arguments)]
     fn small(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: usize, ta: bool, tb: bool, acc: bool) {
-        let mut bt: smallvec::SmallVec<[f32; 512]> = smallvec::SmallVec::new();
+        // Bᵀ transposed into a stack buffer (a heap one when large), written
+        // in full before it is read, so it needs no zero fill.
+        let mut stack = [std::mem::MaybeUninit::<f32>::uninit(); 512];
+        let mut heap = Vec::new();
         let b: &[f32] = if tb {
-            bt.resize(k * n, 0.0);
+            let bt: &mut [std::mem::MaybeUninit<f32>] = if k * n <= stack.len() {
+                &mut stack[..k * n]
+            } else {
+                heap.resize(k * n, std::mem::MaybeUninit::uninit());
+                &mut heap
+            };
             for j in 0..n {
                 for p in 0..k {
-                    bt[p * n + j] = b[j * k + p];
+                    bt[p * n + j] = std::mem::MaybeUninit::new(b[j * k + p]);
                 }
             }
-            &bt
+            // SAFETY: the loops above wrote every one of the k·n elements.
+            unsafe { &*(bt as *const [std::mem::MaybeUninit<f32>] as *const [f32]) }
         } else {
             &b[..k * n]
         };
@@ -285,8 +294,9 @@ mod tests {
     #[test]
     fn every_path_matches_naive() {
         let mut r = Rng::seed(3);
-        // tiny (loops), medium (one gemm), large (split by cols and by rows)
-        for &(m, k, n) in &[(3, 4, 5), (40, 50, 60), (64, 100, 256), (300, 64, 20)] {
+        // tiny (loops; one with a transposed B too big for the stack buffer),
+        // medium (one gemm), large (split by cols and by rows)
+        for &(m, k, n) in &[(3, 4, 5), (1, 100, 60), (40, 50, 60), (64, 100, 256), (300, 64, 20)] {
             for ta in [false, true] {
                 for tb in [false, true] {
                     let a: Vec<f32> = (0..m * k).map(|_| r.normal()).collect();
