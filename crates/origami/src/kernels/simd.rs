@@ -58,11 +58,18 @@ fn detect(_cap: &str) -> Level {
 /// CPU has. The body is written once, textually inside each variant, so the
 /// vectoriser sees it with the wider registers whatever the inliner decides.
 ///
-/// ```ignore
-/// multiversion! {
-///     /// Docs.
-///     pub fn scale(x: &mut [f32], a: f32) { for v in x { *v *= a } }
+/// ```
+/// origami::multiversion! {
+///     /// Multiplies every element by `a`.
+///     pub fn scale(x: &mut [f32], a: f32) {
+///         for v in x {
+///             *v *= a
+///         }
+///     }
 /// }
+/// let mut x = [1.0, 2.0, 3.0];
+/// scale(&mut x, 2.0);
+/// assert_eq!(x, [2.0, 4.0, 6.0]);
 /// ```
 #[macro_export]
 #[doc(hidden)]
