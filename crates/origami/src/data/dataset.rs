@@ -184,9 +184,17 @@ fn gather_rows(t: &Tensor, indices: &[usize], mut buf: Vec<f32>) -> Result<Tenso
     let row = row_len(t.shape());
     let data = t.data();
     buf.clear();
-    buf.reserve(indices.len() * row);
-    for &i in indices {
-        buf.extend_from_slice(&data[i * row..(i + 1) * row]);
+    if row <= 16 {
+        // A few features per row: fixed-size moves beat a memcpy call per row.
+        buf.resize(indices.len() * row, 0.0);
+        for (dst, &i) in buf.chunks_exact_mut(row.max(1)).zip(indices) {
+            crate::kernels::layout::copy_row(dst, &data[i * row..(i + 1) * row]);
+        }
+    } else {
+        buf.reserve(indices.len() * row);
+        for &i in indices {
+            buf.extend_from_slice(&data[i * row..(i + 1) * row]);
+        }
     }
     let mut shape = t.shape().to_vec();
     shape[0] = indices.len();

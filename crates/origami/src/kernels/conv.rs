@@ -102,25 +102,6 @@ pub(crate) fn per_sample<T: Send, U: Sync>(
     }
 }
 
-/// `dst.copy_from_slice(src)`, with the short rows of a first layer (one or
-/// three channels, a 3- or 5-wide kernel) copied by fixed-size moves: a call
-/// to `memcpy` per 3 floats was most of im2col's time on MNIST's 1 channel.
-#[inline(always)]
-fn copy_row(dst: &mut [f32], src: &[f32]) {
-    macro_rules! fixed {
-        ($($n:literal)*) => {
-            match dst.len() {
-                $($n => {
-                    let d: &mut [f32; $n] = dst.try_into().expect("length matched");
-                    *d = src.try_into().expect("same length");
-                })*
-                _ => dst.copy_from_slice(src),
-            }
-        };
-    }
-    fixed!(1 2 3 4 5 6 7 8 9 12 15 16)
-}
-
 fn im2col_one(x: &[f32], g: &Geometry, cols: &mut [f32]) {
     let row_len = g.kw * g.c;
     let mut r = 0;
@@ -140,7 +121,7 @@ fn im2col_one(x: &[f32], g: &Geometry, cols: &mut [f32]) {
                     let base = (n * g.h + y as usize) * g.w;
                     if x0 >= 0 && x0 as usize + g.kw <= g.w {
                         let s = (base + x0 as usize) * g.c;
-                        copy_row(dst, &x[s..s + row_len]);
+                        super::layout::copy_row(dst, &x[s..s + row_len]);
                     } else {
                         for kx in 0..g.kw {
                             let xx = x0 + kx as isize;
