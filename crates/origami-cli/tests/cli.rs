@@ -120,6 +120,30 @@ fn resume_ends_with_the_weights_of_an_uninterrupted_run() {
     std::fs::remove_dir_all(&d).ok();
 }
 
+/// The loops compiled per vector width (Adam, tanh and its derivative, the
+/// tiny matmuls) must give the same bits on every path: the same run under
+/// each `ORIGAMI_SIMD` cap ends with identical weights.
+#[test]
+fn every_simd_path_trains_to_the_same_weights() {
+    let d = temp("simd");
+    std::fs::write(d.join("c.toml"), CIRCLE).unwrap();
+    let mut weights = Vec::new();
+    for cap in ["baseline", "avx2", ""] {
+        let out = Command::new(env!("CARGO_BIN_EXE_origami"))
+            .args(["train", "c.toml", "--out", &format!("run-{cap}"), "--quiet"])
+            .current_dir(&d)
+            .env("ORIGAMI_NUM_THREADS", "1")
+            .env("ORIGAMI_SIMD", cap)
+            .output()
+            .expect("run origami");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        weights.push(std::fs::read(d.join(format!("run-{cap}/weights.safetensors"))).unwrap());
+    }
+    assert_eq!(weights[0], weights[1], "baseline and AVX2 paths differ");
+    assert_eq!(weights[0], weights[2], "baseline and the widest path differ");
+    std::fs::remove_dir_all(&d).ok();
+}
+
 /// Dropout draws its masks from a stream inside the layer: the checkpoint
 /// must carry where it stands, or the resumed run drops other units.
 #[test]
