@@ -250,24 +250,58 @@ fn block_cols<const N: usize>(
 ) {
     assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n && j0 + N <= n);
     let (a, b, c) = (a.as_ptr(), b.as_ptr(), c.as_mut_ptr());
-    for i in 0..m {
-        let mut s = [0f32; N];
-        for p in 0..k {
-            // SAFETY: i < m and p < k index op(A) (m×k) inside `a`; row p,
-            // columns j0..j0+N of the k×n B lie inside `b` (j0 + N ≤ n).
-            let (x, bp) = unsafe { (*a.add(i * a_rs + p * a_cs), &*(b.add(p * n + j0) as *const [f32; N])) };
+    // Four rows at a time share each load of B's row; the rest one by one.
+    let mut i = 0;
+    while i + 4 <= m {
+        // SAFETY: rows i..i+4 < m, with the lengths asserted above.
+        unsafe { rows::<N, 4>(a, a_rs, a_cs, b, c, k, n, j0, i, acc) };
+        i += 4;
+    }
+    while i < m {
+        // SAFETY: row i < m, with the lengths asserted above.
+        unsafe { rows::<N, 1>(a, a_rs, a_cs, b, c, k, n, j0, i, acc) };
+        i += 1;
+    }
+}
+
+/// Rows i0..i0+R, columns j0..j0+N of C, accumulated in registers over p in
+/// increasing order (the same order, so the same bits, whatever R is).
+///
+/// SAFETY: rows i0..i0+R of op(A) (m×k, strides a_rs/a_cs), rows 0..k,
+/// columns j0..j0+N of the k×n B, and the same block of the m×n C must lie
+/// inside the storage the pointers address.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+unsafe fn rows<const N: usize, const R: usize>(
+    a: *const f32,
+    a_rs: usize,
+    a_cs: usize,
+    b: *const f32,
+    c: *mut f32,
+    k: usize,
+    n: usize,
+    j0: usize,
+    i0: usize,
+    acc: bool,
+) {
+    let mut s = [[0f32; N]; R];
+    for p in 0..k {
+        let bp = &*(b.add(p * n + j0) as *const [f32; N]);
+        for r in 0..R {
+            let x = *a.add((i0 + r) * a_rs + p * a_cs);
             for j in 0..N {
-                s[j] += x * bp[j];
+                s[r][j] += x * bp[j];
             }
         }
-        // SAFETY: row i, columns j0..j0+N of the m×n C lie inside `c`.
-        let ci = unsafe { &mut *(c.add(i * n + j0) as *mut [f32; N]) };
+    }
+    for (r, s) in s.iter().enumerate() {
+        let ci = &mut *(c.add((i0 + r) * n + j0) as *mut [f32; N]);
         if acc {
             for j in 0..N {
                 ci[j] += s[j];
             }
         } else {
-            *ci = s;
+            *ci = *s;
         }
     }
 }
