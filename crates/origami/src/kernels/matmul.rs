@@ -287,10 +287,10 @@ unsafe fn rows<const N: usize, const R: usize>(
     let mut s = [[0f32; N]; R];
     for p in 0..k {
         let bp = &*(b.add(p * n + j0) as *const [f32; N]);
-        for r in 0..R {
+        for (r, sr) in s.iter_mut().enumerate() {
             let x = *a.add((i0 + r) * a_rs + p * a_cs);
             for j in 0..N {
-                s[r][j] += x * bp[j];
+                sr[j] += x * bp[j];
             }
         }
     }
