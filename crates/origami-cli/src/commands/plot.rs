@@ -225,12 +225,7 @@ where
         .draw_series(std::iter::once(PathElement::new(vec![(bx, y.start), (bx, y.end)], RED.stroke_width(1))))?
         .label(format!("best epoch {}", best + 1))
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED.stroke_width(1)));
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 13))
-        .draw()?;
+    draw_legend(&mut chart)?;
     Ok(())
 }
 
@@ -284,12 +279,7 @@ fn lr_chart<DB: DrawingBackend>(
         .draw_series(std::iter::once(PathElement::new(vec![(sx, lo - pad), (sx, hi + pad)], RED.stroke_width(2))))?
         .label(format!("suggested {suggested:.2e}"))
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED.stroke_width(2)));
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 13))
-        .draw()?;
+    draw_legend(&mut chart)?;
     root.present()
 }
 
@@ -356,4 +346,16 @@ mod tests {
         }
         std::fs::remove_dir_all(&d).ok();
     }
+}
+
+/// The legend box both kinds of chart draw, in the same style.
+fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 13))
+        .draw()
 }
