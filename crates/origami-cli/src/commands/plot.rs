@@ -283,6 +283,18 @@ fn lr_chart<DB: DrawingBackend>(
     root.present()
 }
 
+/// The legend box both kinds of chart draw, in the same style.
+fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 13))
+        .draw()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -346,16 +358,4 @@ mod tests {
         }
         std::fs::remove_dir_all(&d).ok();
     }
-}
-
-/// The legend box both kinds of chart draw, in the same style.
-fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
-    chart: &mut ChartContext<'a, DB, CT>,
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 13))
-        .draw()
 }
