@@ -15,53 +15,18 @@ use origami::io::{rng_states, save_checkpoint, save_params, Checkpoint, Progress
 use origami::nn::RngStream;
 use origami::optim::{PlateauConfig, ReduceLrOnPlateau};
 use origami::spec::ModelFile;
+use origami::train::callbacks::{Mode, Monitor};
 use origami::train::{Callback, Control, EpochLog, History};
 use origami::{Error, Result};
 
-/// The best value of a logged quantity; larger is better for accuracy,
-/// R² and the like, smaller otherwise (Keras's rule).
-#[derive(Clone, Debug)]
-pub struct Best {
-    pub name: String,
-    maximize: bool,
-    min_delta: f64,
-    pub best: Option<f64>,
-    pub best_epoch: Option<usize>,
-}
+/// The best value of a logged quantity, by the library's rule (larger is
+/// better for accuracy, R² and the like, smaller otherwise), with the epoch
+/// that logged it.
+pub type Best = Monitor;
 
-impl Best {
-    pub fn new(name: &str, min_delta: f64) -> Self {
-        let maximize = ["acc", "r2", "precision", "recall", "f1"].iter().any(|k| name.contains(k));
-        Best { name: name.into(), maximize, min_delta: min_delta.abs(), best: None, best_epoch: None }
-    }
-
-    fn read(&self, log: &EpochLog) -> Result<f64> {
-        log.get(&self.name).ok_or_else(|| {
-            let names: Vec<&str> = log.values.iter().map(|(n, _)| n.as_str()).collect();
-            Error::Training {
-                msg: format!(
-                    "the callbacks monitor {:?}, which is not logged (logged: {}); set validation_split to log val_ values",
-                    self.name,
-                    names.join(", ")
-                ),
-            }
-        })
-    }
-
-    /// Records `log`'s value; whether it improved.
-    pub fn update(&mut self, log: &EpochLog) -> Result<bool> {
-        let v = self.read(log)?;
-        let better = match self.best {
-            None => v.is_finite(),
-            Some(b) if self.maximize => v > b + self.min_delta,
-            Some(b) => v < b - self.min_delta,
-        };
-        if better {
-            self.best = Some(v);
-            self.best_epoch = Some(log.epoch);
-        }
-        Ok(better)
-    }
+/// A monitor for the CLI's callbacks (Keras's rule for which way is better).
+pub fn best(name: &str, min_delta: f64) -> Best {
+    Monitor::new(name, Mode::Auto, min_delta)
 }
 
 /// Early stopping with resumable state; the best weights go to `best_path`.
@@ -79,7 +44,7 @@ pub struct EarlyStop {
 impl EarlyStop {
     pub fn new(monitor: &str, patience: usize, min_delta: f64, restore: bool, best_path: PathBuf) -> Self {
         EarlyStop {
-            best: Best::new(monitor, min_delta),
+            best: best(monitor, min_delta),
             patience,
             wait: 0,
             restore,
@@ -92,7 +57,7 @@ impl EarlyStop {
     /// Rebuilds the counters from the epochs already run.
     pub fn replay(&mut self, h: &History) -> Result<()> {
         for log in &h.epochs {
-            if self.best.update(log)? {
+            if self.best.update("callbacks", log)? {
                 self.wait = 0;
             } else {
                 self.wait += 1;
@@ -108,7 +73,7 @@ impl EarlyStop {
 
 impl Callback for EarlyStop {
     fn on_epoch_end(&mut self, log: &EpochLog, ctl: &mut Control) -> Result<()> {
-        if self.best.update(log)? {
+        if self.best.update("callbacks", log)? {
             self.wait = 0;
             if self.restore {
                 self.best_weights = Some(ctl.snapshot());
@@ -182,7 +147,7 @@ pub struct BestCheckpoint {
 impl BestCheckpoint {
     pub fn replay(&mut self, h: &History) -> Result<()> {
         for log in &h.epochs {
-            self.best.update(log)?;
+            self.best.update("callbacks", log)?;
         }
         Ok(())
     }
@@ -190,7 +155,7 @@ impl BestCheckpoint {
 
 impl Callback for BestCheckpoint {
     fn on_epoch_end(&mut self, log: &EpochLog, ctl: &mut Control) -> Result<()> {
-        if self.best.update(log)? || !self.save_best_only {
+        if self.best.update("callbacks", log)? || !self.save_best_only {
             save_params(&self.path, ctl.params)?;
         }
         Ok(())

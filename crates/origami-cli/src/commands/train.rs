@@ -26,7 +26,7 @@ use origami::optim::Optimizer as _;
 use origami::train::callbacks::{LearningRateScheduler, SchedulePer};
 use origami::train::{Callback, FitConfig, History, Validation, Verbosity};
 
-use super::callbacks::{Best, BestCheckpoint, EarlyStop, Plateau, RunCheckpoint, StopAfter};
+use super::callbacks::{best, BestCheckpoint, EarlyStop, Plateau, RunCheckpoint, StopAfter};
 use super::{build_net, compile, json_number, model_file, OutputArgs};
 use crate::config::{self, Resolved, TaskName};
 use crate::error::{CliError, CliResult};
@@ -258,7 +258,7 @@ pub fn train(r: &Resolved, dir: &Path, resume: bool, stop_after: Option<usize>, 
     }
     if let Some(k) = &c.callbacks.checkpoint {
         let mut bc = BestCheckpoint {
-            best: Best::new(&k.monitor, 0.0),
+            best: best(&k.monitor, 0.0),
             save_best_only: k.save_best_only,
             path: dir.join("best.safetensors"),
         };

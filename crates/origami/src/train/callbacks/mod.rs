@@ -16,7 +16,7 @@ pub use checkpoint::ModelCheckpoint;
 pub use csv_logger::CsvLogger;
 pub use early_stopping::EarlyStopping;
 pub use lr_scheduler::{LearningRateScheduler, SchedulePer};
-pub use monitor::Mode;
+pub use monitor::{Mode, Monitor};
 pub use reduce_lr::ReduceLrOnPlateau;
 pub use terminate_nan::TerminateOnNaN;
 
