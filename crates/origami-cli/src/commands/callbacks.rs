@@ -19,19 +19,15 @@ use origami::train::callbacks::{Mode, Monitor};
 use origami::train::{Callback, Control, EpochLog, History};
 use origami::{Error, Result};
 
-/// The best value of a logged quantity, by the library's rule (larger is
-/// better for accuracy, R² and the like, smaller otherwise), with the epoch
-/// that logged it.
-pub type Best = Monitor;
-
-/// A monitor for the CLI's callbacks (Keras's rule for which way is better).
-pub fn best(name: &str, min_delta: f64) -> Best {
+/// The best value of a logged quantity and its epoch, by the library's rule
+/// (Keras's: larger is better for accuracy, R² and the like).
+pub fn best(name: &str, min_delta: f64) -> Monitor {
     Monitor::new(name, Mode::Auto, min_delta)
 }
 
 /// Early stopping with resumable state; the best weights go to `best_path`.
 pub struct EarlyStop {
-    pub best: Best,
+    pub best: Monitor,
     pub patience: usize,
     pub wait: usize,
     pub restore: bool,
@@ -139,7 +135,7 @@ impl Callback for Plateau {
 
 /// Saves `best.safetensors` when the monitored value improves (or every epoch).
 pub struct BestCheckpoint {
-    pub best: Best,
+    pub best: Monitor,
     pub save_best_only: bool,
     pub path: PathBuf,
 }

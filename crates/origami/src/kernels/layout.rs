@@ -4,8 +4,8 @@ use crate::tensor::shape::strides;
 
 /// `dst.copy_from_slice(src)`, with short rows copied by fixed-size moves
 /// instead of a call to `memcpy`: the rows of a first layer's im2col (one or
-/// three channels, a 3- or 5-wide kernel; a memcpy call per 3 floats was most
-/// of im2col's time on MNIST) and of a batch of a few features.
+/// three channels, a 3- or 5-wide kernel: on MNIST a memcpy call per 3
+/// floats) and of a batch of a few features.
 #[inline(always)]
 pub fn copy_row(dst: &mut [f32], src: &[f32]) {
     macro_rules! fixed {

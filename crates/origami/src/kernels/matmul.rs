@@ -73,13 +73,16 @@ fn product(
     if m == 0 || n == 0 {
         return;
     }
-    // With a bias, each block is first set to it and the product added.
+    let macs = m * k * n;
+    let threads = num_threads();
+    // Split across threads below; otherwise one call covers the whole of C.
+    let parallel = k > 0 && threads > 1 && macs >= PAR_MACS;
+    // With a bias, C (or each thread's block of it) is first set to the bias
+    // row and the product added.
     let accumulate = accumulate || bias.is_some();
-    if let Some(bias) = bias {
-        if k == 0 || m * k * n < PAR_MACS || num_threads() == 1 {
-            // SAFETY: the whole of C, checked above.
-            unsafe { fill_bias(Ptr(c.as_mut_ptr()), n, bias, 0, m, 0, n) };
-        }
+    if let (Some(bias), false) = (bias, parallel) {
+        // SAFETY: the whole of C, checked above.
+        unsafe { fill_bias(Ptr(c.as_mut_ptr()), n, bias, 0, m, 0, n) };
     }
     if k == 0 {
         if !accumulate {
@@ -87,12 +90,10 @@ fn product(
         }
         return;
     }
-    let macs = m * k * n;
     if macs < SMALL_MACS {
         return small(a, b, c, m, k, n, ta, tb, accumulate);
     }
-    let threads = num_threads();
-    if threads == 1 || macs < PAR_MACS {
+    if !parallel {
         // SAFETY: slices checked above; strides describe in-bounds storage.
         unsafe { block(a, b, Ptr(c.as_mut_ptr()), m, k, n, ta, tb, accumulate, 0, m, 0, n) };
         return;
@@ -329,8 +330,8 @@ mod tests {
     fn every_path_matches_naive() {
         let mut r = Rng::seed(3);
         // tiny (loops; one with a transposed B too big for the stack buffer),
-        // medium (one gemm), large (split by cols and by rows)
-        for &(m, k, n) in &[(3, 4, 5), (1, 100, 60), (40, 50, 60), (64, 100, 256), (300, 64, 20)] {
+        // medium (one single-threaded gemm), large (split by cols and by rows)
+        for &(m, k, n) in &[(3, 4, 5), (1, 100, 60), (20, 30, 40), (40, 50, 60), (64, 100, 256), (300, 64, 20)] {
             for ta in [false, true] {
                 for tb in [false, true] {
                     let a: Vec<f32> = (0..m * k).map(|_| r.normal()).collect();
