@@ -49,8 +49,8 @@ pub(crate) enum Op {
     Gather1(Tensor, Vec<usize>),
     /// Batched matrix product.
     MatMul(Tensor, Tensor),
-    /// x·W + b (fused for speed).
-    Linear(Tensor, Tensor, Option<Tensor>),
+    /// act(x·W + b), the activation optional (fused for speed).
+    Linear(Tensor, Tensor, Option<Tensor>, Option<matmul::Fused>),
     /// Same data, new shape.
     Reshape(Tensor),
     /// Axes reordered.
@@ -104,7 +104,7 @@ impl Op {
             | Bce(x, _, _)
             | BceLogits(x, _) => smallvec::smallvec![x],
             Concat(xs, _) => xs.iter().collect(),
-            Linear(x, w, b) => [Some(x), Some(w), b.as_ref()].into_iter().flatten().collect(),
+            Linear(x, w, b, _) => [Some(x), Some(w), b.as_ref()].into_iter().flatten().collect(),
         }
     }
 
@@ -119,7 +119,7 @@ impl Op {
             Sum(x, axis) => reduce::sum_backward(x, *axis, g, acc),
             Gather1(x, idx) => reduce::gather1_backward(x, idx, g, acc),
             MatMul(a, b) => matmul::matmul_backward(a, b, g, acc),
-            Linear(x, w, b) => matmul::linear_backward(x, w, b.as_ref(), g, acc),
+            Linear(x, w, b, act) => matmul::linear_backward(x, w, b.as_ref(), *act, &y(), g, acc),
             Reshape(x) => layout::reshape_backward(x, g, acc),
             Permute(x, perm) => layout::permute_backward(x, perm, out.shape(), g, acc),
             Concat(xs, axis) => layout::concat_backward(xs, *axis, out.shape(), g, acc),

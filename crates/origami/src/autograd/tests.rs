@@ -143,6 +143,37 @@ fn fused_linear() {
 }
 
 #[test]
+fn fused_linear_activation() {
+    use crate::ops::matmul::Fused;
+    let (x, w, b) = (randn(&[5, 3], 40), randn(&[3, 4], 41), randn(&[4], 42));
+    for (act, unfused) in [
+        (Fused::Relu, Tensor::relu as fn(&Tensor) -> Tensor),
+        (Fused::Tanh, Tensor::tanh),
+        (Fused::Sigmoid, Tensor::sigmoid),
+    ] {
+        check(|x| x[0].linear_act(&x[1], Some(&x[2]), act), &[x.clone(), w.clone(), b.clone()]);
+        check(|x| x[0].linear_act(&x[1], None, act), &[randn(&[2, 5, 3], 43), w.clone()]);
+        // the same values and gradients as the two-op composition, bit for bit
+        let grads = |fused: bool| {
+            let (x, w, b) = (x.clone().requires_grad(), w.clone().requires_grad(), b.clone().requires_grad());
+            let y = if fused {
+                x.linear_act(&w, Some(&b), act).unwrap()
+            } else {
+                unfused(&x.linear(&w, Some(&b)).unwrap())
+            };
+            let g = y.mul(&y).unwrap().sum_all().backward().unwrap();
+            [&x, &w, &b].map(|t| g.wrt(t).unwrap().to_vec()).concat()
+        };
+        assert_eq!(grads(true), grads(false), "{act:?}");
+    }
+    // a large product runs the activation per thread block; it must cover every element once
+    let (x, w) = (randn(&[300, 64], 44), randn(&[64, 200], 45));
+    let fused = x.linear_act(&w, None, Fused::Tanh).unwrap().to_vec();
+    let composed = x.linear(&w, None).unwrap().tanh().to_vec();
+    assert_eq!(fused, composed);
+}
+
+#[test]
 fn shape_ops() {
     let x = randn(&[2, 3, 4], 11);
     check(|x| x[0].reshape(&[6, 4]), &[x.clone()]);

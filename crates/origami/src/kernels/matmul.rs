@@ -34,8 +34,13 @@ impl Ptr {
 /// (`a` stored k×m when `ta`) and `op(b)` is k×n (`b` stored n×k when `tb`).
 #[allow(clippy::too_many_arguments)]
 pub fn matmul(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: usize, ta: bool, tb: bool, accumulate: bool) {
-    product(a, b, c, m, k, n, ta, tb, accumulate, None);
+    product(a, b, c, m, k, n, ta, tb, accumulate, None, None);
 }
+
+/// A function applied in place to runs of C's elements once they are final
+/// (a fused activation): each thread applies it to its own block's rows right
+/// after computing them, while they are still in cache.
+pub type Epilogue<'a> = &'a (dyn Fn(&mut [f32]) + Sync);
 
 /// `c[m×n] = a·b + bias` (the bias row added to every row), with the bias
 /// written into each thread's block of C just before its GEMM accumulates
@@ -43,7 +48,38 @@ pub fn matmul(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: usize,
 #[allow(clippy::too_many_arguments)]
 pub fn matmul_bias(a: &[f32], b: &[f32], bias: &[f32], c: &mut [f32], m: usize, k: usize, n: usize) {
     assert!(bias.len() >= n);
-    product(a, b, c, m, k, n, false, false, false, Some(bias));
+    product(a, b, c, m, k, n, false, false, false, Some(bias), None);
+}
+
+/// `c[m×n] = f(a·b (+ bias))`: the product, the bias row if any, then the
+/// epilogue `f` applied in place to every element (see [`Epilogue`]).
+#[allow(clippy::too_many_arguments)]
+pub fn matmul_bias_then(
+    a: &[f32],
+    b: &[f32],
+    bias: Option<&[f32]>,
+    c: &mut [f32],
+    m: usize,
+    k: usize,
+    n: usize,
+    f: Epilogue<'_>,
+) {
+    assert!(bias.is_none_or(|b| b.len() >= n));
+    product(a, b, c, m, k, n, false, false, false, bias, Some(f));
+}
+
+/// Applies `f` to rows r0..r1, columns c0..c1 of the m×n C, a row at a time
+/// (the whole block at once when it spans full rows).
+///
+/// SAFETY: the block must lie inside C's storage.
+unsafe fn apply_epilogue(c: Ptr, n: usize, f: Epilogue<'_>, r0: usize, r1: usize, c0: usize, c1: usize) {
+    if c0 == 0 && c1 == n {
+        f(std::slice::from_raw_parts_mut(c.0.add(r0 * n), (r1 - r0) * n));
+        return;
+    }
+    for r in r0..r1 {
+        f(std::slice::from_raw_parts_mut(c.0.add(r * n + c0), c1 - c0));
+    }
 }
 
 /// Writes the bias row into rows r0..r1, columns c0..c1 of the m×n C.
@@ -68,6 +104,7 @@ fn product(
     tb: bool,
     accumulate: bool,
     bias: Option<&[f32]>,
+    epilogue: Option<Epilogue<'_>>,
 ) {
     assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n);
     if m == 0 || n == 0 {
@@ -84,18 +121,20 @@ fn product(
         // SAFETY: the whole of C, checked above.
         unsafe { fill_bias(Ptr(c.as_mut_ptr()), n, bias, 0, m, 0, n) };
     }
-    if k == 0 {
-        if !accumulate {
-            c[..m * n].iter_mut().for_each(|x| *x = 0.0);
+    if k == 0 || macs < SMALL_MACS || !parallel {
+        if k == 0 {
+            if !accumulate {
+                c[..m * n].iter_mut().for_each(|x| *x = 0.0);
+            }
+        } else if macs < SMALL_MACS {
+            small(a, b, c, m, k, n, ta, tb, accumulate);
+        } else {
+            // SAFETY: slices checked above; strides describe in-bounds storage.
+            unsafe { block(a, b, Ptr(c.as_mut_ptr()), m, k, n, ta, tb, accumulate, 0, m, 0, n) };
         }
-        return;
-    }
-    if macs < SMALL_MACS {
-        return small(a, b, c, m, k, n, ta, tb, accumulate);
-    }
-    if !parallel {
-        // SAFETY: slices checked above; strides describe in-bounds storage.
-        unsafe { block(a, b, Ptr(c.as_mut_ptr()), m, k, n, ta, tb, accumulate, 0, m, 0, n) };
+        if let Some(f) = epilogue {
+            f(&mut c[..m * n]);
+        }
         return;
     }
     // Cut along n in multiples of 16 (a micro-kernel's width) when n is wide
@@ -120,7 +159,10 @@ fn product(
                 if let Some(bias) = bias {
                     fill_bias(cp.copy(), n, bias, r0, r1, c0, c1);
                 }
-                block(a, b, cp.copy(), m, k, n, ta, tb, accumulate, r0, r1, c0, c1)
+                block(a, b, cp.copy(), m, k, n, ta, tb, accumulate, r0, r1, c0, c1);
+                if let Some(f) = epilogue {
+                    apply_epilogue(cp.copy(), n, f, r0, r1, c0, c1);
+                }
             };
         })
     });

@@ -65,6 +65,18 @@ impl Activation {
         }
     }
 
+    /// This activation as one that [`Tensor::linear_act`] (and the
+    /// convolution) can fuse into the product, if it is one.
+    pub fn fused(&self) -> Option<crate::ops::matmul::Fused> {
+        use crate::ops::matmul::Fused;
+        match self {
+            Activation::Relu => Some(Fused::Relu),
+            Activation::Tanh => Some(Fused::Tanh),
+            Activation::Sigmoid => Some(Fused::Sigmoid),
+            _ => None,
+        }
+    }
+
     /// The lower-case name (`relu`, `leaky_relu`…).
     pub fn name(&self) -> &'static str {
         match self {

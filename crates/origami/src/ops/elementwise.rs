@@ -513,8 +513,19 @@ crate::multiversion! {
 }
 
 crate::multiversion! {
+    /// `x = f(x)` in place (a fused activation's epilogue).
+    pub(crate) fn unary_in_place(op: UnaryOp, x: &mut [f32]) {
+        specialise_unary!(op, k => {
+            for v in x.iter_mut() {
+                *v = k.f(*v);
+            }
+        })
+    }
+}
+
+crate::multiversion! {
     /// `gx += g · f'(x)` (or `=` when `gx` is a fresh buffer), with `y = f(x)`.
-    fn unary_backward_into(op: UnaryOp, gx: &mut [f32], g: &[f32], x: &[f32], y: &[f32], add: bool) {
+    pub(crate) fn unary_backward_into(op: UnaryOp, gx: &mut [f32], g: &[f32], x: &[f32], y: &[f32], add: bool) {
         let n = gx.len();
         let (g, x, y) = (&g[..n], &x[..n], &y[..n]);
         specialise_unary!(op, k => {

@@ -137,9 +137,13 @@ impl Layer for Dense {
                 "the input's last axis must equal the kernel's first",
             ));
         }
-        // x·W + b in one fused primitive (every leading axis folds into rows)
-        let y = x.linear(w, self.bias.as_ref())?;
-        let y = self.config.activation.apply(&y)?;
+        // x·W + b in one fused primitive (every leading axis folds into rows),
+        // with the activation inside it when it is one the primitive fuses
+        let b = self.bias.as_ref();
+        let y = match self.config.activation.fused() {
+            Some(act) => x.linear_act(w, b, act)?,
+            None => self.config.activation.apply(&x.linear(w, b)?)?,
+        };
         self.activity_penalty = if training { penalty(&self.config.activity_regularizer, Some(&y))? } else { None };
         Ok(y)
     }
