@@ -5,11 +5,15 @@
 //! [`should_split`] before going parallel: on tiny tensors the hand-off costs
 //! more than the work.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 
 use rayon::ThreadPool;
 
 static POOL: OnceLock<RwLock<Arc<ThreadPool>>> = OnceLock::new();
+/// The pool's size, readable without the lock (every product asks; a lock's
+/// two atomic operations were a visible share of a playground-sized step).
+static THREADS: AtomicUsize = AtomicUsize::new(0);
 
 fn build(n: usize) -> Arc<ThreadPool> {
     Arc::new(
@@ -30,7 +34,11 @@ fn default_threads() -> usize {
 }
 
 fn cell() -> &'static RwLock<Arc<ThreadPool>> {
-    POOL.get_or_init(|| RwLock::new(build(default_threads())))
+    POOL.get_or_init(|| {
+        let pool = build(default_threads());
+        THREADS.store(pool.current_num_threads(), Ordering::Relaxed);
+        RwLock::new(pool)
+    })
 }
 
 /// The pool kernels run on.
@@ -44,11 +52,15 @@ pub fn set_num_threads(n: usize) {
     if g.current_num_threads() != n.max(1) {
         *g = build(n);
     }
+    THREADS.store(g.current_num_threads(), Ordering::Relaxed);
 }
 
 /// How many threads kernels use.
 pub fn num_threads() -> usize {
-    cell().read().unwrap_or_else(|e| e.into_inner()).current_num_threads()
+    match THREADS.load(Ordering::Relaxed) {
+        0 => cell().read().unwrap_or_else(|e| e.into_inner()).current_num_threads(),
+        n => n,
+    }
 }
 
 /// Whether `work` (a rough count of flops or elements) pays for a parallel split.

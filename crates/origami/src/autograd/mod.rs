@@ -43,8 +43,10 @@ pub(crate) enum Op {
     Binary(BinaryOp, Tensor, Tensor),
     /// f(x) elementwise.
     Unary(UnaryOp, Tensor),
-    /// Σ over one axis, or over all (`None`).
-    Sum(Tensor, Option<usize>),
+    /// Σ over one axis.
+    Sum(Tensor, usize),
+    /// c·Σ over every element (c = 1/n makes a mean: one node instead of two).
+    SumAll(Tensor, f32),
     /// Elements picked by flat index (max, min).
     Gather1(Tensor, Vec<usize>),
     /// Batched matrix product.
@@ -91,6 +93,7 @@ impl Op {
             Where(_, a, b) => smallvec::smallvec![a, b],
             Unary(_, x)
             | Sum(x, _)
+            | SumAll(x, _)
             | Gather1(x, _)
             | Reshape(x)
             | Permute(x, _)
@@ -117,6 +120,7 @@ impl Op {
             Binary(op, a, b) => binary_backward(*op, a, b, &y(), out.shape(), g, acc),
             Unary(op, x) => unary_backward(*op, x, &y(), g, acc),
             Sum(x, axis) => reduce::sum_backward(x, *axis, g, acc),
+            SumAll(x, c) => reduce::sum_all_backward(x, *c, g, acc),
             Gather1(x, idx) => reduce::gather1_backward(x, idx, g, acc),
             MatMul(a, b) => matmul::matmul_backward(a, b, g, acc),
             Linear(x, w, b, act) => matmul::linear_backward(x, w, b.as_ref(), *act, &y(), g, acc),
@@ -244,6 +248,40 @@ pub struct Grads {
     map: IdMap<Tensor>,
 }
 
+// The hash maps and the queue of a backward pass, kept per thread between
+// passes: a playground-sized step would otherwise spend a tenth of its time
+// allocating and growing them.
+#[derive(Default)]
+struct Spare {
+    acc: IdMap<Vec<f32>>,
+    queue: std::collections::BinaryHeap<Newest>,
+    grads: Option<IdMap<Tensor>>,
+}
+
+thread_local! {
+    static SPARE: std::cell::RefCell<Spare> = std::cell::RefCell::new(Spare::default());
+}
+
+/// Runs `f` on this thread's spare containers (fresh ones if they are in use).
+fn with_spare<R>(f: impl FnOnce(&mut Spare) -> R) -> R {
+    let mut f = Some(f);
+    let mut call = |s: &mut Spare| (f.take().expect("called once"))(s);
+    match SPARE.try_with(|s| s.try_borrow_mut().ok().map(|mut s| call(&mut s))) {
+        Ok(Some(r)) => r,
+        _ => call(&mut Spare::default()),
+    }
+}
+
+impl Drop for Grads {
+    fn drop(&mut self) {
+        let mut map = std::mem::take(&mut self.map);
+        map.clear();
+        if map.capacity() > 0 && map.capacity() <= 4096 {
+            with_spare(|s| s.grads = Some(map));
+        }
+    }
+}
+
 impl std::fmt::Debug for Grads {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Grads({} tensors)", self.map.len())
@@ -320,11 +358,12 @@ impl Tensor {
                         .into(),
             });
         }
-        let mut acc = GradAcc { bufs: IdMap::with_capacity_and_hasher(32, Default::default()) };
+        let (bufs, mut queue, spare_grads) =
+            with_spare(|s| (std::mem::take(&mut s.acc), std::mem::take(&mut s.queue), s.grads.take()));
+        let mut acc = GradAcc { bufs };
+        let mut grads = Grads { map: spare_grads.unwrap_or_default() };
         acc.bufs.insert(self.id(), seed);
-        let mut queue = std::collections::BinaryHeap::with_capacity(32);
         queue.push(Newest(self.clone()));
-        let mut grads = Grads::default();
         let mut last = None;
         while let Some(Newest(node)) = queue.pop() {
             // A node reached along several paths is queued once per path.
@@ -345,6 +384,14 @@ impl Tensor {
                 }
             }
         }
+        // Every buffer was taken out (a gradient reaching no leaf stays
+        // nowhere: nodes without an op are leaves); keep the containers.
+        debug_assert!(acc.bufs.is_empty());
+        acc.bufs.clear();
+        with_spare(|s| {
+            s.acc = acc.bufs;
+            s.queue = queue;
+        });
         Ok(grads)
     }
 }

@@ -111,9 +111,9 @@ fn product(
         return;
     }
     let macs = m * k * n;
-    let threads = num_threads();
     // Split across threads below; otherwise one call covers the whole of C.
-    let parallel = k > 0 && threads > 1 && macs >= PAR_MACS;
+    let threads = if macs >= PAR_MACS && k > 0 { num_threads() } else { 1 };
+    let parallel = threads > 1;
     // With a bias, C (or each thread's block of it) is first set to the bias
     // row and the product added.
     let accumulate = accumulate || bias.is_some();

@@ -89,7 +89,11 @@ impl Sequential {
 
     /// The sum of the layers' penalties (add it to the training loss).
     pub fn regularization_loss(&self) -> Result<Option<Tensor>> {
-        add_penalties(self.layers.iter().map(|l| l.regularization_loss()).collect::<Result<Vec<_>>>()?)
+        let mut total: Option<Tensor> = None;
+        for layer in &self.layers {
+            total = add_penalties([total, layer.regularization_loss()?])?;
+        }
+        Ok(total)
     }
 
     /// Re-imposes every layer's constraints (call after each optimizer step).

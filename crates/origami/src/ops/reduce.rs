@@ -23,13 +23,19 @@ impl Tensor {
         let mut out = crate::tensor::pool::zeros(o * i);
         sum_axis(&self.data(), o, l, i, &mut out);
         let shape = reduced_shape(self.shape(), axis, keepdim);
-        Ok(Tensor::from_op(out, shape, self.is_tracked(), || Op::Sum(self.clone(), Some(axis))))
+        Ok(Tensor::from_op(out, shape, self.is_tracked(), || Op::Sum(self.clone(), axis)))
     }
 
     /// Sum of every element, as a rank-0 tensor.
     pub fn sum_all(&self) -> Tensor {
+        self.scaled_sum_all(1.0)
+    }
+
+    /// c·Σx as one node (a mean is a scaled sum; one node less per loss).
+    fn scaled_sum_all(&self, c: f32) -> Tensor {
         let s: f32 = self.data().iter().sum();
-        Tensor::from_op(vec![s], Shape::new(), self.is_tracked(), || Op::Sum(self.clone(), None))
+        let y = if c == 1.0 { s } else { s * c };
+        Tensor::from_op(vec![y], Shape::new(), self.is_tracked(), || Op::SumAll(self.clone(), c))
     }
 
     /// Mean along `axis`.
@@ -40,7 +46,7 @@ impl Tensor {
 
     /// Mean of every element.
     pub fn mean_all(&self) -> Tensor {
-        self.sum_all().mul_scalar(1.0 / self.numel().max(1) as f32)
+        self.scaled_sum_all(1.0 / self.numel().max(1) as f32)
     }
 
     /// Population variance along `axis`: mean((x − mean x)²).
@@ -118,20 +124,22 @@ impl Tensor {
 }
 
 /// Backward of a sum: every summed element receives the output's gradient.
-pub(crate) fn sum_backward(x: &Tensor, axis: Option<usize>, g: &[f32], acc: &mut GradAcc) {
+pub(crate) fn sum_backward(x: &Tensor, axis: usize, g: &[f32], acc: &mut GradAcc) {
     let Some(dx) = acc.slot(x) else { return };
-    match axis {
-        None => dx.iter_mut().for_each(|d| *d += g[0]),
-        Some(a) => {
-            let (o, l, i) = split_at_axis(x.shape(), a);
-            for oo in 0..o {
-                for ll in 0..l {
-                    let d = &mut dx[(oo * l + ll) * i..(oo * l + ll + 1) * i];
-                    d.iter_mut().zip(&g[oo * i..(oo + 1) * i]).for_each(|(d, &g)| *d += g);
-                }
-            }
+    let (o, l, i) = split_at_axis(x.shape(), axis);
+    for oo in 0..o {
+        for ll in 0..l {
+            let d = &mut dx[(oo * l + ll) * i..(oo * l + ll + 1) * i];
+            d.iter_mut().zip(&g[oo * i..(oo + 1) * i]).for_each(|(d, &g)| *d += g);
         }
     }
+}
+
+/// y = c·Σx ⇒ ∂y/∂xᵢ = c.
+pub(crate) fn sum_all_backward(x: &Tensor, c: f32, g: &[f32], acc: &mut GradAcc) {
+    let Some(dx) = acc.slot(x) else { return };
+    let d = if c == 1.0 { g[0] } else { g[0] * c };
+    dx.iter_mut().for_each(|x| *x += d);
 }
 
 /// Backward of picking elements by flat index (max, min): `dx[idx[j]] += g[j]`.

@@ -26,6 +26,9 @@ pub(super) fn penalties(
     bias: &Option<Tensor>,
     activity: &Option<Tensor>,
 ) -> Result<Option<Tensor>> {
+    if kernel_regularizer.is_none() && bias_regularizer.is_none() && activity.is_none() {
+        return Ok(None);
+    }
     add_penalties([
         penalty(kernel_regularizer, kernel.as_ref())?,
         penalty(bias_regularizer, bias.as_ref())?,
