@@ -17,7 +17,14 @@ impl Tensor {
         let mut out = crate::tensor::pool::scratch(p.len());
         for i in 0..out.len() {
             let q = p[i].clamp(eps, 1.0 - eps);
-            out[i] = -(t[i] * q.ln() + (1.0 - t[i]) * (1.0 - q).ln());
+            // a hard 0/1 target needs one logarithm: the other term is an
+            // exact zero (or 0·∞ = NaN with eps = 0 and q at 0 or 1, where
+            // the loss itself is finite)
+            out[i] = -match t[i] {
+                1.0 => q.ln(),
+                0.0 => (1.0 - q).ln(),
+                t => t * q.ln() + (1.0 - t) * (1.0 - q).ln(),
+            };
         }
         drop((p, t));
         Ok(Tensor::from_op(out, self.0.shape.clone(), self.is_tracked(), || Op::Bce(self.clone(), untracked(y), eps)))

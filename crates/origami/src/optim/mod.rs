@@ -160,13 +160,7 @@ pub(crate) fn with_grads<'a>(
     params: &'a [Tensor],
     grads: &'a Grads,
 ) -> Result<Vec<(usize, &'a Tensor, &'a Tensor)>> {
-    // Duplicates: sort the ids (a model has tens of parameters, and this runs
-    // every step: cheaper than hashing them).
-    let mut ids: smallvec::SmallVec<[(crate::tensor::TensorId, usize); 32]> =
-        params.iter().enumerate().map(|(i, p)| (p.id(), i)).collect();
-    ids.sort_unstable();
-    if let Some(w) = ids.windows(2).find(|w| w[0].0 == w[1].0) {
-        let i = w[0].1.max(w[1].1);
+    if let Some(i) = repeated(params) {
         return Err(Error::arg(op, format!("parameter {i} appears twice in the parameter list")));
     }
     let mut out = Vec::with_capacity(params.len());
@@ -188,6 +182,17 @@ pub(crate) fn with_grads<'a>(
         out.push((i, p, g));
     }
     Ok(out)
+}
+
+/// The index of a parameter that appears earlier in the list too, if any.
+/// Runs every step: a few comparisons for a small model, a sort for a big one.
+fn repeated(params: &[Tensor]) -> Option<usize> {
+    if params.len() <= 16 {
+        return (1..params.len()).find(|&j| params[..j].iter().any(|p| p.id() == params[j].id()));
+    }
+    let mut ids: Vec<(crate::tensor::TensorId, usize)> = params.iter().enumerate().map(|(i, p)| (p.id(), i)).collect();
+    ids.sort_unstable();
+    ids.windows(2).find(|w| w[0].0 == w[1].0).map(|w| w[0].1.max(w[1].1))
 }
 
 /// A learning rate must be finite and non-negative.

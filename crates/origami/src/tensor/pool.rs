@@ -12,17 +12,18 @@ use std::cell::RefCell;
 const PER_LEN: usize = 16;
 const MAX_BYTES: usize = 256 << 20;
 const MAX_LENS: usize = 64;
-/// Buffers shorter than this go straight to the allocator: its small-size
-/// path is cheaper than the pool's lookup, and there is no zero fill or page
-/// fault to save (measured on the playground-sized W3, where every buffer is
-/// small).
-const MIN_LEN: usize = 256;
+/// Buffers shorter than this are kept by length in a directly indexed table
+/// (a playground-sized network's buffers are all small, and a search of the
+/// bins, or the allocator's zeroing path, cost more than the work on them).
+const SMALL: usize = 256;
 
 #[derive(Default)]
 struct Pool {
-    /// (length, free buffers of exactly that length)
+    /// (length, free buffers of exactly that length), for lengths ≥ `SMALL`
     bins: Vec<(usize, Vec<Vec<f32>>)>,
     bytes: usize,
+    /// `small[n]`: free buffers of length n < `SMALL` (at most `PER_LEN` each)
+    small: Vec<Vec<Vec<f32>>>,
 }
 
 thread_local! {
@@ -31,9 +32,6 @@ thread_local! {
 
 /// A zero-filled buffer of `n` floats, reused when one is free.
 pub(crate) fn zeros(n: usize) -> Vec<f32> {
-    if n < MIN_LEN {
-        return vec![0.0; n];
-    }
     let mut v = scratch(n);
     v.iter_mut().for_each(|x| *x = 0.0);
     v
@@ -43,12 +41,12 @@ pub(crate) fn zeros(n: usize) -> Vec<f32> {
 /// earlier tensor, or zeros): for outputs the caller overwrites entirely.
 /// Skipping the zero fill matters for the large buffers of convolutions.
 pub(crate) fn scratch(n: usize) -> Vec<f32> {
-    if n < MIN_LEN {
-        return vec![0.0; n];
-    }
     let reused = POOL
         .try_with(|p| {
             let mut p = p.borrow_mut();
+            if n < SMALL {
+                return p.small.get_mut(n)?.pop();
+            }
             let i = p.bins.iter().position(|(len, _)| *len == n)?;
             let v = p.bins[i].1.pop()?;
             p.bytes -= v.capacity() * 4;
@@ -62,11 +60,20 @@ pub(crate) fn scratch(n: usize) -> Vec<f32> {
 /// Returns a buffer to the pool (or to the allocator when the pool is full).
 pub(crate) fn give(v: Vec<f32>) {
     let n = v.len();
-    if n < MIN_LEN || v.capacity() != n {
+    if n == 0 || v.capacity() != n {
         return;
     }
     let _ = POOL.try_with(|p| {
         let mut p = p.borrow_mut();
+        if n < SMALL {
+            if p.small.is_empty() {
+                p.small.resize_with(SMALL, Vec::new);
+            }
+            if p.small[n].len() < PER_LEN {
+                p.small[n].push(v);
+            }
+            return;
+        }
         if p.bytes + n * 4 > MAX_BYTES {
             return;
         }
