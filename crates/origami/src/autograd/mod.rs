@@ -312,6 +312,12 @@ fn grad_tensor(old: Option<Tensor>, g: Vec<f32>, shape: &[usize]) -> Tensor {
     Tensor::leaf(g, shape.into())
 }
 
+impl std::fmt::Debug for Grads {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Grads({} tensors)", self.map.len())
+    }
+}
+
 impl Grads {
     /// The gradient of `t`, if it received one.
     pub fn get(&self, t: &Tensor) -> Option<&Tensor> {

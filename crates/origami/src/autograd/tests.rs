@@ -275,3 +275,21 @@ fn softmax_is_stable_at_huge_logits() {
     assert!((l[0] + ln2).abs() < 1e-6 && (l[3] + ln2).abs() < 1e-6);
     assert!((l[1] - (-1e4 - ln2)).abs() < 1e-2 && l.iter().all(|v| v.is_finite()));
 }
+
+#[test]
+fn gradients_a_caller_holds_are_never_reused() {
+    let w = Tensor::from_vec(vec![1., 2.], &[2]).unwrap().requires_grad();
+    let g1 = w.mul(&w).unwrap().sum_all().backward().unwrap();
+    let held = g1.wrt(&w).unwrap().clone();
+    drop(g1);
+    let g2 = w.mul_scalar(3.0).sum_all().backward().unwrap();
+    assert_eq!(held.to_vec(), vec![2., 4.]);
+    assert_eq!(g2.wrt(&w).unwrap().to_vec(), vec![3., 3.]);
+    // g2's tensor, unshared once g2 drops, takes the next pass's gradient
+    let reused = g2.wrt(&w).unwrap().id();
+    drop(g2);
+    let g3 = w.mul(&w).unwrap().sum_all().backward().unwrap();
+    assert_eq!(g3.wrt(&w).unwrap().to_vec(), vec![2., 4.]);
+    assert_eq!(g3.wrt(&w).unwrap().id(), reused);
+    assert_eq!(held.to_vec(), vec![2., 4.]);
+}
