@@ -64,7 +64,7 @@ pub fn matmul_bias_then(
     n: usize,
     f: Epilogue<'_>,
 ) {
-    assert!(bias.is_none_or(|b| b.len() >= n));
+    assert!(bias.map_or(true, |b| b.len() >= n));
     product(a, b, c, m, k, n, false, false, false, bias, Some(f));
 }
 
