@@ -225,11 +225,18 @@ impl GradAcc {
     }
 }
 
-/// A node in the backward queue, ordered by id: the newest pops first.
-struct Newest(Tensor);
+/// A node in the backward queue, ordered by id: the newest pops first. The
+/// id is kept beside the handle so that the heap compares without following
+/// pointers.
+struct Newest(TensorId, Tensor);
+impl Newest {
+    fn of(t: &Tensor) -> Newest {
+        Newest(t.id(), t.clone())
+    }
+}
 impl PartialEq for Newest {
     fn eq(&self, o: &Self) -> bool {
-        self.0.id() == o.0.id()
+        self.0 == o.0
     }
 }
 impl Eq for Newest {}
@@ -240,7 +247,7 @@ impl PartialOrd for Newest {
 }
 impl Ord for Newest {
     fn cmp(&self, o: &Self) -> std::cmp::Ordering {
-        self.0.id().cmp(&o.0.id())
+        self.0.cmp(&o.0)
     }
 }
 
@@ -393,9 +400,9 @@ impl Tensor {
         let mut acc = GradAcc { bufs };
         let mut grads = Grads { map: empty.unwrap_or_default() };
         acc.bufs.insert(self.id(), seed);
-        queue.push(Newest(self.clone()));
+        queue.push(Newest::of(self));
         let mut last = None;
-        while let Some(Newest(node)) = queue.pop() {
+        while let Some(Newest(_, node)) = queue.pop() {
             // A node reached along several paths is queued once per path.
             if last.replace(node.id()) == Some(node.id()) {
                 continue;
@@ -406,7 +413,7 @@ impl Tensor {
                 Some(op) => {
                     op.backward(&node, &g, &mut acc);
                     crate::tensor::pool::give(g);
-                    queue.extend(op.inputs().into_iter().filter(|x| x.is_tracked()).map(|x| Newest(x.clone())));
+                    queue.extend(op.inputs().into_iter().filter(|x| x.is_tracked()).map(Newest::of));
                 }
                 None => {
                     let old = prev.as_mut().and_then(|m| m.remove(&node.id()));

@@ -83,7 +83,7 @@ impl Dataset {
                 format!("index {} (at position {pos}) is out of range for a dataset of {n} samples", indices[pos]),
             ));
         }
-        Ok(Dataset { x: gather_rows(&self.x, indices, Vec::new())?, y: gather_rows(&self.y, indices, Vec::new())? })
+        Ok(Dataset { x: gather_rows(&self.x, indices, None)?, y: gather_rows(&self.y, indices, None)? })
     }
 
     /// The same data with every feature axis after the first flattened:
@@ -178,32 +178,50 @@ fn check_batch_size(batch_size: usize) -> Result<()> {
     Ok(())
 }
 
-/// Rows `indices` of `t` into a new tensor of shape `[indices.len(), …]`,
-/// reusing `buf`'s allocation. Indices must be in range.
-fn gather_rows(t: &Tensor, indices: &[usize], mut buf: Vec<f32>) -> Result<Tensor> {
+/// Rows `indices` of `t` as a tensor of shape `[indices.len(), …]`. `last`
+/// (the previous batch) is recycled: written into when nothing else holds it
+/// and it has this batch's shape, else its buffer is reused if it can be
+/// taken back. Indices must be in range.
+fn gather_rows(t: &Tensor, indices: &[usize], last: Option<Tensor>) -> Result<Tensor> {
     let row = row_len(t.shape());
+    let n = indices.len() * row;
     let data = t.data();
+    let fill = |buf: &mut [f32]| {
+        let copy = |dst: &mut [f32], i: usize| crate::kernels::layout::copy_row(dst, &data[i * row..(i + 1) * row]);
+        if crate::parallel::should_split(n, 1 << 16) {
+            // A batch of images (256 × 784 floats) is worth two threads: on one
+            // it was ~2.5% of a W1 step at batch 256, all on the training thread.
+            use rayon::prelude::*;
+            crate::parallel::pool()
+                .install(|| buf.par_chunks_mut(row.max(1)).zip(indices.par_iter()).for_each(|(d, &i)| copy(d, i)));
+        } else {
+            buf.chunks_exact_mut(row.max(1)).zip(indices).for_each(|(d, &i)| copy(d, i));
+        }
+    };
+    let mut last = last;
+    if let Some(buf) = last.as_mut().filter(|l| l.shape().first() == Some(&indices.len())).and_then(unique_buf) {
+        fill(&mut buf[..]);
+        return Ok(last.expect("matched above"));
+    }
+    let mut buf = last.map(reclaim).unwrap_or_default();
     // Every element is written below, so a reused buffer of the right length
     // (every full batch after the first) is not cleared first.
-    let n = indices.len() * row;
     if buf.len() != n {
         buf.clear();
         buf.resize(n, 0.0);
     }
-    let copy = |dst: &mut [f32], i: usize| crate::kernels::layout::copy_row(dst, &data[i * row..(i + 1) * row]);
-    if crate::parallel::should_split(n, 1 << 16) {
-        // A batch of images (256 × 784 floats) is worth two threads: on one
-        // it was ~2.5% of a W1 step at batch 256, all on the training thread.
-        use rayon::prelude::*;
-        crate::parallel::pool()
-            .install(|| buf.par_chunks_mut(row.max(1)).zip(indices.par_iter()).for_each(|(d, &i)| copy(d, i)));
-    } else {
-        buf.chunks_exact_mut(row.max(1)).zip(indices).for_each(|(d, &i)| copy(d, i));
-    }
+    fill(&mut buf);
     drop(data);
     let mut shape = t.shape().to_vec();
     shape[0] = indices.len();
     Tensor::from_vec(buf, &shape)
+}
+
+/// The buffer of a tensor that nothing else holds (no clone, graph or view).
+fn unique_buf(t: &mut Tensor) -> Option<&mut Vec<f32>> {
+    let node = Arc::get_mut(&mut t.0)?;
+    let lock = Arc::get_mut(&mut node.storage)?;
+    Some(lock.get_mut().unwrap_or_else(|e| e.into_inner()))
 }
 
 /// Takes back the buffer of a batch tensor once nothing else holds it: not
@@ -246,10 +264,7 @@ impl Iterator for BatchIter {
         let end = (self.pos + self.batch_size).min(self.order.len());
         let idx = &self.order[self.pos..end];
         self.pos = end;
-        let (bx, by) = match self.last.take() {
-            Some((x, y)) => (reclaim(x), reclaim(y)),
-            None => (Vec::new(), Vec::new()),
-        };
+        let (bx, by) = self.last.take().unzip();
         // Indices come from 0..n and the buffer is sized here, so the
         // construction cannot fail; `ok()` keeps a panic out regardless.
         let x = gather_rows(&self.x, idx, bx).ok()?;
