@@ -116,18 +116,25 @@ fn product(
     let parallel = threads > 1;
     // With a bias, C (or each thread's block of it) is first set to the bias
     // row and the product added.
+    // (The tiny products' loop adds the bias as it stores each row instead.)
+    let tiny = k > 0 && macs < SMALL_MACS;
+    if tiny {
+        small(a, b, c, m, k, n, ta, tb, accumulate, bias);
+        if let Some(f) = epilogue {
+            f(&mut c[..m * n]);
+        }
+        return;
+    }
     let accumulate = accumulate || bias.is_some();
     if let (Some(bias), false) = (bias, parallel) {
         // SAFETY: the whole of C, checked above.
         unsafe { fill_bias(Ptr(c.as_mut_ptr()), n, bias, 0, m, 0, n) };
     }
-    if k == 0 || macs < SMALL_MACS || !parallel {
+    if k == 0 || !parallel {
         if k == 0 {
             if !accumulate {
                 c[..m * n].iter_mut().for_each(|x| *x = 0.0);
             }
-        } else if macs < SMALL_MACS {
-            small(a, b, c, m, k, n, ta, tb, accumulate);
         } else {
             // SAFETY: slices checked above; strides describe in-bounds storage.
             unsafe { block(a, b, Ptr(c.as_mut_ptr()), m, k, n, ta, tb, accumulate, 0, m, 0, n) };
@@ -228,9 +235,20 @@ crate::multiversion! {
     /// vector operations, not a loop set-up per element. Compiled per vector
     /// width: 16 columns are one AVX-512 register or two AVX2 ones. A
     /// transposed B is transposed once into a stack buffer; a transposed A is
-    /// read through strides.
+    /// read through strides. With a bias, each row of C is set to bias + A·B.
     #[allow(clippy::too_many_arguments)]
-    fn small(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: usize, ta: bool, tb: bool, acc: bool) {
+    fn small(
+        a: &[f32],
+        b: &[f32],
+        c: &mut [f32],
+        m: usize,
+        k: usize,
+        n: usize,
+        ta: bool,
+        tb: bool,
+        acc: bool,
+        bias: Option<&[f32]>,
+    ) {
         // Bᵀ transposed into a stack buffer (a heap one when large), written
         // in full before it is read, so it needs no zero fill.
         let mut stack = [std::mem::MaybeUninit::<f32>::uninit(); 512];
@@ -263,11 +281,11 @@ crate::multiversion! {
                 _ => 1,
             };
             match w {
-                16 => block_cols::<16>(a, a_rs, a_cs, b, c, m, k, n, j0, acc),
-                8 => block_cols::<8>(a, a_rs, a_cs, b, c, m, k, n, j0, acc),
-                4 => block_cols::<4>(a, a_rs, a_cs, b, c, m, k, n, j0, acc),
-                2 => block_cols::<2>(a, a_rs, a_cs, b, c, m, k, n, j0, acc),
-                _ => block_cols::<1>(a, a_rs, a_cs, b, c, m, k, n, j0, acc),
+                16 => block_cols::<16>(a, a_rs, a_cs, b, c, m, k, n, j0, acc, bias),
+                8 => block_cols::<8>(a, a_rs, a_cs, b, c, m, k, n, j0, acc, bias),
+                4 => block_cols::<4>(a, a_rs, a_cs, b, c, m, k, n, j0, acc, bias),
+                2 => block_cols::<2>(a, a_rs, a_cs, b, c, m, k, n, j0, acc, bias),
+                _ => block_cols::<1>(a, a_rs, a_cs, b, c, m, k, n, j0, acc, bias),
             }
             j0 += w;
         }
@@ -290,19 +308,22 @@ fn block_cols<const N: usize>(
     n: usize,
     j0: usize,
     acc: bool,
+    bias: Option<&[f32]>,
 ) {
     assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n && j0 + N <= n);
+    assert!(bias.map_or(true, |b| b.len() >= n));
+    let bias = bias.map(|b| b.as_ptr());
     let (a, b, c) = (a.as_ptr(), b.as_ptr(), c.as_mut_ptr());
     // Four rows at a time share each load of B's row; the rest one by one.
     let mut i = 0;
     while i + 4 <= m {
         // SAFETY: rows i..i+4 < m, with the lengths asserted above.
-        unsafe { rows::<N, 4>(a, a_rs, a_cs, b, c, k, n, j0, i, acc) };
+        unsafe { rows::<N, 4>(a, a_rs, a_cs, b, c, k, n, j0, i, acc, bias) };
         i += 4;
     }
     while i < m {
         // SAFETY: row i < m, with the lengths asserted above.
-        unsafe { rows::<N, 1>(a, a_rs, a_cs, b, c, k, n, j0, i, acc) };
+        unsafe { rows::<N, 1>(a, a_rs, a_cs, b, c, k, n, j0, i, acc, bias) };
         i += 1;
     }
 }
@@ -311,8 +332,9 @@ fn block_cols<const N: usize>(
 /// increasing order (the same order, so the same bits, whatever R is).
 ///
 /// SAFETY: rows i0..i0+R of op(A) (m×k, strides a_rs/a_cs), rows 0..k,
-/// columns j0..j0+N of the k×n B, and the same block of the m×n C must lie
-/// inside the storage the pointers address.
+/// columns j0..j0+N of the k×n B, the same block of the m×n C and entries
+/// j0..j0+N of the bias (if any) must lie inside the storage the pointers
+/// address. With a bias, C's block is set to bias + A·B.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 unsafe fn rows<const N: usize, const R: usize>(
@@ -326,6 +348,7 @@ unsafe fn rows<const N: usize, const R: usize>(
     j0: usize,
     i0: usize,
     acc: bool,
+    bias: Option<*const f32>,
 ) {
     let mut s = [[0f32; N]; R];
     for p in 0..k {
@@ -339,7 +362,12 @@ unsafe fn rows<const N: usize, const R: usize>(
     }
     for (r, s) in s.iter().enumerate() {
         let ci = &mut *(c.add((i0 + r) * n + j0) as *mut [f32; N]);
-        if acc {
+        if let Some(bias) = bias {
+            let bj = &*(bias.add(j0) as *const [f32; N]);
+            for j in 0..N {
+                ci[j] = bj[j] + s[j];
+            }
+        } else if acc {
             for j in 0..N {
                 ci[j] += s[j];
             }
