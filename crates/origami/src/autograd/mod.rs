@@ -74,7 +74,15 @@ pub(crate) enum Op {
     /// Log-softmax along an axis.
     LogSoftmax(Tensor, usize),
     /// NHWC convolution; keeps the im2col matrix for the backward pass.
-    Conv2d { x: Tensor, w: Tensor, b: Option<Tensor>, g: Geometry, cols: crate::tensor::pool::Buf },
+    /// The activation is optional (fused for speed, as in `Linear`).
+    Conv2d {
+        x: Tensor,
+        w: Tensor,
+        b: Option<Tensor>,
+        g: Geometry,
+        cols: crate::tensor::pool::Buf,
+        act: Option<matmul::Fused>,
+    },
     /// Max pooling (promoted for speed: the winners are found again in the
     /// backward pass instead of being stored as gather indices).
     MaxPool2d(Tensor, Geometry),
@@ -135,7 +143,7 @@ impl Op {
             Where(m, a, b) => layout::where_backward(m, a, b, out.shape(), g, acc),
             Softmax(x, axis) => nn::softmax_bw(x, *axis, &y(), g, acc),
             LogSoftmax(x, axis) => nn::log_softmax_bw(x, *axis, &y(), g, acc),
-            Conv2d { x, w, b, g: geo, cols } => nn::conv2d_bw(x, w, b.as_ref(), geo, cols, g, acc),
+            Conv2d { x, w, b, g: geo, cols, act } => nn::conv2d_bw(x, w, b.as_ref(), geo, cols, *act, &y(), g, acc),
             MaxPool2d(x, geo) => nn::max_pool2d_bw(x, &y(), geo, g, acc),
             AvgPool2d(x, geo) => nn::avg_pool2d_bw(x, geo, g, acc),
             Bce(p, y, eps) => loss::bce_backward(p, y, *eps, g, acc),

@@ -216,6 +216,38 @@ fn conv2d_with_stride_and_padding() {
 }
 
 #[test]
+fn conv2d_fused_activation() {
+    use crate::ops::matmul::Fused;
+    let x = randn(&[2, 5, 6, 3], 50);
+    let w = randn(&[3, 2, 3, 4], 51).mul_scalar(0.3);
+    let b = randn(&[4], 52);
+    for (act, unfused) in [
+        (Fused::Relu, Tensor::relu as fn(&Tensor) -> Tensor),
+        (Fused::Tanh, Tensor::tanh),
+        (Fused::Sigmoid, Tensor::sigmoid),
+    ] {
+        let (s, p) = ((1, 1), Padding::Same);
+        // (relu is left to the comparison below: among 240 outputs some z sits
+        // within the finite difference's step of relu's kink)
+        if act != Fused::Relu {
+            check(|t| t[0].conv2d_act(&t[1], Some(&t[2]), s, p, act), &[x.clone(), w.clone(), b.clone()]);
+        }
+        // the same values and gradients as the two-op composition
+        let run = |fused: bool| {
+            let (x, w, b) = (x.clone().requires_grad(), w.clone().requires_grad(), b.clone().requires_grad());
+            let y = if fused {
+                x.conv2d_act(&w, Some(&b), s, p, act).unwrap()
+            } else {
+                unfused(&x.conv2d(&w, Some(&b), s, p).unwrap())
+            };
+            let g = y.mul(&y).unwrap().sum_all().backward().unwrap();
+            [y.to_vec(), [&x, &w, &b].map(|t| g.wrt(t).unwrap().to_vec()).concat()].concat()
+        };
+        assert_eq!(run(true), run(false), "{act:?}");
+    }
+}
+
+#[test]
 fn pooling() {
     // distinct values so that the maximum is not on a tie
     let v: Vec<f32> = (0..2 * 5 * 6 * 3).map(|i| ((i * 37) % 101) as f32 * 0.1).collect();

@@ -17,7 +17,15 @@ pub enum Fused {
 }
 
 impl Fused {
-    fn unary(self) -> UnaryOp {
+    /// dL/dz = dL/dy · act'(z) computed from y = act(z), in a pool buffer.
+    pub(crate) fn backward(self, y: &[f32], g: &[f32]) -> Vec<f32> {
+        let mut dz = crate::tensor::pool::scratch(g.len());
+        // every fused activation's derivative reads only y (relu's `x > 0` is `y > 0`)
+        unary_backward_into(self.unary(), &mut dz, g, y, y, false);
+        dz
+    }
+
+    pub(crate) fn unary(self) -> UnaryOp {
         match self {
             Fused::Relu => UnaryOp::Relu,
             Fused::Tanh => UnaryOp::Tanh,
@@ -191,12 +199,7 @@ pub(crate) fn linear_backward(
     g: &[f32],
     acc: &mut GradAcc,
 ) {
-    let dz = act.map(|act| {
-        let mut dz = crate::tensor::pool::scratch(g.len());
-        // every fused activation's derivative reads only y (relu's `x > 0` is `y > 0`)
-        unary_backward_into(act.unary(), &mut dz, g, y, y, false);
-        dz
-    });
+    let dz = act.map(|act| act.backward(y, g));
     let g = dz.as_deref().unwrap_or(g);
     let (k, n) = (w.shape()[0], w.shape()[1]);
     let m = x.numel() / k.max(1);

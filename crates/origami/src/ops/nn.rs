@@ -4,9 +4,11 @@
 
 use crate::autograd::{GradAcc, Op};
 use crate::kernels::conv::{col2im, im2col, Geometry};
-use crate::kernels::matmul::matmul;
+use crate::kernels::matmul::{matmul, matmul_bias, matmul_bias_then};
 use crate::kernels::pool::{avg_pool, avg_pool_backward, max_pool, max_pool_backward};
 use crate::kernels::softmax::{log_softmax, log_softmax_backward, softmax, softmax_backward};
+use crate::ops::elementwise::unary_in_place;
+use crate::ops::matmul::Fused;
 use crate::tensor::shape::{check_axis, split_at_axis, Shape};
 use crate::{Error, Result, Tensor};
 
@@ -49,6 +51,31 @@ impl Tensor {
         stride: (usize, usize),
         padding: Padding,
     ) -> Result<Tensor> {
+        self.conv2d_with(kernel, bias, stride, padding, None)
+    }
+
+    /// `act(conv2d(…))` as one primitive, for speed: the activation runs on
+    /// each thread's block of the product while it is in cache, instead of
+    /// as a second pass (and node) over the whole output. See [`Fused`].
+    pub fn conv2d_act(
+        &self,
+        kernel: &Tensor,
+        bias: Option<&Tensor>,
+        stride: (usize, usize),
+        padding: Padding,
+        act: Fused,
+    ) -> Result<Tensor> {
+        self.conv2d_with(kernel, bias, stride, padding, Some(act))
+    }
+
+    fn conv2d_with(
+        &self,
+        kernel: &Tensor,
+        bias: Option<&Tensor>,
+        stride: (usize, usize),
+        padding: Padding,
+        act: Option<Fused>,
+    ) -> Result<Tensor> {
         let (x, w) = (self.shape(), kernel.shape());
         if x.len() != 4 || w.len() != 4 || x[3] != w[2] {
             return Err(Error::shape(
@@ -73,13 +100,17 @@ impl Tensor {
         let mut cols = crate::tensor::pool::scratch(g.pixels() * g.patch());
         im2col(&self.data(), &g, &mut cols);
         let mut out = crate::tensor::pool::scratch(g.pixels() * f);
-        matmul(&cols, &kernel.data(), &mut out, g.pixels(), g.patch(), f, false, false, false);
-        if let Some(b) = bias {
-            let bd = b.data();
-            for row in out.chunks_exact_mut(f.max(1)) {
-                row.iter_mut().zip(bd.iter()).for_each(|(o, &b)| *o += b);
+        let (kd, bd) = (kernel.data(), bias.map(|b| b.data()));
+        let (m, k) = (g.pixels(), g.patch());
+        match (act, &bd) {
+            (Some(act), _) => {
+                let op = act.unary();
+                matmul_bias_then(&cols, &kd, bd.as_deref(), &mut out, m, k, f, &|c| unary_in_place(op, c))
             }
+            (None, Some(b)) => matmul_bias(&cols, &kd, b, &mut out, m, k, f),
+            (None, None) => matmul(&cols, &kd, &mut out, m, k, f, false, false, false),
         }
+        drop((kd, bd));
         let shape: Shape = [g.n, g.oh, g.ow, f].as_slice().into();
         let tracked = self.is_tracked() || kernel.is_tracked() || bias.is_some_and(|b| b.is_tracked());
         Ok(Tensor::from_op(out, shape, tracked, || Op::Conv2d {
@@ -88,6 +119,7 @@ impl Tensor {
             b: bias.cloned(),
             g,
             cols: crate::tensor::pool::Buf::new(cols),
+            act,
         }))
     }
 
@@ -152,15 +184,21 @@ pub(crate) fn log_softmax_bw(x: &Tensor, axis: usize, y: &[f32], g: &[f32], acc:
 
 /// out = cols · W + b ⇒ dW = colsᵀ · g, db = Σ_pixels g and dcols = g · Wᵀ,
 /// then col2im adds each patch's gradient back onto the pixels it was cut from.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn conv2d_bw(
     x: &Tensor,
     w: &Tensor,
     b: Option<&Tensor>,
     g: &Geometry,
     cols: &[f32],
+    act: Option<Fused>,
+    y: &[f32],
     grad: &[f32],
     acc: &mut GradAcc,
 ) {
+    // a fused activation first: dz = dy·act'(z), a function of y (see `Fused`)
+    let dz = act.map(|act| act.backward(y, grad));
+    let grad = dz.as_deref().unwrap_or(grad);
     let f = w.shape()[3];
     if let Some((dw, add)) = acc.slot_or_fresh(w) {
         matmul(cols, grad, dw, g.patch(), g.pixels(), f, true, false, add);
@@ -177,6 +215,9 @@ pub(crate) fn conv2d_bw(
             col2im(&dcols, g, dx);
         }
         crate::tensor::pool::give(dcols);
+    }
+    if let Some(dz) = dz {
+        crate::tensor::pool::give(dz);
     }
 }
 

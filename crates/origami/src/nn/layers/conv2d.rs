@@ -162,9 +162,13 @@ impl Layer for Conv2D {
     fn forward(&mut self, x: &Tensor, training: bool) -> Result<Tensor> {
         let w = built(&self.kernel, "Conv2D")?;
         check_input("Conv2D", x, &self.input_shape)?;
-        // the bias is added inside the convolution primitive (one node, not two)
-        let y = x.conv2d(w, self.bias.as_ref(), self.config.strides, self.config.padding)?;
-        let y = self.config.activation.apply(&y)?;
+        // the bias (and the activation, when it is one the primitive fuses)
+        // inside the convolution primitive: one node, not two or three
+        let (b, s, p) = (self.bias.as_ref(), self.config.strides, self.config.padding);
+        let y = match self.config.activation.fused() {
+            Some(act) => x.conv2d_act(w, b, s, p, act)?,
+            None => self.config.activation.apply(&x.conv2d(w, b, s, p)?)?,
+        };
         self.activity_penalty = if training { penalty(&self.config.activity_regularizer, Some(&y))? } else { None };
         Ok(y)
     }
