@@ -119,14 +119,7 @@ impl Tensor {
         let mut out = crate::tensor::pool::scratch(m * n);
         crate::ops::elementwise::with2(self, w, |x, w| {
             let bias = b.map(|b| b.data());
-            match (act, &bias) {
-                (Some(act), _) => {
-                    let op = act.unary();
-                    matmul_bias_then(x, w, bias.as_deref(), &mut out, m, k, n, &|c| unary_in_place(op, c))
-                }
-                (None, Some(b)) => matmul_bias(x, w, b, &mut out, m, k, n),
-                (None, None) => matmul(x, w, &mut out, m, k, n, false, false, false),
-            }
+            affine(x, w, bias.as_deref(), act, &mut out, m, k, n)
         });
         let mut shape: Shape = xs.into();
         *shape.last_mut().expect("rank checked") = n;
@@ -188,6 +181,36 @@ pub(crate) fn matmul_backward(a: &Tensor, b: &Tensor, g: &[f32], acc: &mut GradA
     }
 }
 
+/// `out[m×n] = act(x·w + bias)` (the bias and the activation optional): the
+/// forward product of `linear` and of the convolution.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn affine(
+    x: &[f32],
+    w: &[f32],
+    bias: Option<&[f32]>,
+    act: Option<Fused>,
+    out: &mut [f32],
+    m: usize,
+    k: usize,
+    n: usize,
+) {
+    match (act, bias) {
+        (Some(act), _) => {
+            let op = act.unary();
+            matmul_bias_then(x, w, bias, out, m, k, n, &|c| unary_in_place(op, c))
+        }
+        (None, Some(b)) => matmul_bias(x, w, b, out, m, k, n),
+        (None, None) => matmul(x, w, out, m, k, n, false, false, false),
+    }
+}
+
+/// A bias's gradient: `db += Σ_rows g` over the rows of g (each `db.len()` wide).
+pub(crate) fn add_row_sums(db: &mut [f32], g: &[f32]) {
+    for row in g.chunks_exact(db.len().max(1)) {
+        db.iter_mut().zip(row).for_each(|(d, &g)| *d += g);
+    }
+}
+
 /// y = act(z), z = x·W + b ⇒ dz = g·act'(z) (a function of y, see [`Fused`]),
 /// then dx = dz·Wᵀ, dW = xᵀ·dz, db = Σ_rows dz.
 pub(crate) fn linear_backward(
@@ -214,9 +237,7 @@ pub(crate) fn linear_backward(
         matmul(&xd, g, dw, k, m, n, true, false, add);
     }
     if let Some(db) = b.and_then(|b| acc.slot(b)) {
-        for row in g.chunks_exact(n.max(1)) {
-            db.iter_mut().zip(row).for_each(|(d, &g)| *d += g);
-        }
+        add_row_sums(db, g);
     }
     if let Some(dz) = dz {
         crate::tensor::pool::give(dz);

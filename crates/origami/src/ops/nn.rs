@@ -4,11 +4,10 @@
 
 use crate::autograd::{GradAcc, Op};
 use crate::kernels::conv::{col2im, im2col, Geometry};
-use crate::kernels::matmul::{matmul, matmul_bias, matmul_bias_then};
+use crate::kernels::matmul::matmul;
 use crate::kernels::pool::{avg_pool, avg_pool_backward, max_pool, max_pool_backward};
 use crate::kernels::softmax::{log_softmax, log_softmax_backward, softmax, softmax_backward};
-use crate::ops::elementwise::unary_in_place;
-use crate::ops::matmul::Fused;
+use crate::ops::matmul::{add_row_sums, affine, Fused};
 use crate::tensor::shape::{check_axis, split_at_axis, Shape};
 use crate::{Error, Result, Tensor};
 
@@ -102,14 +101,7 @@ impl Tensor {
         let mut out = crate::tensor::pool::scratch(g.pixels() * f);
         let (kd, bd) = (kernel.data(), bias.map(|b| b.data()));
         let (m, k) = (g.pixels(), g.patch());
-        match (act, &bd) {
-            (Some(act), _) => {
-                let op = act.unary();
-                matmul_bias_then(&cols, &kd, bd.as_deref(), &mut out, m, k, f, &|c| unary_in_place(op, c))
-            }
-            (None, Some(b)) => matmul_bias(&cols, &kd, b, &mut out, m, k, f),
-            (None, None) => matmul(&cols, &kd, &mut out, m, k, f, false, false, false),
-        }
+        affine(&cols, &kd, bd.as_deref(), act, &mut out, m, k, f);
         drop((kd, bd));
         let shape: Shape = [g.n, g.oh, g.ow, f].as_slice().into();
         let tracked = self.is_tracked() || kernel.is_tracked() || bias.is_some_and(|b| b.is_tracked());
@@ -204,9 +196,7 @@ pub(crate) fn conv2d_bw(
         matmul(cols, grad, dw, g.patch(), g.pixels(), f, true, false, add);
     }
     if let Some(db) = b.and_then(|b| acc.slot(b)) {
-        for row in grad.chunks_exact(f.max(1)) {
-            db.iter_mut().zip(row).for_each(|(d, &g)| *d += g);
-        }
+        add_row_sums(db, grad);
     }
     if acc.wants(x) {
         let mut dcols = crate::tensor::pool::scratch(cols.len());
