@@ -268,30 +268,21 @@ pub struct Grads {
 // The hash maps and the queue of a backward pass, kept per thread between
 // passes, and the last pass's gradient tensors once their `Grads` is
 // dropped: the next pass writes its gradients into them when nothing else
-// holds them. A playground-sized step otherwise spends a fifth of its time
-// allocating, growing and freeing these.
+// holds them. Allocating, growing and freeing these was ~6% of a
+// playground-sized step's instructions (callgrind, W3).
 #[derive(Default)]
 struct Spare {
     acc: IdMap<Vec<f32>>,
     queue: std::collections::BinaryHeap<Newest>,
     /// The last dropped `Grads`' tensors, by the leaf they belong to.
-    last: Option<IdMap<Tensor>>,
-    /// An empty map with capacity.
-    empty: Option<IdMap<Tensor>>,
+    last: IdMap<Tensor>,
+    /// An empty map with capacity, for the next `Grads`.
+    empty: IdMap<Tensor>,
 }
 
 thread_local! {
-    static SPARE: std::cell::RefCell<Spare> = std::cell::RefCell::new(Spare::default());
-}
-
-/// Runs `f` on this thread's spare containers (fresh ones if they are in use).
-fn with_spare<R>(f: impl FnOnce(&mut Spare) -> R) -> R {
-    let mut f = Some(f);
-    let mut call = |s: &mut Spare| (f.take().expect("called once"))(s);
-    match SPARE.try_with(|s| s.try_borrow_mut().ok().map(|mut s| call(&mut s))) {
-        Ok(Some(r)) => r,
-        _ => call(&mut Spare::default()),
-    }
+    /// Taken out whole by a backward pass and put back when it ends.
+    static SPARE: Cell<Spare> = Cell::new(Spare::default());
 }
 
 /// Kept for reuse only below this many gradient elements in all.
@@ -299,29 +290,28 @@ const KEEP_ELEMS: usize = 8 << 20;
 
 impl Drop for Grads {
     fn drop(&mut self) {
-        let map = std::mem::take(&mut self.map);
-        if map.is_empty() || map.len() > 4096 || map.values().map(|t| t.numel()).sum::<usize>() > KEEP_ELEMS {
+        let mut map = std::mem::take(&mut self.map);
+        if map.values().map(|t| t.numel()).sum::<usize>() > KEEP_ELEMS {
             return;
         }
         // the tensors a caller still holds are not reusable: let them go now
-        let mut map = map;
         map.retain(|_, t| Arc::strong_count(&t.0) == 1);
-        with_spare(|s| s.last = Some(map));
+        let _ = SPARE.try_with(|c| {
+            let mut spare = c.take();
+            spare.last = map;
+            c.set(spare);
+        });
     }
 }
 
 /// A gradient tensor for a leaf of `shape` holding `g`: the previous pass's
-/// tensor for the same leaf when only the spare map holds it, else a new one.
+/// tensor for the same leaf when nothing but the spare map held it, else a
+/// new one.
 fn grad_tensor(old: Option<Tensor>, g: Vec<f32>, shape: &[usize]) -> Tensor {
-    if let Some(mut t) = old {
-        if t.shape() == shape {
-            if let Some(node) = Arc::get_mut(&mut t.0) {
-                if let Some(lock) = Arc::get_mut(&mut node.storage) {
-                    let buf = lock.get_mut().unwrap_or_else(|e| e.into_inner());
-                    crate::tensor::pool::give(std::mem::replace(&mut **buf, g));
-                    return t;
-                }
-            }
+    if let Some(mut t) = old.filter(|t| t.shape() == shape) {
+        if let Some(buf) = t.unique_buf() {
+            crate::tensor::pool::give(std::mem::replace(buf, g));
+            return t;
         }
     }
     Tensor::leaf(g, shape.into())
@@ -403,10 +393,9 @@ impl Tensor {
                         .into(),
             });
         }
-        let (bufs, mut queue, mut prev, empty) =
-            with_spare(|s| (std::mem::take(&mut s.acc), std::mem::take(&mut s.queue), s.last.take(), s.empty.take()));
+        let Spare { acc: bufs, mut queue, last: mut prev, empty } = SPARE.try_with(Cell::take).unwrap_or_default();
         let mut acc = GradAcc { bufs };
-        let mut grads = Grads { map: empty.unwrap_or_default() };
+        let mut grads = Grads { map: empty };
         acc.bufs.insert(self.id(), seed);
         queue.push(Newest::of(self));
         let mut last = None;
@@ -424,7 +413,7 @@ impl Tensor {
                     queue.extend(op.inputs().into_iter().filter(|x| x.is_tracked()).map(Newest::of));
                 }
                 None => {
-                    let old = prev.as_mut().and_then(|m| m.remove(&node.id()));
+                    let old = prev.remove(&node.id());
                     grads.map.insert(node.id(), grad_tensor(old, g, &node.0.shape));
                 }
             }
@@ -433,14 +422,8 @@ impl Tensor {
         // nowhere: nodes without an op are leaves); keep the containers.
         debug_assert!(acc.bufs.is_empty());
         acc.bufs.clear();
-        if let Some(m) = &mut prev {
-            m.clear();
-        }
-        with_spare(|s| {
-            s.acc = acc.bufs;
-            s.queue = queue;
-            s.empty = prev;
-        });
+        prev.clear();
+        let _ = SPARE.try_with(|c| c.set(Spare { acc: acc.bufs, queue, last: IdMap::default(), empty: prev }));
         Ok(grads)
     }
 }

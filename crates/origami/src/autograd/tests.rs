@@ -227,8 +227,8 @@ fn conv2d_fused_activation() {
         (Fused::Sigmoid, Tensor::sigmoid),
     ] {
         let (s, p) = ((1, 1), Padding::Same);
-        // (relu is left to the comparison below: among 240 outputs some z sits
-        // within the finite difference's step of relu's kink)
+        // (relu is left to the comparison below: on this data the unfused
+        // conv2d + relu fails the same finite-difference check, at the kink)
         if act != Fused::Relu {
             check(|t| t[0].conv2d_act(&t[1], Some(&t[2]), s, p, act), &[x.clone(), w.clone(), b.clone()]);
         }

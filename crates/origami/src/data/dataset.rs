@@ -182,7 +182,7 @@ fn check_batch_size(batch_size: usize) -> Result<()> {
 /// (the previous batch) is recycled: written into when nothing else holds it
 /// and it has this batch's shape, else its buffer is reused if it can be
 /// taken back. Indices must be in range.
-fn gather_rows(t: &Tensor, indices: &[usize], last: Option<Tensor>) -> Result<Tensor> {
+fn gather_rows(t: &Tensor, indices: &[usize], mut last: Option<Tensor>) -> Result<Tensor> {
     let row = row_len(t.shape());
     let n = indices.len() * row;
     let data = t.data();
@@ -198,8 +198,8 @@ fn gather_rows(t: &Tensor, indices: &[usize], last: Option<Tensor>) -> Result<Te
             buf.chunks_exact_mut(row.max(1)).zip(indices).for_each(|(d, &i)| copy(d, i));
         }
     };
-    let mut last = last;
-    if let Some(buf) = last.as_mut().filter(|l| l.shape().first() == Some(&indices.len())).and_then(unique_buf) {
+    if let Some(buf) = last.as_mut().filter(|l| l.shape().first() == Some(&indices.len())).and_then(Tensor::unique_buf)
+    {
         fill(&mut buf[..]);
         return Ok(last.expect("matched above"));
     }
@@ -215,13 +215,6 @@ fn gather_rows(t: &Tensor, indices: &[usize], last: Option<Tensor>) -> Result<Te
     let mut shape = t.shape().to_vec();
     shape[0] = indices.len();
     Tensor::from_vec(buf, &shape)
-}
-
-/// The buffer of a tensor that nothing else holds (no clone, graph or view).
-fn unique_buf(t: &mut Tensor) -> Option<&mut Vec<f32>> {
-    let node = Arc::get_mut(&mut t.0)?;
-    let lock = Arc::get_mut(&mut node.storage)?;
-    Some(lock.get_mut().unwrap_or_else(|e| e.into_inner()))
 }
 
 /// Takes back the buffer of a batch tensor once nothing else holds it: not

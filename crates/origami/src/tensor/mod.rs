@@ -287,6 +287,15 @@ impl Tensor {
         Ok(())
     }
 
+    /// The buffer of a tensor that nothing else holds (no clone, graph node
+    /// or view sharing its storage), to be written in place — how the batch
+    /// iterator and the backward pass recycle last step's tensors.
+    pub(crate) fn unique_buf(&mut self) -> Option<&mut Vec<f32>> {
+        let node = Arc::get_mut(&mut self.0)?;
+        let lock = Arc::get_mut(&mut node.storage)?;
+        Some(lock.get_mut().unwrap_or_else(|e| e.into_inner()))
+    }
+
     /// Whether two tensors share a node (not merely equal values).
     pub fn same(&self, other: &Tensor) -> bool {
         Arc::ptr_eq(&self.0, &other.0)
