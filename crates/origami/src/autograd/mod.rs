@@ -92,6 +92,9 @@ pub(crate) enum Op {
     Bce(Tensor, Tensor, f32),
     /// Binary cross-entropy of logits (z, targets), fused for stability.
     BceLogits(Tensor, Tensor),
+    /// Softmax cross-entropy of logits against labels, fused for speed
+    /// (one node instead of four); keeps each row's max and ln Σ exp.
+    SoftmaxCe(Tensor, Indices, crate::tensor::pool::Buf),
 }
 
 impl Op {
@@ -115,7 +118,8 @@ impl Op {
             | AvgPool2d(x, _)
             | MaxPool2d(x, _)
             | Bce(x, _, _)
-            | BceLogits(x, _) => smallvec::smallvec![x],
+            | BceLogits(x, _)
+            | SoftmaxCe(x, _, _) => smallvec::smallvec![x],
             Concat(xs, _) => xs.iter().collect(),
             Linear(x, w, b, _) => [Some(x), Some(w), b.as_ref()].into_iter().flatten().collect(),
         }
@@ -148,6 +152,7 @@ impl Op {
             AvgPool2d(x, geo) => nn::avg_pool2d_bw(x, geo, g, acc),
             Bce(p, y, eps) => loss::bce_backward(p, y, *eps, g, acc),
             BceLogits(z, y) => loss::bce_logits_backward(z, y, g, acc),
+            SoftmaxCe(z, labels, stats) => loss::softmax_ce_backward(z, labels, stats, g, acc),
         }
     }
 }

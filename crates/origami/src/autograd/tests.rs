@@ -130,6 +130,39 @@ fn fused_binary_cross_entropy() {
 }
 
 #[test]
+fn fused_softmax_cross_entropy() {
+    let labels = [3, 0, 4, 4, 1, 2];
+    let z = randn(&[2, 3, 5], 34);
+    check(|x| x[0].softmax_cross_entropy(&labels), &[z.clone()]);
+    check(|x| Ok(x[0].softmax_cross_entropy(&labels)?.mean_all()), &[z.clone()]);
+    // the same bits as the composition −log_softmax(z)[label], forward and backward
+    let run = |fused: bool| {
+        let z = z.mul_scalar(3.0).requires_grad();
+        let per = if fused {
+            z.softmax_cross_entropy(&labels).unwrap()
+        } else {
+            z.log_softmax(2).unwrap().gather(2, &labels).unwrap().reshape(&[2, 3]).unwrap().neg()
+        };
+        assert_eq!(per.shape(), [2, 3]);
+        let loss = per.mean_all();
+        let g = loss.backward().unwrap().wrt(&z).unwrap().to_vec();
+        (per.to_vec(), g)
+    };
+    let (fused, composed) = (run(true), run(false));
+    let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&fused.0), bits(&composed.0));
+    assert_eq!(bits(&fused.1), bits(&composed.1));
+    // huge logits stay exact: ℓ([1e4, 0], 0) = 0, ℓ([1e4, 0], 1) = 1e4
+    let big = Tensor::from_vec(vec![1e4, 0.0, 1e4, 0.0], &[2, 2]).unwrap();
+    assert_eq!(big.softmax_cross_entropy(&[0, 1]).unwrap().to_vec(), vec![0.0, 1e4]);
+    // bad labels are errors naming the op
+    let e = z.softmax_cross_entropy(&[0, 1]).unwrap_err().to_string();
+    assert!(e.contains("softmax_cross_entropy") && e.contains("2 labels for 6 rows"), "{e}");
+    let e = z.softmax_cross_entropy(&[0, 1, 2, 3, 4, 5]).unwrap_err().to_string();
+    assert!(e.contains("label 5 is not a class index in 0..5"), "{e}");
+}
+
+#[test]
 fn fused_linear() {
     check(|x| x[0].linear(&x[1], Some(&x[2])), &[randn(&[5, 3], 20), randn(&[3, 4], 21), randn(&[4], 22)]);
     check(|x| x[0].linear(&x[1], None), &[randn(&[2, 5, 3], 23), randn(&[3, 4], 24)]);

@@ -64,3 +64,31 @@ pub fn log_softmax_backward(y: &[f32], g: &[f32], outer: usize, len: usize, inne
         }
     }
 }
+
+/// Softmax cross-entropy of each row of `z` (`rows × classes` logits)
+/// against its label: `loss[r] = −((z[r, l] − m) − ln s)`, with m the row's
+/// maximum and s = Σ exp(z − m) — the value of `−log_softmax(z)[l]`, to the
+/// bit. Keeps (m, ln s) per row in `stats` for the backward pass.
+pub fn softmax_ce(z: &[f32], classes: usize, labels: &[usize], loss: &mut [f32], stats: &mut [f32]) {
+    for (r, row) in z.chunks_exact(classes).enumerate() {
+        let m = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let s: f32 = row.iter().map(|&x| (x - m).exp()).sum();
+        let ls = s.ln();
+        loss[r] = -((row[labels[r]] - m) - ls);
+        stats[2 * r] = m;
+        stats[2 * r + 1] = ls;
+    }
+}
+
+/// Backward of [`softmax_ce`]: `dz[r, j] += g[r]·(softmax(z)[r, j] − [j = l])`,
+/// with softmax(z) = exp((z − m) − ln s) from the kept statistics.
+pub fn softmax_ce_backward(z: &[f32], classes: usize, labels: &[usize], stats: &[f32], g: &[f32], dz: &mut [f32]) {
+    let rows = z.chunks_exact(classes).zip(dz.chunks_exact_mut(classes));
+    for (r, (row, d)) in rows.enumerate() {
+        let (m, ls, gr) = (stats[2 * r], stats[2 * r + 1], g[r]);
+        for (j, (d, &x)) in d.iter_mut().zip(row).enumerate() {
+            let p = ((x - m) - ls).exp() * gr;
+            *d += if j == labels[r] { p - gr } else { p };
+        }
+    }
+}

@@ -264,6 +264,10 @@ fn sparse_ce(y_pred: &Tensor, labels: &[usize], from_logits: bool) -> Result<Ten
             format!("label {bad} is not a class index in 0..{classes}"),
         ));
     }
+    if from_logits {
+        // one fused primitive, equal to the composition below to the bit
+        return y_pred.softmax_cross_entropy(labels);
+    }
     let picked = log_probs(y_pred, from_logits)?.gather(last, labels)?;
     Ok(picked.reshape(&y_pred.shape()[..last])?.neg())
 }

@@ -1,7 +1,9 @@
 //! Loss primitives, promoted from compositions for numerical stability and
 //! speed: binary cross-entropy from probabilities (10 elementwise ops when
-//! composed) and from logits (6). Both are elementwise; the targets get no
-//! gradient.
+//! composed) and from logits (6), both elementwise, and softmax
+//! cross-entropy of logits against class labels (log-softmax, gather,
+//! reshape and negation when composed: four nodes and three buffers the size
+//! of the logits' per step). The targets get no gradient.
 
 use crate::autograd::{GradAcc, Op};
 use crate::ops::elementwise::sigmoid;
@@ -41,6 +43,48 @@ impl Tensor {
         }
         drop((z, t));
         Ok(Tensor::from_op(out, self.0.shape.clone(), self.is_tracked(), || Op::BceLogits(self.clone(), untracked(y))))
+    }
+}
+
+impl Tensor {
+    /// Softmax cross-entropy of logits `self` (`[…, classes]`) against one
+    /// class index per row: `−log_softmax(self)[label]`, shape `[…]`. One
+    /// primitive instead of four, equal to the composition to the bit, forward
+    /// and backward (tested).
+    pub fn softmax_cross_entropy(&self, labels: &[usize]) -> Result<Tensor> {
+        let shape = self.shape();
+        let Some((&classes, outer)) = shape.split_last() else {
+            return Err(Error::arg("softmax_cross_entropy", "the logits need a class axis"));
+        };
+        let rows = self.numel() / classes.max(1);
+        if labels.len() != rows || classes == 0 {
+            return Err(Error::arg(
+                "softmax_cross_entropy",
+                format!("{} labels for {rows} rows of logits of shape {shape:?}", labels.len()),
+            ));
+        }
+        if let Some(&bad) = labels.iter().find(|&&l| l >= classes) {
+            return Err(Error::arg(
+                "softmax_cross_entropy",
+                format!("label {bad} is not a class index in 0..{classes}"),
+            ));
+        }
+        let mut loss = crate::tensor::pool::scratch(rows);
+        let mut stats = crate::tensor::pool::scratch(2 * rows);
+        crate::kernels::softmax::softmax_ce(&self.data(), classes, labels, &mut loss, &mut stats);
+        let tracked = self.is_tracked();
+        Ok(Tensor::from_op(loss, outer.into(), tracked, || {
+            Op::SoftmaxCe(self.clone(), labels.into(), crate::tensor::pool::Buf::new(stats))
+        }))
+    }
+}
+
+/// ℓ = ln Σₖ e^{z_k} − z_l ⇒ ∂ℓ/∂z_j = softmax(z)_j − [j = l].
+pub(crate) fn softmax_ce_backward(z: &Tensor, labels: &[usize], stats: &[f32], g: &[f32], acc: &mut GradAcc) {
+    let zd = z.data();
+    let classes = z.shape().last().copied().unwrap_or(1);
+    if let Some(dz) = acc.slot(z) {
+        crate::kernels::softmax::softmax_ce_backward(&zd, classes, labels, stats, g, dz);
     }
 }
 
