@@ -4,7 +4,8 @@
 # origami's ratio to the best peer) to paste into BENCHMARKS.md.
 #
 #   bash bench/compare.sh            # full run: ~17 min (peers ~6, origami ~7)
-#   ONLY="gemm torch" bash bench/compare.sh   # a subset of the peers
+#   ONLY="gemm torch" bash bench/compare.sh   # a subset of the Python peers
+#   RUST_PEERS=0 bash bench/compare.sh         # without burn and candle
 #
 # Everything is written under BENCH_OUT (default ./bench-out, git-ignored).
 set -euo pipefail
@@ -21,6 +22,16 @@ date -u +"%Y-%m-%dT%H:%M:%SZ" > "$OUT/date.txt"
 lscpu | grep -E "Model name" | sed 's/  */ /g' > "$OUT/cpu.txt"
 : > "$OUT/peers.jsonl"
 bash "$PEERS/run.sh" "$OUT/peers.jsonl"
+# burn and candle, on the same workloads (bench/rust-peers, a workspace of
+# its own; ~25 min to build from clean on 2 cores, cached under BENCH_OUT;
+# RUST_PEERS=0 skips them).
+if [ "${RUST_PEERS:-1}" = 1 ]; then
+  (cd bench/rust-peers && CARGO_TARGET_DIR="$OUT/rust-peers-target" cargo build --release -q --features candle,burn)
+  for fw in candle burn; do
+    MNIST_DIR=$PWD/data/mnist RAYON_NUM_THREADS=2 "$OUT/rust-peers-target/release/rust-peers" $fw all \
+      | tee -a "$OUT/peers.jsonl"
+  done
+fi
 # The harness reports no memory: PyTorch's peak RSS on W1 (b32 and b256, the
 # whole process, as origami's bench reports its own), one repetition.
 BENCH_REPEATS=1 /usr/bin/time -f '%M' -o "$OUT/torch_w1_rss_kb.txt" \
