@@ -11,7 +11,7 @@ use origami::{set_num_threads, Rng};
 #[test]
 fn results_are_reproducible_for_a_thread_count_and_close_across_counts() {
     let mut r = Rng::seed(9);
-    for &(m, k, n) in &[(64, 800, 128), (256, 784, 256), (300, 64, 20)] {
+    for &(m, k, n) in &[(64, 800, 128), (256, 784, 256), (300, 64, 20), (9, 20_000, 16)] {
         let a: Vec<f32> = (0..m * k).map(|_| r.normal()).collect();
         let b: Vec<f32> = (0..k * n).map(|_| r.normal()).collect();
         let run = |threads: usize| {
@@ -22,7 +22,8 @@ fn results_are_reproducible_for_a_thread_count_and_close_across_counts() {
         };
         let (one, two, two_again) = (run(1), run(2), run(2));
         assert!(two.iter().zip(&two_again).all(|(x, y)| x.to_bits() == y.to_bits()), "{m}x{k}x{n}");
-        // |c| ~ sqrt(k) ≈ 28; f32 rounding of a k-term sum is ~k·ε·|terms|
-        assert!(one.iter().zip(&two).all(|(x, y)| (x - y).abs() <= 1e-3), "{m}x{k}x{n}");
+        // |c| ~ sqrt(k); f32 rounding of a k-term sum is ~k·ε·|terms|
+        let tol = 1e-3 * (k as f32 / 800.0).max(1.0);
+        assert!(one.iter().zip(&two).all(|(x, y)| (x - y).abs() <= tol), "{m}x{k}x{n}");
     }
 }

@@ -291,6 +291,10 @@ fn pooling() {
         check(|t| t[0].max_pool2d(k, s, p), &[x.clone()]);
         check(|t| t[0].avg_pool2d(k, s, p), &[x.clone()]);
     }
+    // 20 channels: a whole block of 16 (the vectorised path) and a remainder
+    let v: Vec<f32> = (0..4 * 4 * 20).map(|i| ((i * 7919) % 320) as f32 * 0.01).collect();
+    let x = Tensor::from_vec(v, &[1, 4, 4, 20]).unwrap();
+    check(|t| t[0].max_pool2d((2, 2), (2, 2), Padding::Valid), &[x.clone()]);
 }
 
 #[test]

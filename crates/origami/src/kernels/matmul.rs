@@ -137,17 +137,35 @@ fn product(
             }
         } else {
             // SAFETY: slices checked above; strides describe in-bounds storage.
-            unsafe { block(a, b, Ptr(c.as_mut_ptr()), m, k, n, ta, tb, accumulate, 0, m, 0, n) };
+            unsafe {
+                block(
+                    a,
+                    b,
+                    Ptr(c.as_mut_ptr()),
+                    m,
+                    k,
+                    n,
+                    ta,
+                    tb,
+                    accumulate,
+                    Span { r0: 0, r1: m, c0: 0, c1: n, k0: 0, k1: k },
+                )
+            };
         }
         if let Some(f) = epilogue {
             f(&mut c[..m * n]);
         }
         return;
     }
+    if m * n <= SPLIT_K_MAX_MN && k >= SPLIT_K_MIN_K {
+        return split_k(a, b, c, m, k, n, ta, tb, accumulate, bias, epilogue, threads);
+    }
     // Cut along n in multiples of 16 (a micro-kernel's width) when n is wide
-    // enough, else along m.
-    let by_cols = n >= 32 * threads || n >= m;
-    let (len, align) = if by_cols { (n, 16) } else { (m, 8) };
+    // enough, else along m. (Cutting the larger operand instead — rows when
+    // m > n — measured no better on W1's shapes: within ±5% either way,
+    // interleaved in one process, BENCHMARKS.md.)
+    let by_rows = !(n >= 32 * threads || n >= m);
+    let (len, align) = if by_rows { (m, 8) } else { (n, 16) };
     let parts = threads.min(len.div_ceil(align)).max(1);
     let step = len.div_ceil(parts).div_ceil(align) * align;
     let cp = Ptr(c.as_mut_ptr());
@@ -160,13 +178,14 @@ fn product(
             if lo >= hi {
                 return;
             }
-            let (r0, r1, c0, c1) = if by_cols { (0, m, lo, hi) } else { (lo, hi, 0, n) };
+            let (r0, r1, c0, c1) = if by_rows { (lo, hi, 0, n) } else { (0, m, lo, hi) };
+            let span = Span { r0, r1, c0, c1, k0: 0, k1: k };
             // SAFETY: blocks [r0,r1)×[c0,c1) are disjoint between threads.
             unsafe {
                 if let Some(bias) = bias {
                     fill_bias(cp.copy(), n, bias, r0, r1, c0, c1);
                 }
-                block(a, b, cp.copy(), m, k, n, ta, tb, accumulate, r0, r1, c0, c1);
+                block(a, b, cp.copy(), m, k, n, ta, tb, accumulate, span);
                 if let Some(f) = epilogue {
                     apply_epilogue(cp.copy(), n, f, r0, r1, c0, c1);
                 }
@@ -175,31 +194,89 @@ fn product(
     });
 }
 
-/// One single-threaded GEMM on the block rows r0..r1, columns c0..c1 of C.
+/// Products with a small C and a long k (a convolution's weight gradient:
+/// 9×43,264·43,264×16 in W2) are split along k instead: C has too few rows
+/// and columns to share out, and cut by rows the second thread gained
+/// nothing (132 µs on 1 thread and on 2). Part 0 sums its slice of k into C,
+/// the others into buffers of their own, added to C in a fixed order.
+const SPLIT_K_MAX_MN: usize = 64 * 64;
+const SPLIT_K_MIN_K: usize = 8 * 1024;
+
 #[allow(clippy::too_many_arguments)]
-unsafe fn block(
+fn split_k(
     a: &[f32],
     b: &[f32],
-    c: Ptr,
-    _m: usize,
+    c: &mut [f32],
+    m: usize,
     k: usize,
     n: usize,
     ta: bool,
     tb: bool,
     accumulate: bool,
+    bias: Option<&[f32]>,
+    epilogue: Option<Epilogue<'_>>,
+    threads: usize,
+) {
+    let step = k.div_ceil(threads);
+    let mut partials: Vec<Vec<f32>> = (1..threads).map(|_| vec![0.0; m * n]).collect();
+    let mut dst: Vec<Ptr> = vec![Ptr(c.as_mut_ptr())];
+    dst.extend(partials.iter_mut().map(|p| Ptr(p.as_mut_ptr())));
+    if let Some(bias) = bias {
+        // SAFETY: the whole of C.
+        unsafe { fill_bias(dst[0].copy(), n, bias, 0, m, 0, n) };
+    }
+    pool().install(|| {
+        use rayon::prelude::*;
+        (0..threads).into_par_iter().with_max_len(1).for_each(|t| {
+            let span = Span { r0: 0, r1: m, c0: 0, c1: n, k0: t * step, k1: ((t + 1) * step).min(k) };
+            if span.k0 < span.k1 {
+                // SAFETY: each part writes its own m×n buffer (part 0: C).
+                unsafe { block(a, b, dst[t].copy(), m, k, n, ta, tb, t == 0 && accumulate, span) };
+            }
+        })
+    });
+    for p in &partials {
+        c[..m * n].iter_mut().zip(p).for_each(|(c, &p)| *c += p);
+    }
+    if let Some(f) = epilogue {
+        f(&mut c[..m * n]);
+    }
+}
+
+/// The part of a product one call computes: rows r0..r1 and columns c0..c1
+/// of C, summed over k0..k1.
+#[derive(Clone, Copy)]
+struct Span {
     r0: usize,
     r1: usize,
     c0: usize,
     c1: usize,
+    k0: usize,
+    k1: usize,
+}
+
+/// One single-threaded GEMM on the part `s` of C (m×n, row-major at `c`).
+#[allow(clippy::too_many_arguments)]
+unsafe fn block(
+    a: &[f32],
+    b: &[f32],
+    c: Ptr,
+    m: usize,
+    k: usize,
+    n: usize,
+    ta: bool,
+    tb: bool,
+    accumulate: bool,
+    s: Span,
 ) {
-    let m_total = _m;
     // Element (i, p) of op(a): a[i*k + p], or a[p*m + i] when transposed.
-    let (a_rs, a_cs) = if ta { (1, m_total as isize) } else { (k as isize, 1) };
+    let (a_rs, a_cs) = if ta { (1, m as isize) } else { (k as isize, 1) };
     // Element (p, j) of op(b): b[p*n + j], or b[j*k + p] when transposed.
     let (b_rs, b_cs) = if tb { (1, k as isize) } else { (n as isize, 1) };
-    let a_ptr = a.as_ptr().offset(r0 as isize * a_rs);
-    let b_ptr = b.as_ptr().offset(c0 as isize * b_cs);
-    let c_ptr = c.0.add(r0 * n + c0);
+    let a_ptr = a.as_ptr().offset(s.r0 as isize * a_rs + s.k0 as isize * a_cs);
+    let b_ptr = b.as_ptr().offset(s.c0 as isize * b_cs + s.k0 as isize * b_rs);
+    let c_ptr = c.0.add(s.r0 * n + s.c0);
+    let (r0, r1, c0, c1) = (s.r0, s.r1, s.c0, s.c1);
     // The crate's micro-kernels want a column-major destination; C is row
     // major, so compute Cᵀ = Bᵀ·Aᵀ instead (the same memory, read through
     // swapped strides). This is what the `gemm` crate's front end does, and
@@ -207,7 +284,7 @@ unsafe fn block(
     gemm_f32::gemm::f32::get_gemm_fn()(
         c1 - c0,
         r1 - r0,
-        k,
+        s.k1 - s.k0,
         c_ptr,
         n as isize,
         1,
@@ -400,8 +477,13 @@ mod tests {
     fn every_path_matches_naive() {
         let mut r = Rng::seed(3);
         // tiny (loops; one with a transposed B too big for the stack buffer),
-        // medium (one single-threaded gemm), large (split by cols and by rows)
-        for &(m, k, n) in &[(3, 4, 5), (1, 100, 60), (20, 30, 40), (40, 50, 60), (64, 100, 256), (300, 64, 20)] {
+        // medium (one single-threaded gemm), large (split by cols and by rows;
+        // a small C with a long k split along k)
+        let shapes =
+            [(3, 4, 5), (1, 100, 60), (20, 30, 40), (40, 50, 60), (64, 100, 256), (300, 64, 20), (9, 9000, 16)];
+        for &(m, k, n) in &shapes {
+            // a k-term sum of products of normals is ~√k in size, its f32 rounding ~k·ε
+            let tol = 1e-3 * (k as f64 / 100.0).max(1.0);
             for ta in [false, true] {
                 for tb in [false, true] {
                     let a: Vec<f32> = (0..m * k).map(|_| r.normal()).collect();
@@ -410,18 +492,27 @@ mod tests {
                     let mut c = vec![1.0f32; m * n];
                     matmul(&a, &b, &mut c, m, k, n, ta, tb, true);
                     for i in 0..m * n {
-                        assert!((c[i] as f64 - want[i] - 1.0).abs() < 1e-3, "{m}x{k}x{n} {ta} {tb}");
+                        assert!((c[i] as f64 - want[i] - 1.0).abs() < tol, "{m}x{k}x{n} {ta} {tb}");
                     }
                     matmul(&a, &b, &mut c, m, k, n, ta, tb, false);
                     for i in 0..m * n {
-                        assert!((c[i] as f64 - want[i]).abs() < 1e-3);
+                        assert!((c[i] as f64 - want[i]).abs() < tol);
                     }
                     if !ta && !tb {
                         let bias: Vec<f32> = (0..n).map(|j| j as f32 - 2.5).collect();
                         let mut c = vec![f32::NAN; m * n];
                         matmul_bias(&a, &b, &bias, &mut c, m, k, n);
                         for i in 0..m * n {
-                            assert!((c[i] as f64 - want[i] - bias[i % n] as f64).abs() < 1e-3, "{m}x{k}x{n} bias");
+                            assert!((c[i] as f64 - want[i] - bias[i % n] as f64).abs() < tol, "{m}x{k}x{n} bias");
+                        }
+                        // the same with an epilogue applied once to every element
+                        let mut c = vec![f32::NAN; m * n];
+                        matmul_bias_then(&a, &b, Some(&bias), &mut c, m, k, n, &|c| {
+                            c.iter_mut().for_each(|x| *x *= 2.0)
+                        });
+                        for i in 0..m * n {
+                            let want = 2.0 * (want[i] + bias[i % n] as f64);
+                            assert!((c[i] as f64 - want).abs() < 2.0 * tol, "{m}x{k}x{n} epilogue");
                         }
                     }
                 }

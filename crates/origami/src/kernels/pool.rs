@@ -42,15 +42,29 @@ crate::multiversion! {
                                 first = false;
                                 continue;
                             }
-                            for ch in 0..c {
-                                let (v, b) = (src[ch], best[ch]);
-                                best[ch] = if v > b || v.is_nan() { v } else { b };
+                            // whole blocks as fixed-size arrays: one vector
+                            // operation each, no bounds checks per channel
+                            let mut bs = best.chunks_exact_mut(BLOCK);
+                            let mut ss = src.chunks_exact(BLOCK);
+                            for (b, v) in (&mut bs).zip(&mut ss) {
+                                max_into::<BLOCK>(b.try_into().expect("a block"), v.try_into().expect("a block"));
+                            }
+                            for (b, &v) in bs.into_remainder().iter_mut().zip(ss.remainder()) {
+                                *b = if v > *b || v.is_nan() { v } else { *b };
                             }
                         }
                     }
                 }
             }
         }
+    }
+}
+
+/// `best = max(best, v)` per lane, NaN winning.
+#[inline(always)]
+fn max_into<const N: usize>(best: &mut [f32; N], v: &[f32; N]) {
+    for ch in 0..N {
+        best[ch] = if v[ch] > best[ch] || v[ch].is_nan() { v[ch] } else { best[ch] };
     }
 }
 
@@ -117,20 +131,14 @@ crate::multiversion! {
                         for xx in xs.clone() {
                             let i = (yy * g.w + xx) * c + c0;
                             let (src, d) = (&x[i..i + w], &mut dx[i..i + w]);
-                            if write {
-                                for ch in 0..w {
-                                    let hit = src[ch] == yo[ch] || (src[ch].is_nan() && yo[ch].is_nan());
-                                    let take = hit && open[ch] != 0.0;
-                                    d[ch] = if take { go[ch] } else { 0.0 };
-                                    open[ch] = if take { 0.0 } else { open[ch] };
-                                }
+                            if w == BLOCK {
+                                // a whole block as fixed-size arrays: vector
+                                // operations, no bounds checks per channel
+                                let arr = |s: &[f32]| -> [f32; BLOCK] { s.try_into().expect("a block") };
+                                let d: &mut [f32; BLOCK] = d.try_into().expect("a block");
+                                route(&arr(src), &arr(yo), &arr(go), d, &mut open, write);
                             } else {
-                                for ch in 0..w {
-                                    let hit = src[ch] == yo[ch] || (src[ch].is_nan() && yo[ch].is_nan());
-                                    let take = hit && open[ch] != 0.0;
-                                    d[ch] += if take { go[ch] } else { 0.0 };
-                                    open[ch] = if take { 0.0 } else { open[ch] };
-                                }
+                                route_slices(src, yo, go, d, &mut open[..w], write);
                             }
                         }
                     }
@@ -138,6 +146,38 @@ crate::multiversion! {
                 o += c;
             }
         }
+    }
+}
+
+/// One input pixel's share of a window's gradient, per channel: the
+/// window's gradient where this pixel is the first to equal the max
+/// (`open` still 1), else nothing; written or added into `d`.
+#[inline(always)]
+fn route<const N: usize>(
+    src: &[f32; N],
+    yo: &[f32; N],
+    go: &[f32; N],
+    d: &mut [f32; N],
+    open: &mut [f32; N],
+    write: bool,
+) {
+    for ch in 0..N {
+        let hit = src[ch] == yo[ch] || (src[ch].is_nan() && yo[ch].is_nan());
+        let take = hit && open[ch] != 0.0;
+        let share = if take { go[ch] } else { 0.0 };
+        d[ch] = if write { share } else { d[ch] + share };
+        open[ch] = if take { 0.0 } else { open[ch] };
+    }
+}
+
+/// [`route`] for a partial block.
+fn route_slices(src: &[f32], yo: &[f32], go: &[f32], d: &mut [f32], open: &mut [f32], write: bool) {
+    for ch in 0..d.len() {
+        let hit = src[ch] == yo[ch] || (src[ch].is_nan() && yo[ch].is_nan());
+        let take = hit && open[ch] != 0.0;
+        let share = if take { go[ch] } else { 0.0 };
+        d[ch] = if write { share } else { d[ch] + share };
+        open[ch] = if take { 0.0 } else { open[ch] };
     }
 }
 
@@ -245,6 +285,36 @@ mod tests {
             if d != 0.0 {
                 assert!(y.contains(&x[i]), "gradient on a non-maximum at {i}");
             }
+        }
+    }
+
+    #[test]
+    fn whole_channel_blocks_match_channel_by_channel() {
+        // 36 channels (two whole blocks of 16 and a remainder of 4) against
+        // each channel pooled alone (c = 1: the remainder loops only), with
+        // ties, a NaN and -inf among the inputs.
+        let (n, h, w, c) = (2, 4, 5, 36);
+        let g = Geometry::new(n, h, w, c, 2, 2, 2, 2, false).expect("fits");
+        let mut x: Vec<f32> = (0..n * h * w * c).map(|i| ((i * 7919) % 13) as f32 - 6.0).collect();
+        x[5 * c + 17] = f32::NAN;
+        x[c + 3] = f32::NEG_INFINITY;
+        let mut y = vec![0.0; n * g.oh * g.ow * c];
+        max_pool(&x, &g, &mut y);
+        let gout: Vec<f32> = (0..y.len()).map(|i| i as f32 + 1.0).collect();
+        let mut dx = vec![f32::NAN; x.len()];
+        max_pool_backward(&x, &y, &gout, &g, &mut dx, false);
+        let g1 = Geometry::new(n, h, w, 1, 2, 2, 2, 2, false).expect("fits");
+        for ch in 0..c {
+            let pick = |v: &[f32], i: usize| v[i * c + ch];
+            let x1: Vec<f32> = (0..x.len() / c).map(|i| pick(&x, i)).collect();
+            let go1: Vec<f32> = (0..y.len() / c).map(|i| pick(&gout, i)).collect();
+            let mut y1 = vec![0.0; go1.len()];
+            max_pool(&x1, &g1, &mut y1);
+            let mut dx1 = vec![0.0; x1.len()];
+            max_pool_backward(&x1, &y1, &go1, &g1, &mut dx1, true);
+            let same = |a: f32, b: f32| a == b || (a.is_nan() && b.is_nan());
+            assert!((0..y1.len()).all(|i| same(y1[i], pick(&y, i))), "forward, channel {ch}");
+            assert!((0..dx1.len()).all(|i| same(dx1[i], pick(&dx, i))), "backward, channel {ch}");
         }
     }
 
