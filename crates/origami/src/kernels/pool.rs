@@ -162,23 +162,24 @@ fn route<const N: usize>(
     write: bool,
 ) {
     for ch in 0..N {
-        let hit = src[ch] == yo[ch] || (src[ch].is_nan() && yo[ch].is_nan());
-        let take = hit && open[ch] != 0.0;
-        let share = if take { go[ch] } else { 0.0 };
-        d[ch] = if write { share } else { d[ch] + share };
-        open[ch] = if take { 0.0 } else { open[ch] };
+        route_lane(src[ch], yo[ch], go[ch], &mut d[ch], &mut open[ch], write);
     }
 }
 
 /// [`route`] for a partial block.
 fn route_slices(src: &[f32], yo: &[f32], go: &[f32], d: &mut [f32], open: &mut [f32], write: bool) {
     for ch in 0..d.len() {
-        let hit = src[ch] == yo[ch] || (src[ch].is_nan() && yo[ch].is_nan());
-        let take = hit && open[ch] != 0.0;
-        let share = if take { go[ch] } else { 0.0 };
-        d[ch] = if write { share } else { d[ch] + share };
-        open[ch] = if take { 0.0 } else { open[ch] };
+        route_lane(src[ch], yo[ch], go[ch], &mut d[ch], &mut open[ch], write);
     }
+}
+
+#[inline(always)]
+fn route_lane(src: f32, yo: f32, go: f32, d: &mut f32, open: &mut f32, write: bool) {
+    let hit = src == yo || (src.is_nan() && yo.is_nan());
+    let take = hit && *open != 0.0;
+    let share = if take { go } else { 0.0 };
+    *d = if write { share } else { *d + share };
+    *open = if take { 0.0 } else { *open };
 }
 
 /// Mean over each window, counting only the input pixels inside it (TensorFlow's rule).

@@ -44,9 +44,7 @@ impl Tensor {
         drop((z, t));
         Ok(Tensor::from_op(out, self.0.shape.clone(), self.is_tracked(), || Op::BceLogits(self.clone(), untracked(y))))
     }
-}
 
-impl Tensor {
     /// Softmax cross-entropy of logits `self` (`[…, classes]`) against one
     /// class index per row: `−log_softmax(self)[label]`, shape `[…]`. One
     /// primitive instead of four, equal to the composition to the bit, forward
