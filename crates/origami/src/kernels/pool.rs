@@ -25,6 +25,13 @@ fn window(g: &Geometry, oy: usize, ox: usize) -> (std::ops::Range<usize>, std::o
 crate::multiversion! {
     fn max_pool_one(x: &[f32], g: &Geometry, out: &mut [f32]) {
         let c = g.c;
+        let inside = g.pad_top == 0
+            && g.pad_left == 0
+            && (g.oh == 0 || (g.oh - 1) * g.sh + g.kh <= g.h)
+            && (g.ow == 0 || (g.ow - 1) * g.sw + g.kw <= g.w);
+        if c % BLOCK == 0 && inside {
+            return max_pool_blocks(x, g, out);
+        }
         let mut o = 0;
         for n in 0..g.n {
             for oy in 0..g.oh {
@@ -55,6 +62,37 @@ crate::multiversion! {
                         }
                     }
                 }
+            }
+        }
+    }
+}
+
+/// [`max_pool_one`] when every window lies inside the image and the
+/// channels are whole blocks: each
+/// block's running max stays in registers for the whole window, instead of
+/// being stored and reloaded after every pixel.
+#[inline(always)]
+fn max_pool_blocks(x: &[f32], g: &Geometry, out: &mut [f32]) {
+    let (c, row) = (g.c, g.w * g.c);
+    let mut o = 0;
+    for n in 0..g.n {
+        for oy in 0..g.oh {
+            for ox in 0..g.ow {
+                // the window's top-left pixel
+                let base = ((n * g.h + oy * g.sh) * g.w + ox * g.sw) * c;
+                for c0 in (0..c).step_by(BLOCK) {
+                    let at = |i: usize| -> [f32; BLOCK] { x[i..i + BLOCK].try_into().expect("a block") };
+                    let mut best = at(base + c0);
+                    for dy in 0..g.kh {
+                        for dx in 0..g.kw {
+                            if dy + dx > 0 {
+                                max_into::<BLOCK>(&mut best, &at(base + dy * row + dx * c + c0));
+                            }
+                        }
+                    }
+                    out[o + c0..o + c0 + BLOCK].copy_from_slice(&best);
+                }
+                o += c;
             }
         }
     }
@@ -291,31 +329,39 @@ mod tests {
 
     #[test]
     fn whole_channel_blocks_match_channel_by_channel() {
-        // 36 channels (two whole blocks of 16 and a remainder of 4) against
-        // each channel pooled alone (c = 1: the remainder loops only), with
-        // ties, a NaN and -inf among the inputs.
-        let (n, h, w, c) = (2, 4, 5, 36);
-        let g = Geometry::new(n, h, w, c, 2, 2, 2, 2, false).expect("fits");
-        let mut x: Vec<f32> = (0..n * h * w * c).map(|i| ((i * 7919) % 13) as f32 - 6.0).collect();
-        x[5 * c + 17] = f32::NAN;
-        x[c + 3] = f32::NEG_INFINITY;
-        let mut y = vec![0.0; n * g.oh * g.ow * c];
-        max_pool(&x, &g, &mut y);
-        let gout: Vec<f32> = (0..y.len()).map(|i| i as f32 + 1.0).collect();
-        let mut dx = vec![f32::NAN; x.len()];
-        max_pool_backward(&x, &y, &gout, &g, &mut dx, false);
-        let g1 = Geometry::new(n, h, w, 1, 2, 2, 2, 2, false).expect("fits");
-        for ch in 0..c {
-            let pick = |v: &[f32], i: usize| v[i * c + ch];
-            let x1: Vec<f32> = (0..x.len() / c).map(|i| pick(&x, i)).collect();
-            let go1: Vec<f32> = (0..y.len() / c).map(|i| pick(&gout, i)).collect();
-            let mut y1 = vec![0.0; go1.len()];
-            max_pool(&x1, &g1, &mut y1);
-            let mut dx1 = vec![0.0; x1.len()];
-            max_pool_backward(&x1, &y1, &go1, &g1, &mut dx1, true);
-            let same = |a: f32, b: f32| a == b || (a.is_nan() && b.is_nan());
-            assert!((0..y1.len()).all(|i| same(y1[i], pick(&y, i))), "forward, channel {ch}");
-            assert!((0..dx1.len()).all(|i| same(dx1[i], pick(&dx, i))), "backward, channel {ch}");
+        // 32 channels (whole blocks: the register path when every window is
+        // inside the image) and 36 (two blocks and a remainder), against
+        // each channel pooled alone (c = 1: the general loops only), with
+        // ties, a NaN and -inf among the inputs; disjoint, overlapping and
+        // gapped windows, and 'same' padding on odd sizes (windows past the
+        // bottom and right edges).
+        // (5 × 6 and 6 × 5: 'same' 2×2/2 windows pass one edge only)
+        for (n, h, w, c) in [(2, 5, 6, 32), (2, 6, 5, 32), (2, 5, 7, 36)] {
+            for (k, st, same) in [(2, 2, false), (3, 2, false), (2, 3, false), (2, 2, true), (3, 1, true)] {
+                let g = Geometry::new(n, h, w, c, k, k, st, st, same).expect("fits");
+                let mut x: Vec<f32> = (0..n * h * w * c).map(|i| ((i * 7919) % 13) as f32 - 6.0).collect();
+                x[5 * c + 17] = f32::NAN;
+                x[c + 3] = f32::NEG_INFINITY;
+                let mut y = vec![0.0; n * g.oh * g.ow * c];
+                max_pool(&x, &g, &mut y);
+                let gout: Vec<f32> = (0..y.len()).map(|i| i as f32 + 1.0).collect();
+                let mut dx = vec![f32::NAN; x.len()];
+                max_pool_backward(&x, &y, &gout, &g, &mut dx, false);
+                let g1 = Geometry::new(n, h, w, 1, k, k, st, st, same).expect("fits");
+                for ch in 0..c {
+                    let pick = |v: &[f32], i: usize| v[i * c + ch];
+                    let x1: Vec<f32> = (0..x.len() / c).map(|i| pick(&x, i)).collect();
+                    let go1: Vec<f32> = (0..y.len() / c).map(|i| pick(&gout, i)).collect();
+                    let mut y1 = vec![0.0; go1.len()];
+                    max_pool(&x1, &g1, &mut y1);
+                    let mut dx1 = vec![0.0; x1.len()];
+                    max_pool_backward(&x1, &y1, &go1, &g1, &mut dx1, true);
+                    let same_bits = |a: f32, b: f32| a == b || (a.is_nan() && b.is_nan());
+                    let case = format!("c {c} k {k} s {st} same {same} channel {ch}");
+                    assert!((0..y1.len()).all(|i| same_bits(y1[i], pick(&y, i))), "forward, {case}");
+                    assert!((0..dx1.len()).all(|i| same_bits(dx1[i], pick(&dx, i))), "backward, {case}");
+                }
+            }
         }
     }
 
