@@ -25,11 +25,7 @@ fn window(g: &Geometry, oy: usize, ox: usize) -> (std::ops::Range<usize>, std::o
 crate::multiversion! {
     fn max_pool_one(x: &[f32], g: &Geometry, out: &mut [f32]) {
         let c = g.c;
-        let inside = g.pad_top == 0
-            && g.pad_left == 0
-            && (g.oh == 0 || (g.oh - 1) * g.sh + g.kh <= g.h)
-            && (g.ow == 0 || (g.ow - 1) * g.sw + g.kw <= g.w);
-        if c % BLOCK == 0 && inside {
+        if whole_blocks_inside(g) {
             return max_pool_blocks(x, g, out);
         }
         let mut o = 0;
@@ -65,6 +61,16 @@ crate::multiversion! {
             }
         }
     }
+}
+
+/// Whether every window lies inside the image (no padding taken) and the
+/// channels are whole blocks: the pooling loops' fast paths.
+fn whole_blocks_inside(g: &Geometry) -> bool {
+    g.c % BLOCK == 0
+        && g.pad_top == 0
+        && g.pad_left == 0
+        && (g.oh == 0 || (g.oh - 1) * g.sh + g.kh <= g.h)
+        && (g.ow == 0 || (g.ow - 1) * g.sw + g.kw <= g.w)
 }
 
 /// [`max_pool_one`] when every window lies inside the image and the
@@ -156,6 +162,9 @@ const BLOCK: usize = 16;
 crate::multiversion! {
     fn max_pool_backward_one(x: &[f32], y: &[f32], g_out: &[f32], g: &Geometry, dx: &mut [f32], write: bool) {
         let c = g.c;
+        if whole_blocks_inside(g) {
+            return max_pool_backward_blocks(x, y, g_out, g, dx, write);
+        }
         let mut o = 0;
         for oy in 0..g.oh {
             for ox in 0..g.ow {
@@ -183,6 +192,33 @@ crate::multiversion! {
                 }
                 o += c;
             }
+        }
+    }
+}
+
+/// [`max_pool_backward_one`] on the fast path of [`whole_blocks_inside`]:
+/// a window's max, gradient and open flags stay in registers while its
+/// pixels are visited.
+#[inline(always)]
+fn max_pool_backward_blocks(x: &[f32], y: &[f32], g_out: &[f32], g: &Geometry, dx: &mut [f32], write: bool) {
+    let (c, row) = (g.c, g.w * g.c);
+    let arr = |v: &[f32], i: usize| -> [f32; BLOCK] { v[i..i + BLOCK].try_into().expect("a block") };
+    let mut o = 0;
+    for oy in 0..g.oh {
+        for ox in 0..g.ow {
+            let base = (oy * g.sh * g.w + ox * g.sw) * c;
+            for c0 in (0..c).step_by(BLOCK) {
+                let (yo, go) = (arr(y, o + c0), arr(g_out, o + c0));
+                let mut open = [1.0f32; BLOCK];
+                for dy in 0..g.kh {
+                    for dxx in 0..g.kw {
+                        let i = base + dy * row + dxx * c + c0;
+                        let d: &mut [f32; BLOCK] = (&mut dx[i..i + BLOCK]).try_into().expect("a block");
+                        route(&arr(x, i), &yo, &go, d, &mut open, write);
+                    }
+                }
+            }
+            o += c;
         }
     }
 }
