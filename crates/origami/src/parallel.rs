@@ -63,6 +63,16 @@ pub fn num_threads() -> usize {
     }
 }
 
+/// Runs `a` and `b`, on two of the pool's threads when there are two.
+pub(crate) fn join<A: FnOnce() + Send, B: FnOnce() + Send>(a: A, b: B) {
+    if num_threads() > 1 {
+        pool().install(|| rayon::join(a, b));
+    } else {
+        a();
+        b();
+    }
+}
+
 /// Whether `work` (a rough count of flops or elements) pays for a parallel split.
 pub(crate) fn should_split(work: usize, threshold: usize) -> bool {
     work >= threshold && num_threads() > 1

@@ -221,6 +221,24 @@ impl GradAcc {
         Some(self.bufs.entry(t.id()).or_insert_with(|| crate::tensor::pool::zeros(t.numel())))
     }
 
+    /// `t`'s buffer taken out of the map (or a fresh one, not zeroed, with the
+    /// flag `false`, as [`slot_or_fresh`](Self::slot_or_fresh) gives), for a
+    /// caller that fills two buffers at once; [`put`](Self::put) returns it.
+    pub(crate) fn take_or_fresh(&mut self, t: &Tensor) -> Option<(Vec<f32>, bool)> {
+        if !t.is_tracked() {
+            return None;
+        }
+        Some(match self.bufs.remove(&t.id()) {
+            Some(buf) => (buf, true),
+            None => (crate::tensor::pool::scratch(t.numel()), false),
+        })
+    }
+
+    /// Puts back a buffer from [`take_or_fresh`](Self::take_or_fresh).
+    pub(crate) fn put(&mut self, t: &Tensor, buf: Vec<f32>) {
+        self.bufs.insert(t.id(), buf);
+    }
+
     /// Like [`slot`](Self::slot), for a caller that can either overwrite or
     /// add (a GEMM's β): on first use the buffer is not zeroed and the flag is
     /// `false` — the caller must write every element. Saves a memset of the

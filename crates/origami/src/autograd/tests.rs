@@ -163,6 +163,32 @@ fn fused_softmax_cross_entropy() {
 }
 
 #[test]
+fn a_large_linear_layer_computes_both_gradients_at_once() {
+    // 64·128·128 multiply-adds per product: over the size at which the input
+    // and weight gradients run side by side, one thread each (when there are
+    // two), instead of one after the other. Against the composition
+    // x·W + b, whose matmul backward runs the products one after the other.
+    let (x, w, b) = (randn(&[64, 128], 60), randn(&[128, 128], 61).mul_scalar(0.1), randn(&[128], 62));
+    let grads = |fused: bool| {
+        let (x, w, b) = (x.clone().requires_grad(), w.clone().requires_grad(), b.clone().requires_grad());
+        let y = if fused { x.linear(&w, Some(&b)).unwrap() } else { x.matmul(&w).unwrap().add(&b).unwrap() };
+        let g = y.tanh().square().sum_all().backward().unwrap();
+        [&x, &w, &b].map(|t| g.wrt(t).unwrap().to_vec())
+    };
+    let (fused, composed) = (grads(true), grads(false));
+    for (f, c) in fused.iter().zip(&composed) {
+        let worst = f.iter().zip(c).map(|(a, b)| (a - b).abs() / (1.0 + b.abs())).fold(0.0f32, f32::max);
+        assert!(worst < 1e-4, "worst relative difference {worst}");
+    }
+    // a tensor used as both input and weight gets both contributions
+    let sq = randn(&[128, 128], 63).mul_scalar(0.1).requires_grad();
+    let g = sq.linear(&sq, None).unwrap().sum_all().backward().unwrap();
+    let want = sq.matmul(&sq).unwrap().sum_all().backward().unwrap();
+    let (g, want) = (g.wrt(&sq).unwrap().to_vec(), want.wrt(&sq).unwrap().to_vec());
+    assert!(g.iter().zip(&want).all(|(a, b)| (a - b).abs() <= 1e-3 * (1.0 + b.abs())));
+}
+
+#[test]
 fn fused_linear() {
     check(|x| x[0].linear(&x[1], Some(&x[2])), &[randn(&[5, 3], 20), randn(&[3, 4], 21), randn(&[4], 22)]);
     check(|x| x[0].linear(&x[1], None), &[randn(&[2, 5, 3], 23), randn(&[3, 4], 24)]);

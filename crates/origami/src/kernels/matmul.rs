@@ -34,7 +34,25 @@ impl Ptr {
 /// (`a` stored k×m when `ta`) and `op(b)` is k×n (`b` stored n×k when `tb`).
 #[allow(clippy::too_many_arguments)]
 pub fn matmul(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: usize, ta: bool, tb: bool, accumulate: bool) {
-    product(a, b, c, m, k, n, ta, tb, accumulate, None, None);
+    product(a, b, c, m, k, n, ta, tb, accumulate, None, None, usize::MAX);
+}
+
+/// [`matmul`] on the calling thread only: for a caller that runs two
+/// independent products at once, one per thread (a layer's input and weight
+/// gradients), which splits neither and packs no operand twice.
+#[allow(clippy::too_many_arguments)]
+pub fn matmul_one_thread(
+    a: &[f32],
+    b: &[f32],
+    c: &mut [f32],
+    m: usize,
+    k: usize,
+    n: usize,
+    ta: bool,
+    tb: bool,
+    accumulate: bool,
+) {
+    product(a, b, c, m, k, n, ta, tb, accumulate, None, None, 1);
 }
 
 /// A function applied in place to runs of C's elements once they are final
@@ -48,7 +66,7 @@ pub type Epilogue<'a> = &'a (dyn Fn(&mut [f32]) + Sync);
 #[allow(clippy::too_many_arguments)]
 pub fn matmul_bias(a: &[f32], b: &[f32], bias: &[f32], c: &mut [f32], m: usize, k: usize, n: usize) {
     assert!(bias.len() >= n);
-    product(a, b, c, m, k, n, false, false, false, Some(bias), None);
+    product(a, b, c, m, k, n, false, false, false, Some(bias), None, usize::MAX);
 }
 
 /// `c[m×n] = f(a·b (+ bias))`: the product, the bias row if any, then the
@@ -65,7 +83,7 @@ pub fn matmul_bias_then(
     f: Epilogue<'_>,
 ) {
     assert!(bias.map_or(true, |b| b.len() >= n));
-    product(a, b, c, m, k, n, false, false, false, bias, Some(f));
+    product(a, b, c, m, k, n, false, false, false, bias, Some(f), usize::MAX);
 }
 
 /// Applies `f` to rows r0..r1, columns c0..c1 of the m×n C, a row at a time
@@ -105,6 +123,7 @@ fn product(
     accumulate: bool,
     bias: Option<&[f32]>,
     epilogue: Option<Epilogue<'_>>,
+    max_threads: usize,
 ) {
     assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n);
     if m == 0 || n == 0 {
@@ -112,7 +131,7 @@ fn product(
     }
     let macs = m * k * n;
     // Split across threads below; otherwise one call covers the whole of C.
-    let threads = if macs >= PAR_MACS && k > 0 { num_threads() } else { 1 };
+    let threads = if macs >= PAR_MACS && k > 0 { num_threads().min(max_threads) } else { 1 };
     let parallel = threads > 1;
     // With a bias, C (or each thread's block of it) is first set to the bias
     // row and the product added.

@@ -1,7 +1,7 @@
 //! Matrix product, 2-D and batched.
 
 use crate::autograd::{GradAcc, Op};
-use crate::kernels::matmul::{matmul, matmul_bias, matmul_bias_then};
+use crate::kernels::matmul::{matmul, matmul_bias, matmul_bias_then, matmul_one_thread};
 use crate::ops::elementwise::{unary_backward_into, unary_in_place, UnaryOp};
 use crate::tensor::shape::{numel, Shape};
 use crate::{Error, Result, Tensor};
@@ -226,6 +226,37 @@ pub(crate) fn linear_backward(
     let g = dz.as_deref().unwrap_or(g);
     let (k, n) = (w.shape()[0], w.shape()[1]);
     let m = x.numel() / k.max(1);
+    // Both gradients wanted and worth a thread each: run the two products at
+    // once, one per thread, rather than each split across both (a split
+    // packs the shared operand on every thread; measured in BENCHMARKS.md).
+    let pair = acc.wants(x) && acc.wants(w) && x.id() != w.id() && m * k * n >= PAIR_MACS;
+    if pair && crate::parallel::num_threads() > 1 {
+        let (wd, xd) = (w.data(), x.data());
+        let (mut dx, add_x) = acc.take_or_fresh(x).expect("wanted");
+        let (mut dw, add_w) = acc.take_or_fresh(w).expect("wanted");
+        crate::parallel::join(
+            || matmul_one_thread(g, &wd, &mut dx, m, n, k, false, true, add_x),
+            || matmul_one_thread(&xd, g, &mut dw, k, m, n, true, false, add_w),
+        );
+        acc.put(x, dx);
+        acc.put(w, dw);
+    } else {
+        linear_backward_products(x, w, g, m, k, n, acc);
+    }
+    if let Some(db) = b.and_then(|b| acc.slot(b)) {
+        add_row_sums(db, g);
+    }
+    if let Some(dz) = dz {
+        crate::tensor::pool::give(dz);
+    }
+}
+
+/// Below this many multiply-adds per product, a layer's two gradient
+/// products are each split across the threads instead (`matmul`'s own rule).
+const PAIR_MACS: usize = 1 << 20;
+
+/// dx = g·Wᵀ and dW = xᵀ·g, one after the other, each split across threads.
+fn linear_backward_products(x: &Tensor, w: &Tensor, g: &[f32], m: usize, k: usize, n: usize, acc: &mut GradAcc) {
     if acc.wants(x) {
         let wd = w.data();
         let (dx, add) = acc.slot_or_fresh(x).expect("wanted");
@@ -235,11 +266,5 @@ pub(crate) fn linear_backward(
         let xd = x.data();
         let (dw, add) = acc.slot_or_fresh(w).expect("wanted");
         matmul(&xd, g, dw, k, m, n, true, false, add);
-    }
-    if let Some(db) = b.and_then(|b| acc.slot(b)) {
-        add_row_sums(db, g);
-    }
-    if let Some(dz) = dz {
-        crate::tensor::pool::give(dz);
     }
 }
