@@ -189,6 +189,28 @@ fn a_large_linear_layer_computes_both_gradients_at_once() {
 }
 
 #[test]
+fn a_large_convolution_computes_both_gradients_at_once() {
+    // 784 pixels × 144 patch × 32 filters: over the size at which the weight
+    // and input gradients run side by side, one thread each. The check is
+    // the adjoint identity of a bilinear op, independent of the backward
+    // pass: for L = Σ R ⊙ conv(x, w), ⟨∂L/∂x, δx⟩ = Σ R ⊙ conv(δx, w) and
+    // ⟨∂L/∂w, δw⟩ = Σ R ⊙ conv(x, δw).
+    let (x, w) = (randn(&[4, 16, 16, 16], 70), randn(&[3, 3, 16, 32], 71).mul_scalar(0.1));
+    let (dx, dw) = (randn(&[4, 16, 16, 16], 72), randn(&[3, 3, 16, 32], 73));
+    let r = randn(&[4, 14, 14, 32], 74);
+    let (s, p) = ((1, 1), Padding::Valid);
+    let (xt, wt) = (x.clone().requires_grad(), w.clone().requires_grad());
+    let g = xt.conv2d(&wt, None, s, p).unwrap().mul(&r).unwrap().sum_all().backward().unwrap();
+    let dot = |a: &Tensor, b: &Tensor| a.mul(b).unwrap().sum_all().item().unwrap();
+    let close = |a: f32, b: f32| (a - b).abs() <= 1e-3 * (1.0 + b.abs());
+    let want_x = dot(&dx.conv2d(&w, None, s, p).unwrap(), &r);
+    let want_w = dot(&x.conv2d(&dw, None, s, p).unwrap(), &r);
+    let (got_x, got_w) = (dot(g.wrt(&xt).unwrap(), &dx), dot(g.wrt(&wt).unwrap(), &dw));
+    assert!(close(got_x, want_x), "input gradient: {got_x} against {want_x}");
+    assert!(close(got_w, want_w), "weight gradient: {got_w} against {want_w}");
+}
+
+#[test]
 fn fused_linear() {
     check(|x| x[0].linear(&x[1], Some(&x[2])), &[randn(&[5, 3], 20), randn(&[3, 4], 21), randn(&[4], 22)]);
     check(|x| x[0].linear(&x[1], None), &[randn(&[2, 5, 3], 23), randn(&[3, 4], 24)]);

@@ -229,8 +229,7 @@ pub(crate) fn linear_backward(
     // Both gradients wanted and worth a thread each: run the two products at
     // once, one per thread, rather than each split across both (a split
     // packs the shared operand on every thread; measured in BENCHMARKS.md).
-    let pair = acc.wants(x) && acc.wants(w) && x.id() != w.id() && m * k * n >= PAIR_MACS;
-    if pair && crate::parallel::num_threads() > 1 {
+    if acc.wants(x) && acc.wants(w) && x.id() != w.id() && pair_pays(m * k * n) {
         let (wd, xd) = (w.data(), x.data());
         let (mut dx, add_x) = acc.take_or_fresh(x).expect("wanted");
         let (mut dw, add_w) = acc.take_or_fresh(w).expect("wanted");
@@ -251,9 +250,12 @@ pub(crate) fn linear_backward(
     }
 }
 
-/// Below this many multiply-adds per product, a layer's two gradient
-/// products are each split across the threads instead (`matmul`'s own rule).
-const PAIR_MACS: usize = 1 << 20;
+/// Whether a layer's two gradient products of `macs` multiply-adds each
+/// should run side by side, one per thread; below 1M multiply-adds (or on
+/// one thread) each is split across the threads instead (`matmul`'s rule).
+pub(crate) fn pair_pays(macs: usize) -> bool {
+    macs >= 1 << 20 && crate::parallel::num_threads() > 1
+}
 
 /// dx = g·Wᵀ and dW = xᵀ·g, one after the other, each split across threads.
 fn linear_backward_products(x: &Tensor, w: &Tensor, g: &[f32], m: usize, k: usize, n: usize, acc: &mut GradAcc) {
