@@ -91,7 +91,7 @@ def main():
                 f"{p[1]:,.0f} -> {p[2]:,.0f} ({p[2] / p[1]:.2f}x)" for _, p in sorted(pairs.items()) if 1 in p and 2 in p
             )
             print(f"\nW1 b{batch}, 1 -> 2 threads, back-to-back pairs: {each}; median {ratios[len(ratios) // 2]:.2f}x")
-    extra = [d for d in ours if d.get("workload") in ("overhead", "W1-mlp-1thread")]
+    extra = [d for d in ours if d.get("workload") == "overhead"]
     for d in extra:
         print(f"\norigami {d['workload']} (threads {d.get('threads')}, batch {d.get('batch')}): {value(d):,.1f}")
 
