@@ -156,20 +156,7 @@ fn product(
             }
         } else {
             // SAFETY: slices checked above; strides describe in-bounds storage.
-            unsafe {
-                block(
-                    a,
-                    b,
-                    Ptr(c.as_mut_ptr()),
-                    m,
-                    k,
-                    n,
-                    ta,
-                    tb,
-                    accumulate,
-                    Span { r0: 0, r1: m, c0: 0, c1: n, k0: 0, k1: k },
-                )
-            };
+            unsafe { block(a, b, Ptr(c.as_mut_ptr()), m, k, n, ta, tb, accumulate, Span::whole(m, n, k)) };
         }
         if let Some(f) = epilogue {
             f(&mut c[..m * n]);
@@ -198,7 +185,7 @@ fn product(
                 return;
             }
             let (r0, r1, c0, c1) = if by_rows { (lo, hi, 0, n) } else { (0, m, lo, hi) };
-            let span = Span { r0, r1, c0, c1, k0: 0, k1: k };
+            let span = Span { r0, r1, c0, c1, ..Span::whole(m, n, k) };
             // SAFETY: blocks [r0,r1)×[c0,c1) are disjoint between threads.
             unsafe {
                 if let Some(bias) = bias {
@@ -248,7 +235,7 @@ fn split_k(
     pool().install(|| {
         use rayon::prelude::*;
         (0..threads).into_par_iter().with_max_len(1).for_each(|t| {
-            let span = Span { r0: 0, r1: m, c0: 0, c1: n, k0: t * step, k1: ((t + 1) * step).min(k) };
+            let span = Span { k0: t * step, k1: ((t + 1) * step).min(k), ..Span::whole(m, n, k) };
             if span.k0 < span.k1 {
                 // SAFETY: each part writes its own m×n buffer (part 0: C).
                 unsafe { block(a, b, dst[t].copy(), m, k, n, ta, tb, t == 0 && accumulate, span) };
@@ -273,6 +260,13 @@ struct Span {
     c1: usize,
     k0: usize,
     k1: usize,
+}
+
+impl Span {
+    /// All of an m×n C, summed over all of k.
+    fn whole(m: usize, n: usize, k: usize) -> Span {
+        Span { r0: 0, r1: m, c0: 0, c1: n, k0: 0, k1: k }
+    }
 }
 
 /// One single-threaded GEMM on the part `s` of C (m×n, row-major at `c`).

@@ -53,7 +53,7 @@ crate::multiversion! {
                                 max_into::<BLOCK>(b.try_into().expect("a block"), v.try_into().expect("a block"));
                             }
                             for (b, &v) in bs.into_remainder().iter_mut().zip(ss.remainder()) {
-                                *b = if v > *b || v.is_nan() { v } else { *b };
+                                *b = max_lane(*b, v);
                             }
                         }
                     }
@@ -108,7 +108,18 @@ fn max_pool_blocks(x: &[f32], g: &Geometry, out: &mut [f32]) {
 #[inline(always)]
 fn max_into<const N: usize>(best: &mut [f32; N], v: &[f32; N]) {
     for ch in 0..N {
-        best[ch] = if v[ch] > best[ch] || v[ch].is_nan() { v[ch] } else { best[ch] };
+        best[ch] = max_lane(best[ch], v[ch]);
+    }
+}
+
+/// The forward pass's one rule: the larger, a NaN winning (`f32::max` would
+/// drop it), ties keeping the earlier pixel.
+#[inline(always)]
+fn max_lane(best: f32, v: f32) -> f32 {
+    if v > best || v.is_nan() {
+        v
+    } else {
+        best
     }
 }
 
