@@ -1,8 +1,11 @@
 //! Matrix products and the thread count, in a process of their own (the
-//! test changes the global thread count, which other tests must not see).
+//! tests change the global thread count, which other tests must not see).
 
 use origami::kernels::matmul::matmul;
 use origami::{set_num_threads, Rng};
+
+/// The thread count is global: the tests here take turns.
+static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// With a given thread count, a product is bitwise reproducible. Across
 /// thread counts it may differ in the last bits: each thread's block is a
@@ -10,6 +13,7 @@ use origami::{set_num_threads, Rng};
 /// the block's shape, so the order of the k-sum can change.
 #[test]
 fn results_are_reproducible_for_a_thread_count_and_close_across_counts() {
+    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
     let mut r = Rng::seed(9);
     for &(m, k, n) in &[(64, 800, 128), (256, 784, 256), (300, 64, 20), (9, 20_000, 16)] {
         let a: Vec<f32> = (0..m * k).map(|_| r.normal()).collect();
@@ -25,5 +29,27 @@ fn results_are_reproducible_for_a_thread_count_and_close_across_counts() {
         // |c| ~ sqrt(k); f32 rounding of a k-term sum is ~k·ε·|terms|
         let tol = 1e-3 * (k as f32 / 800.0).max(1.0);
         assert!(one.iter().zip(&two).all(|(x, y)| (x - y).abs() <= tol), "{m}x{k}x{n}");
+    }
+}
+
+/// A large dense layer's input and weight gradients run side by side on two
+/// threads (one whole product each) and one after the other on one thread:
+/// the same gradients either way, whatever the machine's core count.
+#[test]
+fn a_dense_layers_gradients_agree_on_one_and_two_threads() {
+    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+    use origami::Tensor;
+    let mut r = Rng::seed(10);
+    let x = Tensor::randn(&[64, 128], 0.0, 1.0, &mut r);
+    let w = Tensor::randn(&[128, 128], 0.0, 0.1, &mut r);
+    let grads = |threads: usize| {
+        set_num_threads(threads);
+        let (x, w) = (x.clone().requires_grad(), w.clone().requires_grad());
+        let g = x.linear(&w, None).unwrap().tanh().sum_all().backward().unwrap();
+        [g.wrt(&x).unwrap().to_vec(), g.wrt(&w).unwrap().to_vec()]
+    };
+    let (one, two) = (grads(1), grads(2));
+    for (a, b) in one.iter().zip(&two) {
+        assert!(a.iter().zip(b).all(|(p, q)| (p - q).abs() <= 1e-4 * (1.0 + p.abs())));
     }
 }
