@@ -37,22 +37,46 @@ pub fn matmul(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: usize,
     product(a, b, c, m, k, n, ta, tb, accumulate, None, None, usize::MAX);
 }
 
-/// [`matmul`] on the calling thread only: for a caller that runs two
-/// independent products at once, one per thread (a layer's input and weight
-/// gradients), which splits neither and packs no operand twice.
-#[allow(clippy::too_many_arguments)]
-pub fn matmul_one_thread(
-    a: &[f32],
-    b: &[f32],
-    c: &mut [f32],
-    m: usize,
-    k: usize,
-    n: usize,
-    ta: bool,
-    tb: bool,
-    accumulate: bool,
-) {
-    product(a, b, c, m, k, n, ta, tb, accumulate, None, None, 1);
+/// One matrix product `c = op(a)·op(b)` (`+=` when `accumulate`), with
+/// [`matmul`]'s arguments, as data: a layer's backward pass hands two of them
+/// to [`gradient_products`], which decides how they share the threads.
+pub struct Product<'a> {
+    pub a: &'a [f32],
+    pub b: &'a [f32],
+    pub c: &'a mut [f32],
+    pub m: usize,
+    pub k: usize,
+    pub n: usize,
+    pub ta: bool,
+    pub tb: bool,
+    pub accumulate: bool,
+}
+
+impl Product<'_> {
+    /// The product on up to `max_threads` threads.
+    fn run(self, max_threads: usize) {
+        let Product { a, b, c, m, k, n, ta, tb, accumulate } = self;
+        product(a, b, c, m, k, n, ta, tb, accumulate, None, None, max_threads);
+    }
+}
+
+/// A layer's two gradient products (its input's and its weights'), which
+/// read the same output gradient and are independent of each other.
+///
+/// When each has at least 1M multiply-adds and there are two threads or
+/// more, they run side by side, one whole product per thread: split across
+/// the threads instead, each thread would pack the shared operand again
+/// (the measurements are in BENCHMARKS.md). Otherwise they run one after the
+/// other, each split across the threads by [`matmul`]'s rule. Either way each
+/// product's sums are formed in the same order, so the result is the same.
+pub fn gradient_products(first: Product<'_>, second: Product<'_>) {
+    let macs = (first.m * first.k * first.n).min(second.m * second.k * second.n);
+    if macs >= 1 << 20 && num_threads() > 1 {
+        crate::parallel::join(|| first.run(1), || second.run(1));
+    } else {
+        first.run(usize::MAX);
+        second.run(usize::MAX);
+    }
 }
 
 /// A function applied in place to runs of C's elements once they are final

@@ -1,7 +1,7 @@
 //! Matrix product, 2-D and batched.
 
 use crate::autograd::{GradAcc, Op};
-use crate::kernels::matmul::{matmul, matmul_bias, matmul_bias_then, matmul_one_thread};
+use crate::kernels::matmul::{gradient_products, matmul, matmul_bias, matmul_bias_then, Product};
 use crate::ops::elementwise::{unary_backward_into, unary_in_place, UnaryOp};
 use crate::tensor::shape::{numel, Shape};
 use crate::{Error, Result, Tensor};
@@ -226,16 +226,15 @@ pub(crate) fn linear_backward(
     let g = dz.as_deref().unwrap_or(g);
     let (k, n) = (w.shape()[0], w.shape()[1]);
     let m = x.numel() / k.max(1);
-    // Both gradients wanted and worth a thread each: run the two products at
-    // once, one per thread, rather than each split across both (a split
-    // packs the shared operand on every thread; measured in BENCHMARKS.md).
-    if acc.wants(x) && acc.wants(w) && x.id() != w.id() && pair_pays(m * k * n) {
+    // Both gradients wanted (of two different tensors): the kernel decides
+    // how the two products share the threads.
+    if acc.wants(x) && acc.wants(w) && x.id() != w.id() {
         let (wd, xd) = (w.data(), x.data());
         let (mut dx, add_x) = acc.take_or_fresh(x).expect("wanted");
         let (mut dw, add_w) = acc.take_or_fresh(w).expect("wanted");
-        crate::parallel::join(
-            || matmul_one_thread(g, &wd, &mut dx, m, n, k, false, true, add_x),
-            || matmul_one_thread(&xd, g, &mut dw, k, m, n, true, false, add_w),
+        gradient_products(
+            Product { a: g, b: &wd, c: &mut dx, m, k: n, n: k, ta: false, tb: true, accumulate: add_x },
+            Product { a: &xd, b: g, c: &mut dw, m: k, k: m, n, ta: true, tb: false, accumulate: add_w },
         );
         acc.put(x, dx);
         acc.put(w, dw);
@@ -250,14 +249,7 @@ pub(crate) fn linear_backward(
     }
 }
 
-/// Whether a layer's two gradient products of `macs` multiply-adds each
-/// should run side by side, one per thread; below 1M multiply-adds (or on
-/// one thread) each is split across the threads instead (`matmul`'s rule).
-pub(crate) fn pair_pays(macs: usize) -> bool {
-    macs >= 1 << 20 && crate::parallel::num_threads() > 1
-}
-
-/// dx = g·Wᵀ and dW = xᵀ·g, one after the other, each split across threads.
+/// dx = g·Wᵀ and dW = xᵀ·g, when only one is wanted (or x is W).
 fn linear_backward_products(x: &Tensor, w: &Tensor, g: &[f32], m: usize, k: usize, n: usize, acc: &mut GradAcc) {
     if acc.wants(x) {
         let wd = w.data();

@@ -4,10 +4,10 @@
 
 use crate::autograd::{GradAcc, Op};
 use crate::kernels::conv::{col2im, im2col, Geometry};
-use crate::kernels::matmul::{matmul, matmul_one_thread};
+use crate::kernels::matmul::{gradient_products, matmul, Product};
 use crate::kernels::pool::{avg_pool, avg_pool_backward, max_pool, max_pool_backward};
 use crate::kernels::softmax::{log_softmax, log_softmax_backward, softmax, softmax_backward};
-use crate::ops::matmul::{add_row_sums, affine, pair_pays, Fused};
+use crate::ops::matmul::{add_row_sums, affine, Fused};
 use crate::tensor::shape::{check_axis, split_at_axis, Shape};
 use crate::{Error, Result, Tensor};
 
@@ -192,17 +192,16 @@ pub(crate) fn conv2d_bw(
     let dz = act.map(|act| act.backward(y, grad));
     let grad = dz.as_deref().unwrap_or(grad);
     let (f, patch, pixels) = (w.shape()[3], g.patch(), g.pixels());
-    // both gradients wanted: their two products side by side, one thread
-    // each, as a dense layer's (see `linear_backward`); W2's second
-    // convolution 537 → 380 µs for the pair on 2 threads
+    // both gradients wanted: the kernel decides how the two products share
+    // the threads, as for a dense layer's (see `linear_backward`)
     let mut dcols = None;
-    if acc.wants(x) && acc.wants(w) && x.id() != w.id() && pair_pays(pixels * f * patch) {
+    if acc.wants(x) && acc.wants(w) && x.id() != w.id() {
         let (mut dw, add) = acc.take_or_fresh(w).expect("wanted");
         let mut dc = crate::tensor::pool::scratch(cols.len());
         let wd = w.data();
-        crate::parallel::join(
-            || matmul_one_thread(cols, grad, &mut dw, patch, pixels, f, true, false, add),
-            || matmul_one_thread(grad, &wd, &mut dc, pixels, f, patch, false, true, false),
+        gradient_products(
+            Product { a: cols, b: grad, c: &mut dw, m: patch, k: pixels, n: f, ta: true, tb: false, accumulate: add },
+            Product { a: grad, b: &wd, c: &mut dc, m: pixels, k: f, n: patch, ta: false, tb: true, accumulate: false },
         );
         acc.put(w, dw);
         dcols = Some(dc);
