@@ -30,10 +30,10 @@ use std::sync::Arc;
 use smallvec::SmallVec;
 
 use crate::kernels::conv::Geometry;
+use crate::kernels::shape::Shape;
 use crate::ops::elementwise::{binary_backward, unary_backward, BinaryOp, UnaryOp};
 use crate::ops::layout::{self, Indices};
 use crate::ops::{loss, matmul, nn, reduce};
-use crate::tensor::shape::Shape;
 use crate::tensor::TensorId;
 use crate::{Error, Result, Tensor};
 

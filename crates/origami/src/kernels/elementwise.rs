@@ -2,8 +2,8 @@
 
 use rayon::prelude::*;
 
+use crate::kernels::shape::{broadcast_strides, numel};
 use crate::parallel::{pool, should_split};
-use crate::tensor::shape::{broadcast_strides, numel};
 
 /// Below this many elements a map runs on the calling thread.
 const PAR_ELEMS: usize = 1 << 15;

@@ -1,6 +1,6 @@
 //! Moving data without arithmetic: permutes, slices along an axis, gathers.
 
-use crate::tensor::shape::strides;
+use crate::kernels::shape::strides;
 
 /// `dst.copy_from_slice(src)`, with short rows copied by fixed-size moves
 /// instead of a call to `memcpy`: the rows of a first layer's im2col (one or

@@ -10,5 +10,6 @@ pub mod layout;
 pub mod matmul;
 pub mod pool;
 pub mod reduce;
+pub mod shape;
 pub mod simd;
 pub mod softmax;

@@ -2,7 +2,7 @@
 
 use crate::autograd::{GradAcc, Op};
 use crate::kernels::elementwise::{broadcast_zip, for_each_index, is_suffix, map_chunks, sum_to_shape};
-use crate::tensor::shape::{broadcast_shapes, broadcast_strides, numel};
+use crate::kernels::shape::{broadcast_shapes, broadcast_strides, numel};
 use crate::{Result, Tensor};
 
 /// Binary primitives, broadcasting NumPy-style.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::autograd::{GradAcc, Op};
 use crate::kernels::elementwise::{for_each_index, sum_to_shape};
 use crate::kernels::layout::{gather, index_add, index_select, narrow_add_back, narrow_copy, permute, scatter_add};
-use crate::tensor::shape::{broadcast_shapes, broadcast_strides, check_axis, numel, split_at_axis, Shape};
+use crate::kernels::shape::{broadcast_shapes, broadcast_strides, check_axis, numel, split_at_axis, Shape};
 use crate::{Error, Result, Tensor};
 
 impl Tensor {

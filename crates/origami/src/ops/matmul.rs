@@ -2,8 +2,8 @@
 
 use crate::autograd::{GradAcc, Op};
 use crate::kernels::matmul::{gradient_products, matmul, matmul_bias, matmul_bias_then, Product};
+use crate::kernels::shape::{numel, Shape};
 use crate::ops::elementwise::{unary_backward_into, unary_in_place, UnaryOp};
-use crate::tensor::shape::{numel, Shape};
 use crate::{Error, Result, Tensor};
 
 /// An activation fused into [`Tensor::linear_act`]: one whose derivative is a

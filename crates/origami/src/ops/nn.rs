@@ -6,9 +6,9 @@ use crate::autograd::{GradAcc, Op};
 use crate::kernels::conv::{col2im, im2col, Geometry};
 use crate::kernels::matmul::{gradient_products, matmul, Product};
 use crate::kernels::pool::{avg_pool, avg_pool_backward, max_pool, max_pool_backward};
+use crate::kernels::shape::{check_axis, split_at_axis, Shape};
 use crate::kernels::softmax::{log_softmax, log_softmax_backward, softmax, softmax_backward};
 use crate::ops::matmul::{add_row_sums, affine, Fused};
-use crate::tensor::shape::{check_axis, split_at_axis, Shape};
 use crate::{Error, Result, Tensor};
 
 /// How a window sweep treats the border.

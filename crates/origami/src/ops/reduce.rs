@@ -2,7 +2,7 @@
 
 use crate::autograd::{GradAcc, Op};
 use crate::kernels::reduce::{arg_extreme_axis, sum_axis};
-use crate::tensor::shape::{check_axis, split_at_axis, Shape};
+use crate::kernels::shape::{check_axis, split_at_axis, Shape};
 use crate::{Error, Result, Tensor};
 
 fn reduced_shape(shape: &[usize], axis: usize, keepdim: bool) -> Shape {

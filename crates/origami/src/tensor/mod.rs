@@ -11,15 +11,15 @@
 //! This keeps every kernel a plain loop over `&[f32]`.
 
 pub(crate) mod pool;
-pub mod shape;
+pub use crate::kernels::shape;
 
 use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::autograd::{grad_enabled, Op};
+use crate::kernels::shape::numel;
 use crate::{Error, Result, Rng};
-use shape::numel;
 pub use shape::Shape;
 
 /// Identity of a tensor node, unique for the process's life.

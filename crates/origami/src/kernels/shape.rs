@@ -1,4 +1,6 @@
-//! Shapes, strides and broadcasting rules.
+//! Shapes, strides and broadcasting rules: index arithmetic on `&[usize]`,
+//! below the tensors (which re-export it as `tensor::shape`) so that kernels
+//! can use it without knowing what a tensor is.
 //!
 //! Tensors are always contiguous and row-major (C order), so a shape alone
 //! fixes the layout; strides are derived when a kernel needs them.
