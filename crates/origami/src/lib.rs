@@ -27,6 +27,7 @@ pub mod ops;
 pub mod optim;
 pub mod parallel;
 mod rng;
+pub mod saving;
 pub mod spec;
 pub mod tensor;
 pub mod train;

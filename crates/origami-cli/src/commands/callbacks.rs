@@ -11,9 +11,10 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use origami::io::{rng_states, save_checkpoint, save_params, Checkpoint, Progress};
+use origami::io::save_params;
 use origami::nn::RngStream;
 use origami::optim::{PlateauConfig, ReduceLrOnPlateau};
+use origami::saving::{rng_states, save_checkpoint, Checkpoint, Progress};
 use origami::spec::ModelFile;
 use origami::train::callbacks::{Mode, Monitor};
 use origami::train::{Callback, Control, EpochLog, History};

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use origami::data::Dataset;
-use origami::io::load_model;
+use origami::saving::load_model;
 
 use super::{compile, json_number, OutputArgs};
 use crate::error::{CliError, CliResult};

@@ -41,7 +41,7 @@ pub fn register_font() {
 }
 
 pub fn run(args: &PlotArgs) -> CliResult<()> {
-    let path = args.run_dir.join(origami::io::HISTORY_FILE);
+    let path = args.run_dir.join(origami::saving::HISTORY_FILE);
     if !path.is_file() {
         return Err(CliError::data(format!(
             "{} not found: is {} a run directory?",

@@ -10,8 +10,9 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use clap::Args;
-use origami::io::{load_model, write_atomic};
+use origami::io::write_atomic;
 use origami::nn::Loss;
+use origami::saving::load_model;
 use origami::train::Model;
 
 use super::compile;

@@ -23,7 +23,7 @@ pub struct SummaryArgs {
 
 pub fn run(args: &SummaryArgs) -> CliResult<()> {
     let net = if args.path.is_dir() {
-        origami::io::load_model(&args.path)?.1
+        origami::saving::load_model(&args.path)?.1
     } else {
         let r = crate::config::load(&args.path)?;
         let data = crate::data::load(&r.config.data, r.config.seed)?;

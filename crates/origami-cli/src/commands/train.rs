@@ -1,7 +1,7 @@
 //! `origami train`: a config (or the embedded MNIST default, or a CSV file)
 //! to a run directory holding the model, its history and its checkpoint.
 //!
-//! The run directory *is* a model directory (see `origami::io::save_model`)
+//! The run directory *is* a model directory (see `origami::saving::save_model`)
 //! plus `config.toml` (the config as run, data paths made absolute, so that
 //! `--resume` needs nothing else), `history.csv` and `metrics.json`.
 //! Resuming rebuilds the network from its seed, loads the weights and the
@@ -18,11 +18,11 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use clap::Args;
-use origami::io::{
-    load_checkpoint, load_model, restore_rng_states, rng_states, save_checkpoint, write_atomic, Checkpoint, Progress,
-    PROGRESS_FILE,
-};
+use origami::io::write_atomic;
 use origami::optim::Optimizer as _;
+use origami::saving::{
+    load_checkpoint, load_model, restore_rng_states, rng_states, save_checkpoint, Checkpoint, Progress, PROGRESS_FILE,
+};
 use origami::train::callbacks::{LearningRateScheduler, SchedulePer};
 use origami::train::{Callback, FitConfig, History, Validation, Verbosity};
 

@@ -291,8 +291,8 @@ pub struct Grads {
 // The hash maps and the queue of a backward pass, kept per thread between
 // passes, and the last pass's gradient tensors once their `Grads` is
 // dropped: the next pass writes its gradients into them when nothing else
-// holds them. Allocating, growing and freeing these was ~6% of a
-// playground-sized step's instructions (callgrind, W3).
+// holds them. Allocating, growing and freeing these was a measurable share
+// of a playground-sized step's instructions (callgrind on W3, BENCHMARKS.md).
 #[derive(Default)]
 struct Spare {
     acc: IdMap<Vec<f32>>,

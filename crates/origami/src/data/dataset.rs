@@ -190,7 +190,7 @@ fn gather_rows(t: &Tensor, indices: &[usize], mut last: Option<Tensor>) -> Resul
         let copy = |dst: &mut [f32], i: usize| crate::kernels::layout::copy_row(dst, &data[i * row..(i + 1) * row]);
         if crate::parallel::should_split(n, 1 << 16) {
             // A batch of images (256 × 784 floats) is worth two threads: on one
-            // it was ~2.5% of a W1 step at batch 256, all on the training thread.
+            // it was a measurable share of a W1 step (BENCHMARKS.md).
             use rayon::prelude::*;
             crate::parallel::pool()
                 .install(|| buf.par_chunks_mut(row.max(1)).zip(indices.par_iter()).for_each(|(d, &i)| copy(d, i)));

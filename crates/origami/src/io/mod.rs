@@ -1,11 +1,12 @@
-//! Files: atomic writes, weights in the safetensors format, and model
-//! directories (architecture, weights, optimizer state, progress).
+//! Files: atomic writes and tensors in the safetensors format. Below
+//! `train` (which writes its history and checkpoints through it); model
+//! directories, which need the spec and the history, are in
+//! [`crate::saving`].
 //!
 //! Every write goes to a temporary file in the target's directory, is synced,
 //! then renamed over the target: a crash mid-save leaves the old file or the
 //! new one, never half of one.
 
-mod model_dir;
 mod weights;
 
 use std::io::Write;
@@ -13,11 +14,6 @@ use std::path::Path;
 
 use crate::{Error, Result};
 
-pub use model_dir::{
-    load_architecture, load_checkpoint, load_model, load_optimizer_state, restore_rng_states, rng_states,
-    save_checkpoint, save_model, save_optimizer_state, Checkpoint, Progress, ARCHITECTURE_FILE, HISTORY_FILE,
-    OPTIMIZER_BUFFERS_FILE, OPTIMIZER_FILE, PROGRESS_FILE, WEIGHTS_FILE,
-};
 pub use weights::{load_params, load_tensors, save_params, save_tensors};
 
 /// Writes `bytes` to `path` atomically (temporary file, fsync, rename).

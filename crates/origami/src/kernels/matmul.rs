@@ -226,8 +226,8 @@ fn product(
 
 /// Products with a small C and a long k (a convolution's weight gradient:
 /// 9×43,264·43,264×16 in W2) are split along k instead: C has too few rows
-/// and columns to share out (its 16 columns made one part, 132 µs on 2
-/// threads as on 1; cut by rows it took 259 µs); along k, 68 µs. Part 0 sums
+/// and columns to share out (its 16 columns make one part, and cut by rows it
+/// was slower still); along k it takes half the time (BENCHMARKS.md). Part 0 sums
 /// its slice of k into C, the others into buffers of their own, added to C
 /// in a fixed order.
 const SPLIT_K_MAX_MN: usize = 64 * 64;

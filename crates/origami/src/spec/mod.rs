@@ -6,7 +6,7 @@
 //! is the plain data they are built from (layer kinds and every option),
 //! and a [`TrainingSpec`] the loss, metrics, optimizer and schedule. Both are
 //! plain serde types: the model directory stores them as JSON
-//! (`architecture.json`, see [`crate::io::save_model`]) and the `origami`
+//! (`architecture.json`, see [`crate::saving::save_model`]) and the `origami`
 //! command reads them from TOML. Building ([`ModelSpec::build`]) turns a
 //! spec into layers again, with parameters from a seeded [`Rng`](crate::Rng).
 //!

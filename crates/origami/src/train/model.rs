@@ -129,8 +129,7 @@ impl Model {
         // threads, so n threads means n busy cores, not n workers spinning
         // beside a driving thread (measured: 2 threads were slower than 1).
         // Tiny networks never split an op, and measured slower on a pool
-        // thread (W3: 86k steps/s on the caller, 67k on the pool): they stay
-        // on the caller.
+        // thread (W3, BENCHMARKS.md): they stay on the caller.
         let params: usize = self.net.params().iter().map(|p| p.value.numel()).sum();
         if params < 4096 || crate::parallel::num_threads() == 1 {
             return self.fit_on_pool(train, cfg, callbacks);

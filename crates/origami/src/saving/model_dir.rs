@@ -23,7 +23,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::{load_params, load_tensors, save_params, save_tensors, write_atomic};
+use crate::io::{load_params, load_tensors, save_params, save_tensors, write_atomic};
 use crate::nn::{Param, RngStream, Sequential};
 use crate::optim::OptimizerState;
 use crate::spec::ModelFile;
