@@ -23,10 +23,12 @@ use origami::optim::Optimizer as _;
 use origami::saving::{
     load_checkpoint, load_model, restore_rng_states, rng_states, save_checkpoint, Checkpoint, Progress, PROGRESS_FILE,
 };
-use origami::train::callbacks::{LearningRateScheduler, SchedulePer};
+use origami::train::callbacks::{
+    EarlyStopping, LearningRateScheduler, ModelCheckpoint, ReduceLrOnPlateau, SchedulePer,
+};
 use origami::train::{Callback, FitConfig, History, Validation, Verbosity};
 
-use super::callbacks::{best, BestCheckpoint, EarlyStop, Plateau, RunCheckpoint, StopAfter};
+use super::callbacks::{RunCheckpoint, StopAfter};
 use super::{build_net, compile, json_number, model_file, OutputArgs};
 use crate::config::{self, Resolved, TaskName};
 use crate::error::{CliError, CliResult};
@@ -244,26 +246,20 @@ pub fn train(r: &Resolved, dir: &Path, resume: bool, stop_after: Option<usize>, 
             min_lr: p.min_lr,
             ..Default::default()
         };
-        let mut pl = Plateau::new(&p.monitor, cfg)
+        // the rule's checks now, as a usage error, rather than when training starts
+        origami::optim::ReduceLrOnPlateau::new(cfg.clone())
             .map_err(|e| CliError::usage(format!("callbacks.reduce_lr_on_plateau: {e}")))?;
-        pl.replay(&prior);
-        cbs.push(Box::new(pl));
+        cbs.push(Box::new(ReduceLrOnPlateau::new(&p.monitor, cfg)));
     }
     if let Some(e) = &c.callbacks.early_stopping {
-        let mut es =
-            EarlyStop::new(&e.monitor, e.patience, e.min_delta, e.restore_best_weights, dir.join("best.safetensors"));
-        es.interrupted = interrupted.clone();
-        es.replay(&prior)?;
+        let mut es = EarlyStopping::new(&e.monitor, e.patience).min_delta(e.min_delta);
+        if e.restore_best_weights {
+            es = es.restore_best_weights().best_weights_path(dir.join("best.safetensors"));
+        }
         cbs.push(Box::new(es));
     }
     if let Some(k) = &c.callbacks.checkpoint {
-        let mut bc = BestCheckpoint {
-            best: best(&k.monitor, 0.0),
-            save_best_only: k.save_best_only,
-            path: dir.join("best.safetensors"),
-        };
-        bc.replay(&prior)?;
-        cbs.push(Box::new(bc));
+        cbs.push(Box::new(ModelCheckpoint::new(dir.join("best.safetensors"), &k.monitor, k.save_best_only)));
     }
     if let Some(n) = stop_after {
         cbs.push(Box::new(StopAfter { epochs: n, stopped: interrupted.clone() }));
@@ -282,6 +278,7 @@ pub fn train(r: &Resolved, dir: &Path, resume: bool, stop_after: Option<usize>, 
         seed: c.seed,
         validation: if t.validation_split > 0.0 { Validation::Split(t.validation_split) } else { Validation::None },
         initial_epoch,
+        prior_history: prior.clone(),
         terminate_on_nan: true,
         verbosity: if out.quiet { Verbosity::Silent } else { Verbosity::Progress },
     };

@@ -66,6 +66,10 @@ pub struct FitConfig {
     pub validation: Validation,
     /// First epoch to run (to resume a run).
     pub initial_epoch: usize,
+    /// The epochs an earlier process ran (to resume a run): replayed into
+    /// every callback ([`Callback::replay`]) before the first new epoch. Not
+    /// part of the returned history, which holds this call's epochs only.
+    pub prior_history: History,
     /// Stop at the first non-finite batch loss, naming the epoch and step.
     pub terminate_on_nan: bool,
     /// What to print.
@@ -81,6 +85,7 @@ impl Default for FitConfig {
             seed: 0,
             validation: Validation::None,
             initial_epoch: 0,
+            prior_history: History::default(),
             terminate_on_nan: true,
             verbosity: Verbosity::Progress,
         }
@@ -170,6 +175,11 @@ impl Model {
         let mut ctl = Control::new(&params, self.optimizer.as_mut());
         for cb in all.iter_mut() {
             cb.on_train_begin(&mut ctl)?;
+        }
+        if !cfg.prior_history.epochs.is_empty() {
+            for cb in all.iter_mut() {
+                cb.replay(&cfg.prior_history)?;
+            }
         }
         'epochs: for epoch in cfg.initial_epoch..cfg.epochs {
             let started = Instant::now();

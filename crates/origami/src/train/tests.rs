@@ -112,7 +112,7 @@ fn early_stopping_stops_at_the_right_epoch_and_restores_the_best_weights() {
     // best at epoch 0; epochs 1 and 2 do not improve; patience 2 stops after epoch 2
     assert_eq!(h.epochs.len(), 3);
     assert_eq!(es.best_epoch(), Some(0));
-    assert!(h.stop_reason.as_deref().unwrap().contains("early stopping at epoch 2"));
+    assert!(h.stop_reason.as_deref().unwrap().contains("early stopping at epoch 3"));
     let now: Vec<Vec<f32>> = m.params().iter().map(|p| p.value.to_vec()).collect();
     assert_eq!(now, rec.weights[0], "the weights of epoch 0 are restored");
     assert_ne!(now, rec.weights[2]);
@@ -175,4 +175,48 @@ fn nets_must_be_built() {
     let net = Sequential::new(&[2], vec![]).add(Dense::new(2));
     let mut m = Model::new(net, Sgd::default(), Loss::MeanSquaredError, vec![]);
     assert!(m.fit(&blobs(10, 1, false), &quiet(1, 5), &mut []).unwrap_err().to_string().contains("build"));
+}
+
+/// Interrupts training after `after` epochs of the whole run, as `--stop-after` does.
+struct InterruptAfter(usize);
+
+impl Callback for InterruptAfter {
+    fn on_epoch_end(&mut self, log: &EpochLog, c: &mut Control) -> crate::Result<()> {
+        if log.epoch + 1 == self.0 {
+            c.interrupt("interrupted");
+        }
+        Ok(())
+    }
+}
+
+/// A run interrupted after epoch 2 and continued with the history replayed
+/// stops at the same epoch, with the same best weights restored (read back
+/// from the file), as the uninterrupted run; an interrupted run keeps its
+/// last weights.
+#[test]
+fn replayed_callbacks_continue_as_an_uninterrupted_run() {
+    let dir = std::env::temp_dir().join(format!("origami-replay-{}", std::process::id()));
+    let (data, cfg) = adversarial();
+    let mut whole = model(12, 0.5);
+    let mut es = EarlyStopping::new("val_loss", 3).restore_best_weights();
+    let h = whole.fit(&data, &cfg, &mut [&mut es]).unwrap();
+    let want: Vec<Vec<f32>> = whole.params().iter().map(|p| p.value.to_vec()).collect();
+
+    let mut split = model(12, 0.5);
+    let best = dir.join("best.safetensors");
+    let mut rec = Counter::default();
+    let mut es1 = EarlyStopping::new("val_loss", 3).restore_best_weights().best_weights_path(&best);
+    let first = split.fit(&data, &cfg, &mut [&mut es1, &mut InterruptAfter(2), &mut rec]).unwrap();
+    assert_eq!(first.epochs.len(), 2);
+    let last: Vec<Vec<f32>> = split.params().iter().map(|p| p.value.to_vec()).collect();
+    assert_eq!(last, rec.weights[1], "an interrupted run keeps its last weights, not the best");
+    let mut es2 = EarlyStopping::new("val_loss", 3).restore_best_weights().best_weights_path(&best);
+    let resumed = FitConfig { initial_epoch: 2, prior_history: first.clone(), ..cfg };
+    let second = split.fit(&data, &resumed, &mut [&mut es2]).unwrap();
+    assert_eq!(first.epochs.len() + second.epochs.len(), h.epochs.len());
+    assert_eq!(second.stop_reason, h.stop_reason);
+    assert_eq!(es2.best_epoch(), es.best_epoch());
+    let got: Vec<Vec<f32>> = split.params().iter().map(|p| p.value.to_vec()).collect();
+    assert_eq!(got, want);
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -2,7 +2,7 @@ use std::path::PathBuf;
 
 use super::monitor::{Mode, Monitor};
 use super::{Callback, Control};
-use crate::train::history::EpochLog;
+use crate::train::history::{EpochLog, History};
 use crate::Result;
 
 /// Saves the weights (safetensors, written atomically) after every epoch, or
@@ -34,6 +34,18 @@ impl ModelCheckpoint {
 }
 
 impl Callback for ModelCheckpoint {
+    /// Rebuilds the best value from the epochs already run.
+    fn replay(&mut self, history: &History) -> Result<()> {
+        if self.save_best_only {
+            let mut m = Monitor::new(&self.monitor, self.mode, 0.0);
+            for log in &history.epochs {
+                m.update("ModelCheckpoint", log)?;
+            }
+            self.best = Some(m);
+        }
+        Ok(())
+    }
+
     fn on_epoch_end(&mut self, log: &EpochLog, ctl: &mut Control) -> Result<()> {
         if self.save_best_only {
             let m = self.best.get_or_insert_with(|| Monitor::new(&self.monitor, self.mode, 0.0));

@@ -34,17 +34,29 @@ pub struct Control<'a> {
     pub stop: bool,
     /// Why training was stopped, for the history and the log.
     pub stop_reason: Option<String>,
+    /// Training was stopped to be resumed later ([`interrupt`](Self::interrupt)):
+    /// callbacks that finish a run (restoring the best weights) leave it as it is.
+    pub interrupted: bool,
 }
 
 impl<'a> Control<'a> {
     pub(crate) fn new(params: &'a [Param], optimizer: &'a mut dyn Optimizer) -> Self {
-        Control { params, optimizer, stop: false, stop_reason: None }
+        Control { params, optimizer, stop: false, stop_reason: None, interrupted: false }
     }
 
     /// Asks `fit` to stop, with the reason it will report.
     pub fn stop_training(&mut self, reason: impl Into<String>) {
         self.stop = true;
         self.stop_reason = Some(reason.into());
+    }
+
+    /// Stops training to be continued later (`origami train --stop-after`,
+    /// then `--resume`): like [`stop_training`](Self::stop_training), but the
+    /// run is not finished, so nothing that ends a run happens (EarlyStopping
+    /// does not put back the best weights).
+    pub fn interrupt(&mut self, reason: impl Into<String>) {
+        self.stop_training(reason);
+        self.interrupted = true;
     }
 
     /// The optimizer's learning rate.
@@ -100,6 +112,15 @@ pub trait Callback: Send {
         Ok(())
     }
     fn on_train_end(&mut self, _history: &History, _ctl: &mut Control) -> Result<()> {
+        Ok(())
+    }
+    /// Rebuilds this callback's state (counters, best values, best weights)
+    /// from the epochs an earlier process already ran, so that a resumed run
+    /// continues exactly as an uninterrupted one. `fit` calls it after
+    /// `on_train_begin` with [`FitConfig::prior_history`](crate::train::FitConfig::prior_history)
+    /// when that holds epochs. A callback with no state across epochs keeps
+    /// the default, which does nothing.
+    fn replay(&mut self, _history: &History) -> Result<()> {
         Ok(())
     }
 }

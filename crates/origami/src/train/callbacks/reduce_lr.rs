@@ -1,6 +1,6 @@
 use super::{Callback, Control};
 use crate::optim::schedule::{self, PlateauConfig};
-use crate::train::history::EpochLog;
+use crate::train::history::{EpochLog, History};
 use crate::{Error, Result};
 
 /// Performance scheduling as a callback: feeds the monitored value of every
@@ -32,6 +32,19 @@ impl ReduceLrOnPlateau {
 impl Callback for ReduceLrOnPlateau {
     fn on_train_begin(&mut self, _ctl: &mut Control) -> Result<()> {
         self.inner = Some(schedule::ReduceLrOnPlateau::new(self.config.clone())?);
+        Ok(())
+    }
+
+    /// Feeds the epochs already run to the rule (each with the rate it used;
+    /// the current rate itself is in the optimizer's saved state).
+    fn replay(&mut self, history: &History) -> Result<()> {
+        let mut plateau = schedule::ReduceLrOnPlateau::new(self.config.clone())?;
+        for log in &history.epochs {
+            if let (Some(v), Some(lr)) = (log.get(&self.monitor), log.get("lr")) {
+                plateau.update(v as f32, lr as f32);
+            }
+        }
+        self.inner = Some(plateau);
         Ok(())
     }
 
