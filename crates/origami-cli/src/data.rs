@@ -112,10 +112,15 @@ pub fn read_csv(path: &Path, target: &str, task: Option<TaskName>) -> CliResult<
     let task = match task {
         Some(t) => t,
         None => match csv::read(path, &csv::CsvOptions::regression(target)) {
-            Err(origami::Error::Format { msg, .. })
-                if msg.contains(&format!("({target:?})")) && msg.contains("number") =>
-            {
-                TaskName::Classification
+            // a target cell that is not a number: text means classes
+            Err(as_number) if at_column(&as_number, target) => {
+                return match csv::read(path, &csv::CsvOptions::classification(target)) {
+                    Ok(t) => Ok((t, TaskName::Classification)),
+                    // The same cell failing both ways is an empty one; read as
+                    // numbers it says that missing values are not supported.
+                    Err(as_classes) if line(&as_classes) == line(&as_number) => Err(as_number.into()),
+                    Err(as_classes) => Err(as_classes.into()),
+                };
             }
             Err(e) => return Err(e.into()),
             Ok(t) => {
@@ -138,6 +143,19 @@ pub fn read_csv(path: &Path, target: &str, task: Option<TaskName>) -> CliResult<
         TaskName::Regression => csv::CsvOptions::regression(target),
     };
     Ok((csv::read(path, &opts)?, task))
+}
+
+/// Whether `e` is about a cell of the column named `name`.
+fn at_column(e: &origami::Error, name: &str) -> bool {
+    matches!(e, origami::Error::Data { column_name: Some(n), .. } if n == name)
+}
+
+/// The line of a data error, when it has one.
+fn line(e: &origami::Error) -> Option<u64> {
+    match e {
+        origami::Error::Data { line, .. } => *line,
+        _ => None,
+    }
 }
 
 #[allow(clippy::too_many_arguments)]

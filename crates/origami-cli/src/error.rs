@@ -34,12 +34,15 @@ impl fmt::Display for CliError {
     }
 }
 
+/// By variant: a spec error is the config's (2, its key path as the config
+/// spells it), a missing or malformed file is bad data (3), anything else —
+/// [`origami::Error::Training`], a shape that does not fit — a failed run (4).
 impl From<origami::Error> for CliError {
     fn from(e: origami::Error) -> Self {
-        match &e {
-            origami::Error::Io { .. } | origami::Error::Format { .. } => CliError::data(e.to_string()),
-            origami::Error::InvalidArgument { op: "spec", .. } => {
-                CliError::usage(crate::config::spec_message("model.", &e))
+        match e {
+            origami::Error::Spec { .. } => CliError::usage(crate::config::at_config_path(e).to_string()),
+            origami::Error::Io { .. } | origami::Error::Format { .. } | origami::Error::Data { .. } => {
+                CliError::data(e.to_string())
             }
             _ => CliError::failed(e.to_string()),
         }
