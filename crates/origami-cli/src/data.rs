@@ -307,3 +307,33 @@ fn read_feature_csv(path: &Path, p: &Preprocessing) -> CliResult<Inputs> {
     };
     Ok(Inputs { x, y })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn task_of(name: &str, text: &str) -> CliResult<TaskName> {
+        let dir = std::env::temp_dir().join(format!("origami-cli-data-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        read_csv(&p, "y", None).map(|(_, t)| t)
+    }
+
+    #[test]
+    fn the_target_column_decides_the_task() {
+        assert_eq!(task_of("text.csv", "a,y\n1,cat\n2,dog\n").unwrap(), TaskName::Classification);
+        assert_eq!(task_of("whole.csv", "a,y\n1,0\n2,1\n3,0\n").unwrap(), TaskName::Classification);
+        assert_eq!(task_of("real.csv", "a,y\n1,0.5\n2,1.25\n").unwrap(), TaskName::Regression);
+        // an empty target cell in a numeric column: missing values are not supported
+        let e = task_of("hole.csv", "a,y\n1,0.5\n2,\n3,1.5\n").unwrap_err();
+        assert_eq!(e.code, 3);
+        assert!(e.message.contains("line 3, column 2 (\"y\")") && e.message.contains("missing values"), "{e}");
+        // text and an empty cell: classes, of which one is empty
+        let e = task_of("empty-class.csv", "a,y\n1,cat\n2,\n").unwrap_err();
+        assert!(e.message.contains("line 3, column 2 (\"y\")") && e.message.contains("class is empty"), "{e}");
+        // a bad feature cell is an error, whatever the target
+        let e = task_of("feature.csv", "a,y\n1,cat\nx,dog\n").unwrap_err();
+        assert!(e.message.contains("line 3, column 1 (\"a\")"), "{e}");
+    }
+}

@@ -77,7 +77,13 @@ impl Error {
     }
     /// A data file `file` that is malformed as a whole, or at a place `msg` names.
     pub fn data(file: impl AsRef<std::path::Path>, msg: impl Into<String>) -> Self {
-        Error::Data { file: file.as_ref().display().to_string(), line: None, column: None, column_name: None, msg: msg.into() }
+        Error::Data {
+            file: file.as_ref().display().to_string(),
+            line: None,
+            column: None,
+            column_name: None,
+            msg: msg.into(),
+        }
     }
     /// A data file malformed at `line` (from 1).
     pub fn data_at_line(file: impl AsRef<std::path::Path>, line: u64, msg: impl Into<String>) -> Self {
@@ -147,5 +153,60 @@ impl std::error::Error for Error {
             Error::Io { source, .. } => Some(source),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::{Conv2DSpec, DenseSpec, LayerSpec, ModelSpec, OptimizerKind, OptimizerSpec, TrainingSpec};
+
+    #[test]
+    fn a_bad_spec_is_a_spec_error_at_its_key_path() {
+        let dense = |units| LayerSpec::Dense(DenseSpec { units, ..Default::default() });
+        let spec = ModelSpec { input_shape: vec![4], layers: vec![dense(3), dense(0)] };
+        match spec.validate() {
+            Err(Error::Spec { path, msg }) => {
+                assert_eq!(path, "layers[1].units");
+                assert_eq!(msg, "expected a positive integer, found 0");
+            }
+            other => panic!("not a spec error: {other:?}"),
+        }
+        let e = spec.validate().unwrap_err();
+        assert_eq!(e.to_string(), "layers[1].units: expected a positive integer, found 0");
+        let e = e.with_path_prefix("model.");
+        assert!(matches!(&e, Error::Spec { path, .. } if path == "model.layers[1].units"), "{e:?}");
+        assert_eq!(e.to_string(), "model.layers[1].units: expected a positive integer, found 0");
+
+        let optimizer = OptimizerSpec { rho: Some(0.9), ..OptimizerSpec::new(OptimizerKind::Adam, 0.01) };
+        let t = TrainingSpec { optimizer, ..Default::default() };
+        assert!(matches!(t.validate(), Err(Error::Spec { path, .. }) if path == "optimizer.rho"));
+        // a layer that cannot take its input is a spec error naming the layer
+        let conv = LayerSpec::Conv2D(Conv2DSpec { filters: 2, ..Default::default() });
+        let bad = ModelSpec { input_shape: vec![4], layers: vec![conv] };
+        assert!(matches!(bad.build(&mut crate::Rng::seed(0)), Err(Error::Spec { path, .. }) if path == "layers[0]"));
+    }
+
+    #[test]
+    fn a_path_prefix_leaves_other_errors_alone() {
+        let e = Error::format("w.safetensors", "truncated").with_path_prefix("model.");
+        assert_eq!(e.to_string(), "w.safetensors: truncated");
+        assert_eq!(Error::spec("", "no layers").to_string(), "no layers");
+    }
+
+    #[test]
+    fn data_errors_show_the_parts_they_have() {
+        assert_eq!(Error::data("a.csv", "the file holds no rows").to_string(), "a.csv: the file holds no rows");
+        assert_eq!(Error::data_at_line("a.csv", 3, "ragged").to_string(), "a.csv: line 3: ragged");
+        let e = Error::data_at_cell("a.csv", 3, 2, "b", "\"x\" is not a finite number");
+        assert_eq!(e.to_string(), "a.csv: line 3, column 2 (\"b\"): \"x\" is not a finite number");
+        let e = Error::Data {
+            file: "a.csv".into(),
+            line: None,
+            column: None,
+            column_name: Some("b".into()),
+            msg: "m".into(),
+        };
+        assert_eq!(e.to_string(), "a.csv: column \"b\": m");
     }
 }

@@ -456,4 +456,29 @@ mod tests {
         let opts = CsvOptions { header: Header::Absent, ..cls.clone() };
         assert!(err("1,2,3\n", &opts).contains("no header"));
     }
+
+    #[test]
+    fn bad_input_is_a_data_error_with_its_place() {
+        let cls = CsvOptions::classification("y");
+        match parse("a,b,y\n1,2,x\n\n3,oops,z\n", &cls) {
+            Err(Error::Data { file, line, column, column_name, msg }) => {
+                assert_eq!(file, "mem.csv");
+                assert_eq!((line, column, column_name.as_deref()), (Some(4), Some(2), Some("b")));
+                assert_eq!(msg, "\"oops\" is not a finite number");
+            }
+            other => panic!("not a data error: {other:?}"),
+        }
+        let ragged = parse("a,b,y\n1,2,x\n3,4\n", &cls);
+        assert!(matches!(ragged, Err(Error::Data { line: Some(3), column: None, .. })), "{ragged:?}");
+        let unclosed = parse("a,y\n1,b\n2,\"open\n3,c\n", &cls);
+        assert!(matches!(unclosed, Err(Error::Data { line: Some(3), column: None, .. })), "{unclosed:?}");
+        let empty = parse("", &cls);
+        assert!(matches!(empty, Err(Error::Data { line: None, .. })), "{empty:?}");
+        // a target that is not a number, for regression: the target's column
+        let target = parse("a,y\n1,2\n3,high\n", &CsvOptions::regression("y"));
+        assert!(
+            matches!(&target, Err(Error::Data { line: Some(3), column: Some(2), column_name: Some(n), .. }) if n == "y"),
+            "{target:?}"
+        );
+    }
 }

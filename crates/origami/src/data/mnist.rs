@@ -310,6 +310,9 @@ mod tests {
         std::fs::write(&p, idx(LABELS_MAGIC, &[3], &[1, 12, 3])).unwrap();
         let e = err_of(read_labels(&p));
         assert!(e.contains("big-label") && e.contains("byte offset 9") && e.contains("label 12"), "{e}");
+        // a malformed IDX file is a data error (its place, a byte offset, is in the message)
+        let r = read_labels(&p);
+        assert!(matches!(&r, Err(Error::Data { file, line: None, .. }) if file.ends_with("big-label")), "{r:?}");
 
         let p = dir.join("tiny");
         std::fs::write(&p, [0u8, 0]).unwrap();
@@ -334,6 +337,8 @@ mod tests {
         assert!(e.contains("label count is 3") && e.contains("2 images") && e.contains("t10k-images"), "{e}");
         let e = load(&dir).unwrap_err().to_string();
         assert!(e.contains("train-images-idx3-ubyte.gz") && e.contains("not found"), "{e}");
+        assert!(matches!(load(&dir), Err(Error::Io { .. })), "a missing file is an I/O error");
+        assert!(matches!(load_set(&dir, "t10k"), Err(Error::Data { .. })));
     }
 
     #[test]

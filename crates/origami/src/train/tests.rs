@@ -201,8 +201,9 @@ fn logged_loss_includes_the_l2_penalty_as_keras() {
     let mut r = Rng::seed(21);
     let x: Vec<f32> = (0..n * 3).map(|_| r.normal()).collect();
     let y: Vec<f32> = (0..n * 2).map(|_| r.normal()).collect();
-    let data = Dataset::new(Tensor::from_vec(x.clone(), &[n, 3]).unwrap(), Tensor::from_vec(y.clone(), &[n, 2]).unwrap())
-        .unwrap();
+    let data =
+        Dataset::new(Tensor::from_vec(x.clone(), &[n, 3]).unwrap(), Tensor::from_vec(y.clone(), &[n, 2]).unwrap())
+            .unwrap();
     let mut net = Sequential::new(&[3], vec![]).add(Dense::new(2).kernel_regularizer(Regularizer::L2(l2)));
     net.build(&mut Rng::seed(22)).unwrap();
     let opt = Sgd::new(SgdConfig { learning_rate: 0.1, ..Default::default() });
