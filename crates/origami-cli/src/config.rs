@@ -307,7 +307,7 @@ impl Resolved {
         if !self.layers.is_empty() {
             let spec =
                 ModelSpec { input_shape: c.model.input_shape.clone().unwrap_or(vec![1]), layers: self.layers.clone() };
-            spec.validate().map_err(|e| CliError::usage(spec_message("model.", &e)))?;
+            spec.validate()?;
         }
         c.optimizer.validate().map_err(|(f, m)| CliError::usage(format!("optimizer.{f}: {m}")))?;
         if let Some(s) = &c.schedule {
@@ -338,20 +338,23 @@ impl Resolved {
             optimizer: self.config.optimizer.clone(),
             schedule: self.config.schedule.clone(),
         };
-        spec.validate().map_err(|e| {
-            let m = spec_message("", &e);
-            CliError::usage(if m.starts_with("metrics") { format!("training.{m}") } else { m })
-        })?;
+        spec.validate()?;
         Ok(spec)
     }
 }
 
-/// A library spec error (`spec: layers[2].units: …`) with `prefix` put before its path.
-pub fn spec_message(prefix: &str, e: &origami::Error) -> String {
-    match e {
-        origami::Error::InvalidArgument { op: "spec", msg } => format!("{prefix}{msg}"),
-        other => other.to_string(),
-    }
+/// A library spec error with its key path as the config spells it: the
+/// model spec's keys (`layers[2].units`) sit under `[model]`, the training
+/// spec's `metrics` under `[training]`, its `optimizer` and `schedule` at the
+/// top. Other errors are returned as they are.
+pub fn at_config_path(e: origami::Error) -> origami::Error {
+    let prefix = match &e {
+        origami::Error::Spec { path, .. } if path.starts_with("metrics") => "training.",
+        origami::Error::Spec { path, .. } if path.starts_with("optimizer") || path.starts_with("schedule") => "",
+        origami::Error::Spec { .. } => "model.",
+        _ => return e,
+    };
+    e.with_path_prefix(prefix)
 }
 
 /// `path: message`, with serde's wording made plain.

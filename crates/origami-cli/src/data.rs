@@ -112,10 +112,15 @@ pub fn read_csv(path: &Path, target: &str, task: Option<TaskName>) -> CliResult<
     let task = match task {
         Some(t) => t,
         None => match csv::read(path, &csv::CsvOptions::regression(target)) {
-            Err(origami::Error::Format { msg, .. })
-                if msg.contains(&format!("({target:?})")) && msg.contains("number") =>
-            {
-                TaskName::Classification
+            // a target cell that is not a number: text means classes
+            Err(as_number) if at_column(&as_number, target) => {
+                return match csv::read(path, &csv::CsvOptions::classification(target)) {
+                    Ok(t) => Ok((t, TaskName::Classification)),
+                    // The same cell failing both ways is an empty one; read as
+                    // numbers it says that missing values are not supported.
+                    Err(as_classes) if line(&as_classes) == line(&as_number) => Err(as_number.into()),
+                    Err(as_classes) => Err(as_classes.into()),
+                };
             }
             Err(e) => return Err(e.into()),
             Ok(t) => {
@@ -138,6 +143,19 @@ pub fn read_csv(path: &Path, target: &str, task: Option<TaskName>) -> CliResult<
         TaskName::Regression => csv::CsvOptions::regression(target),
     };
     Ok((csv::read(path, &opts)?, task))
+}
+
+/// Whether `e` is about a cell of the column named `name`.
+fn at_column(e: &origami::Error, name: &str) -> bool {
+    matches!(e, origami::Error::Data { column_name: Some(n), .. } if n == name)
+}
+
+/// The line of a data error, when it has one.
+fn line(e: &origami::Error) -> Option<u64> {
+    match e {
+        origami::Error::Data { line, .. } => *line,
+        _ => None,
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -288,4 +306,34 @@ fn read_feature_csv(path: &Path, p: &Preprocessing) -> CliResult<Inputs> {
         None => None,
     };
     Ok(Inputs { x, y })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn task_of(name: &str, text: &str) -> CliResult<TaskName> {
+        let dir = std::env::temp_dir().join(format!("origami-cli-data-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        read_csv(&p, "y", None).map(|(_, t)| t)
+    }
+
+    #[test]
+    fn the_target_column_decides_the_task() {
+        assert_eq!(task_of("text.csv", "a,y\n1,cat\n2,dog\n").unwrap(), TaskName::Classification);
+        assert_eq!(task_of("whole.csv", "a,y\n1,0\n2,1\n3,0\n").unwrap(), TaskName::Classification);
+        assert_eq!(task_of("real.csv", "a,y\n1,0.5\n2,1.25\n").unwrap(), TaskName::Regression);
+        // an empty target cell in a numeric column: missing values are not supported
+        let e = task_of("hole.csv", "a,y\n1,0.5\n2,\n3,1.5\n").unwrap_err();
+        assert_eq!(e.code, 3);
+        assert!(e.message.contains("line 3, column 2 (\"y\")") && e.message.contains("missing values"), "{e}");
+        // text and an empty cell: classes, of which one is empty
+        let e = task_of("empty-class.csv", "a,y\n1,cat\n2,\n").unwrap_err();
+        assert!(e.message.contains("line 3, column 2 (\"y\")") && e.message.contains("class is empty"), "{e}");
+        // a bad feature cell is an error, whatever the target
+        let e = task_of("feature.csv", "a,y\n1,cat\nx,dog\n").unwrap_err();
+        assert!(e.message.contains("line 3, column 1 (\"a\")"), "{e}");
+    }
 }

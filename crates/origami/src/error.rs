@@ -2,12 +2,16 @@
 //!
 //! Every fallible public call returns [`Result<T>`]. Messages are written for a
 //! person: they name the operation and the shapes (or the file and the byte)
-//! so that the fix is obvious without a debugger.
+//! so that the fix is obvious without a debugger. What a program decides on
+//! is in the variants' fields, never in the text: a bad spec value is
+//! [`Error::Spec`] with its key path, a bad data file is [`Error::Data`]
+//! with its line and column, a run that cannot go on is [`Error::Training`].
 
 use std::fmt;
 
-/// Everything that can go wrong in origami.
+/// Everything that can go wrong in origami. New variants may be added.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Error {
     /// Two shapes that an operation cannot combine.
     ShapeMismatch { op: &'static str, lhs: Vec<usize>, rhs: Vec<usize>, why: &'static str },
@@ -21,8 +25,18 @@ pub enum Error {
     NoGradient { what: String },
     /// A file that could not be read or written.
     Io { path: String, source: std::io::Error },
-    /// A file whose content is not what it should be.
+    /// A file whose content is not what it should be (a model directory's
+    /// files, weights, a history).
     Format { path: String, msg: String },
+    /// A model or training spec with a bad value at `path`, a key path such as
+    /// `layers[2].units` or `optimizer.rho`. Shown as `path: msg`.
+    Spec { path: String, msg: String },
+    /// A data file (CSV, IDX) that cannot be read as data. `line` and
+    /// `column` count from 1, as editors do; `column_name` is the column's
+    /// header (or `col0`… without one). Shown as `file: line 3, column 2
+    /// ("b"): msg`, each part present only when known; an IDX file's
+    /// position is a byte offset in `msg`.
+    Data { file: String, line: Option<u64>, column: Option<usize>, column_name: Option<String>, msg: String },
     /// Training could not go on (a NaN loss, say).
     Training { msg: String },
 }
@@ -48,6 +62,50 @@ impl Error {
     pub fn format(path: impl AsRef<std::path::Path>, msg: impl Into<String>) -> Self {
         Error::Format { path: path.as_ref().display().to_string(), msg: msg.into() }
     }
+    /// A bad spec value at the key path `path`.
+    pub fn spec(path: impl Into<String>, msg: impl Into<String>) -> Self {
+        Error::Spec { path: path.into(), msg: msg.into() }
+    }
+    /// The same error with `prefix` put before a spec error's key path
+    /// (`"model."` makes `layers[0].units` into `model.layers[0].units`), for
+    /// a spec that sits inside a larger document; other errors are unchanged.
+    pub fn with_path_prefix(self, prefix: &str) -> Self {
+        match self {
+            Error::Spec { path, msg } => Error::Spec { path: format!("{prefix}{path}"), msg },
+            other => other,
+        }
+    }
+    /// A data file `file` that is malformed as a whole, or at a place `msg` names.
+    pub fn data(file: impl AsRef<std::path::Path>, msg: impl Into<String>) -> Self {
+        Error::Data {
+            file: file.as_ref().display().to_string(),
+            line: None,
+            column: None,
+            column_name: None,
+            msg: msg.into(),
+        }
+    }
+    /// A data file malformed at `line` (from 1).
+    pub fn data_at_line(file: impl AsRef<std::path::Path>, line: u64, msg: impl Into<String>) -> Self {
+        let file = file.as_ref().display().to_string();
+        Error::Data { file, line: Some(line), column: None, column_name: None, msg: msg.into() }
+    }
+    /// A data file's bad cell: `line` and `column` from 1, the column named `column_name`.
+    pub fn data_at_cell(
+        file: impl AsRef<std::path::Path>,
+        line: u64,
+        column: usize,
+        column_name: impl Into<String>,
+        msg: impl Into<String>,
+    ) -> Self {
+        Error::Data {
+            file: file.as_ref().display().to_string(),
+            line: Some(line),
+            column: Some(column),
+            column_name: Some(column_name.into()),
+            msg: msg.into(),
+        }
+    }
 }
 
 impl fmt::Display for Error {
@@ -68,6 +126,22 @@ impl fmt::Display for Error {
             Error::NoGradient { what } => write!(f, "no gradient for {what}"),
             Error::Io { path, source } => write!(f, "{path}: {source}"),
             Error::Format { path, msg } => write!(f, "{path}: {msg}"),
+            Error::Spec { path, msg } if path.is_empty() => write!(f, "{msg}"),
+            Error::Spec { path, msg } => write!(f, "{path}: {msg}"),
+            Error::Data { file, line, column, column_name, msg } => {
+                write!(f, "{file}: ")?;
+                let mut place: Vec<String> = line.iter().map(|l| format!("line {l}")).collect();
+                place.extend(match (column, column_name) {
+                    (Some(c), Some(n)) => Some(format!("column {c} (\"{n}\")")),
+                    (Some(c), None) => Some(format!("column {c}")),
+                    (None, Some(n)) => Some(format!("column \"{n}\"")),
+                    (None, None) => None,
+                });
+                if !place.is_empty() {
+                    write!(f, "{}: ", place.join(", "))?;
+                }
+                write!(f, "{msg}")
+            }
             Error::Training { msg } => write!(f, "{msg}"),
         }
     }
@@ -79,5 +153,60 @@ impl std::error::Error for Error {
             Error::Io { source, .. } => Some(source),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::{Conv2DSpec, DenseSpec, LayerSpec, ModelSpec, OptimizerKind, OptimizerSpec, TrainingSpec};
+
+    #[test]
+    fn a_bad_spec_is_a_spec_error_at_its_key_path() {
+        let dense = |units| LayerSpec::Dense(DenseSpec { units, ..Default::default() });
+        let spec = ModelSpec { input_shape: vec![4], layers: vec![dense(3), dense(0)] };
+        match spec.validate() {
+            Err(Error::Spec { path, msg }) => {
+                assert_eq!(path, "layers[1].units");
+                assert_eq!(msg, "expected a positive integer, found 0");
+            }
+            other => panic!("not a spec error: {other:?}"),
+        }
+        let e = spec.validate().unwrap_err();
+        assert_eq!(e.to_string(), "layers[1].units: expected a positive integer, found 0");
+        let e = e.with_path_prefix("model.");
+        assert!(matches!(&e, Error::Spec { path, .. } if path == "model.layers[1].units"), "{e:?}");
+        assert_eq!(e.to_string(), "model.layers[1].units: expected a positive integer, found 0");
+
+        let optimizer = OptimizerSpec { rho: Some(0.9), ..OptimizerSpec::new(OptimizerKind::Adam, 0.01) };
+        let t = TrainingSpec { optimizer, ..Default::default() };
+        assert!(matches!(t.validate(), Err(Error::Spec { path, .. }) if path == "optimizer.rho"));
+        // a layer that cannot take its input is a spec error naming the layer
+        let conv = LayerSpec::Conv2D(Conv2DSpec { filters: 2, ..Default::default() });
+        let bad = ModelSpec { input_shape: vec![4], layers: vec![conv] };
+        assert!(matches!(bad.build(&mut crate::Rng::seed(0)), Err(Error::Spec { path, .. }) if path == "layers[0]"));
+    }
+
+    #[test]
+    fn a_path_prefix_leaves_other_errors_alone() {
+        let e = Error::format("w.safetensors", "truncated").with_path_prefix("model.");
+        assert_eq!(e.to_string(), "w.safetensors: truncated");
+        assert_eq!(Error::spec("", "no layers").to_string(), "no layers");
+    }
+
+    #[test]
+    fn data_errors_show_the_parts_they_have() {
+        assert_eq!(Error::data("a.csv", "the file holds no rows").to_string(), "a.csv: the file holds no rows");
+        assert_eq!(Error::data_at_line("a.csv", 3, "ragged").to_string(), "a.csv: line 3: ragged");
+        let e = Error::data_at_cell("a.csv", 3, 2, "b", "\"x\" is not a finite number");
+        assert_eq!(e.to_string(), "a.csv: line 3, column 2 (\"b\"): \"x\" is not a finite number");
+        let e = Error::Data {
+            file: "a.csv".into(),
+            line: None,
+            column: None,
+            column_name: Some("b".into()),
+            msg: "m".into(),
+        };
+        assert_eq!(e.to_string(), "a.csv: column \"b\": m");
     }
 }

@@ -130,10 +130,10 @@ pub fn records_from(mut reader: impl Read, source: impl AsRef<Path>, delimiter: 
     reader.read_to_end(&mut bytes).map_err(|e| Error::io(src, e))?;
     let text = std::str::from_utf8(&bytes).map_err(|e| {
         let line = 1 + bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count();
-        Error::format(src, format!("line {line}: the text is not UTF-8 (save the file as UTF-8)"))
+        Error::data_at_line(src, line as u64, "the text is not UTF-8 (save the file as UTF-8)")
     })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    split_records(text, delimiter as char).map_err(|(line, msg)| Error::format(src, format!("line {line}: {msg}")))
+    split_records(text, delimiter as char).map_err(|(line, msg)| Error::data_at_line(src, line, msg))
 }
 
 /// RFC 4180 records of `text`, each with the line it starts on; an error is
@@ -208,12 +208,12 @@ pub fn read_from(reader: impl Read, source: impl AsRef<Path>, opts: &CsvOptions)
     let src = source.as_ref();
     let rows = records_from(reader, src, opts.delimiter)?;
     let Some((first_line, first)) = rows.first().cloned() else {
-        return Err(Error::format(src, "the file holds no rows"));
+        return Err(Error::data(src, "the file holds no rows"));
     };
     let width = first.len();
     let named_index = match &opts.target {
         Target::Index(i) if *i >= width => {
-            return Err(Error::format(src, format!("line {first_line}: target column {i} is past the {width} columns")))
+            return Err(Error::data_at_line(src, first_line, format!("target column {i} is past the {width} columns")))
         }
         Target::Index(i) => Some(*i),
         Target::Last => Some(width - 1),
@@ -221,7 +221,7 @@ pub fn read_from(reader: impl Read, source: impl AsRef<Path>, opts: &CsvOptions)
     };
     let has_header = match (opts.header, &opts.target) {
         (Header::Absent, Target::Name(name)) => {
-            return Err(Error::format(
+            return Err(Error::data(
                 src,
                 format!("target column \"{name}\" is named, but the options say there is no header"),
             ))
@@ -235,28 +235,27 @@ pub fn read_from(reader: impl Read, source: impl AsRef<Path>, opts: &CsvOptions)
     let names: Vec<String> = if has_header { first.clone() } else { (0..width).map(|j| format!("col{j}")).collect() };
     let target = match &opts.target {
         Target::Name(name) => names.iter().position(|n| n == name).ok_or_else(|| {
-            Error::format(src, format!("line {first_line}: no column is named \"{name}\"; the header has {names:?}"))
+            Error::data_at_line(src, first_line, format!("no column is named \"{name}\"; the header has {names:?}"))
         })?,
         // Index and Last are resolved (and checked) above.
         _ => named_index.unwrap_or(0),
     };
     let data_rows = if has_header { &rows[1..] } else { &rows[..] };
     if data_rows.is_empty() {
-        return Err(Error::format(src, "the file holds a header but no data rows"));
+        return Err(Error::data(src, "the file holds a header but no data rows"));
     }
 
-    let cell_error = |line: u64, j: usize, what: String| {
-        Error::format(src, format!("line {line}, column {} (\"{}\"): {what}", j + 1, names[j]))
-    };
+    let cell_error = |line: u64, j: usize, what: String| Error::data_at_cell(src, line, j + 1, &names[j], what);
     let n = data_rows.len();
     let nf = width - 1;
     let mut x = Vec::with_capacity(n * nf);
     let mut raw_targets = Vec::with_capacity(n);
     for (line, row) in data_rows {
         if row.len() != width {
-            return Err(Error::format(
+            return Err(Error::data_at_line(
                 src,
-                format!("line {line}: {} fields, but the first row has {width} (a ragged row)", row.len()),
+                *line,
+                format!("{} fields, but the first row has {width} (a ragged row)", row.len()),
             ));
         }
         for (j, cell) in row.iter().enumerate() {
@@ -456,5 +455,30 @@ mod tests {
         assert!(e.contains("no rows"), "{e}");
         let opts = CsvOptions { header: Header::Absent, ..cls.clone() };
         assert!(err("1,2,3\n", &opts).contains("no header"));
+    }
+
+    #[test]
+    fn bad_input_is_a_data_error_with_its_place() {
+        let cls = CsvOptions::classification("y");
+        match parse("a,b,y\n1,2,x\n\n3,oops,z\n", &cls) {
+            Err(Error::Data { file, line, column, column_name, msg }) => {
+                assert_eq!(file, "mem.csv");
+                assert_eq!((line, column, column_name.as_deref()), (Some(4), Some(2), Some("b")));
+                assert_eq!(msg, "\"oops\" is not a finite number");
+            }
+            other => panic!("not a data error: {other:?}"),
+        }
+        let ragged = parse("a,b,y\n1,2,x\n3,4\n", &cls);
+        assert!(matches!(ragged, Err(Error::Data { line: Some(3), column: None, .. })), "{ragged:?}");
+        let unclosed = parse("a,y\n1,b\n2,\"open\n3,c\n", &cls);
+        assert!(matches!(unclosed, Err(Error::Data { line: Some(3), column: None, .. })), "{unclosed:?}");
+        let empty = parse("", &cls);
+        assert!(matches!(empty, Err(Error::Data { line: None, .. })), "{empty:?}");
+        // a target that is not a number, for regression: the target's column
+        let target = parse("a,y\n1,2\n3,high\n", &CsvOptions::regression("y"));
+        assert!(
+            matches!(&target, Err(Error::Data { line: Some(3), column: Some(2), column_name: Some(n), .. }) if n == "y"),
+            "{target:?}"
+        );
     }
 }

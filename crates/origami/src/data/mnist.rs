@@ -56,7 +56,7 @@ pub fn load_set(dir: impl AsRef<Path>, prefix: &str) -> Result<Dataset> {
     let labels = read_labels(&labels_path)?;
     let (ni, nl) = (images.shape()[0], labels.shape()[0]);
     if ni != nl {
-        return Err(Error::format(
+        return Err(Error::data(
             &labels_path,
             format!("byte offset 4: the label count is {nl} but {} holds {ni} images", images_path.display()),
         ));
@@ -117,7 +117,7 @@ fn read_bytes(path: &Path) -> Result<Vec<u8>> {
         let mut out = Vec::with_capacity(raw.len() * 4);
         flate2::read::MultiGzDecoder::new(raw.as_slice())
             .read_to_end(&mut out)
-            .map_err(|e| Error::format(path, format!("corrupt gzip data: {e}")))?;
+            .map_err(|e| Error::data(path, format!("corrupt gzip data: {e}")))?;
         Ok(out)
     } else {
         Ok(raw)
@@ -128,7 +128,7 @@ fn read_bytes(path: &Path) -> Result<Vec<u8>> {
 fn header(path: &Path, bytes: &[u8], magic: u32, what: &str) -> Result<Vec<usize>> {
     let be = |at: usize| u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
     if bytes.len() < 4 {
-        return Err(Error::format(
+        return Err(Error::data(
             path,
             format!("truncated at byte offset {}: the 4-byte magic number is incomplete", bytes.len()),
         ));
@@ -141,7 +141,7 @@ fn header(path: &Path, bytes: &[u8], magic: u32, what: &str) -> Result<Vec<usize
             _ if bytes.starts_with(&[0x1f, 0x8b]) => " (gzip data inside gzip?)",
             _ => "",
         };
-        return Err(Error::format(
+        return Err(Error::data(
             path,
             format!(
                 "byte offset 0: wrong magic number {found:#010x}, \
@@ -152,7 +152,7 @@ fn header(path: &Path, bytes: &[u8], magic: u32, what: &str) -> Result<Vec<usize
     let rank = (magic & 0xff) as usize;
     let end = 4 + 4 * rank;
     if bytes.len() < end {
-        return Err(Error::format(
+        return Err(Error::data(
             path,
             format!("truncated at byte offset {}: the header of {rank} dimensions needs {end} bytes", bytes.len()),
         ));
@@ -165,10 +165,10 @@ fn check_length(path: &Path, bytes: &[u8], header: usize, items: usize, item_len
     let need = items
         .checked_mul(item_len)
         .and_then(|b| b.checked_add(header))
-        .ok_or_else(|| Error::format(path, format!("byte offset 4: {items} {what} is an impossible count")))?;
+        .ok_or_else(|| Error::data(path, format!("byte offset 4: {items} {what} is an impossible count")))?;
     if bytes.len() < need {
         let complete = (bytes.len() - header) / item_len.max(1);
-        return Err(Error::format(
+        return Err(Error::data(
             path,
             format!(
                 "truncated at byte offset {}: the header promises {items} {what} ({need} bytes), \
@@ -178,7 +178,7 @@ fn check_length(path: &Path, bytes: &[u8], header: usize, items: usize, item_len
         ));
     }
     if bytes.len() > need {
-        return Err(Error::format(
+        return Err(Error::data(
             path,
             format!("byte offset {need}: {} unexpected bytes after the last of {items} {what}", bytes.len() - need),
         ));
@@ -193,7 +193,7 @@ pub fn read_images(path: impl AsRef<Path>) -> Result<Tensor> {
     let dims = header(path, &bytes, IMAGES_MAGIC, "images")?;
     let (n, rows, cols) = (dims[0], dims[1], dims[2]);
     if rows == 0 || cols == 0 {
-        return Err(Error::format(path, format!("byte offset 8: image size {rows}x{cols} is empty")));
+        return Err(Error::data(path, format!("byte offset 8: image size {rows}x{cols} is empty")));
     }
     check_length(path, &bytes, 16, n, rows.saturating_mul(cols), "images")?;
     let pixels: Vec<f32> = bytes[16..].iter().map(|&b| b as f32 / 255.0).collect();
@@ -208,7 +208,7 @@ pub fn read_labels(path: impl AsRef<Path>) -> Result<Tensor> {
     let n = header(path, &bytes, LABELS_MAGIC, "labels")?[0];
     check_length(path, &bytes, 8, n, 1, "labels")?;
     if let Some(i) = bytes[8..].iter().position(|&b| b > 9) {
-        return Err(Error::format(path, format!("byte offset {}: label {} is not a digit 0-9", 8 + i, bytes[8 + i])));
+        return Err(Error::data(path, format!("byte offset {}: label {} is not a digit 0-9", 8 + i, bytes[8 + i])));
     }
     Tensor::from_vec(bytes[8..].iter().map(|&b| b as f32).collect(), &[n])
 }
@@ -310,6 +310,9 @@ mod tests {
         std::fs::write(&p, idx(LABELS_MAGIC, &[3], &[1, 12, 3])).unwrap();
         let e = err_of(read_labels(&p));
         assert!(e.contains("big-label") && e.contains("byte offset 9") && e.contains("label 12"), "{e}");
+        // a malformed IDX file is a data error (its place, a byte offset, is in the message)
+        let r = read_labels(&p);
+        assert!(matches!(&r, Err(Error::Data { file, line: None, .. }) if file.ends_with("big-label")), "{r:?}");
 
         let p = dir.join("tiny");
         std::fs::write(&p, [0u8, 0]).unwrap();
@@ -334,6 +337,8 @@ mod tests {
         assert!(e.contains("label count is 3") && e.contains("2 images") && e.contains("t10k-images"), "{e}");
         let e = load(&dir).unwrap_err().to_string();
         assert!(e.contains("train-images-idx3-ubyte.gz") && e.contains("not found"), "{e}");
+        assert!(matches!(load(&dir), Err(Error::Io { .. })), "a missing file is an I/O error");
+        assert!(matches!(load_set(&dir, "t10k"), Err(Error::Data { .. })));
     }
 
     #[test]

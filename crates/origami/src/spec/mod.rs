@@ -123,9 +123,10 @@ impl ModelSpec {
     }
 }
 
-/// An invalid-spec error whose message starts with `path: `.
+/// An invalid-spec error ([`crate::Error::Spec`]) at the key path `path`,
+/// shown as `path: msg`.
 pub(crate) fn spec_err(path: &str, msg: impl std::fmt::Display) -> crate::Error {
-    crate::Error::InvalidArgument { op: "spec", msg: format!("{path}: {msg}") }
+    crate::Error::spec(path, msg.to_string())
 }
 
 #[cfg(test)]

@@ -27,6 +27,8 @@ impl EpochLog {
 }
 
 /// Per-epoch training and validation loss and metrics, learning rate and epoch time.
+/// The training `loss` includes the regularization penalties, as Keras's;
+/// `val_loss` does not (see [`Model::fit`](super::Model::fit)).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct History {
     /// One entry per epoch run, in order.

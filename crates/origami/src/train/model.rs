@@ -128,6 +128,12 @@ impl Model {
 
     /// Trains on `train`; see [`FitConfig`]. Returns the history even when a
     /// callback stops training early (the reason is in `stop_reason`).
+    ///
+    /// The logged `loss` (per batch to the callbacks, and the epoch's mean in
+    /// the [`History`]) is the loss that was minimised: the data loss plus
+    /// the layers' regularization penalties, as Keras's `logs["loss"]`.
+    /// `val_loss` and [`Model::evaluate`] are the data loss alone (Keras adds
+    /// the penalties there too).
     pub fn fit(&mut self, train: &Dataset, cfg: &FitConfig, callbacks: &mut [&mut dyn Callback]) -> Result<History> {
         // Train on one of the pool's own threads: a kernel that splits its work
         // then runs one part on this thread and the others on the pool's other
@@ -196,18 +202,19 @@ impl Model {
                 }
                 let out = self.net.forward(&bx, true)?;
                 let mut loss = self.loss.compute(&out, &by)?;
-                let data_loss = loss.item()?;
                 if let Some(penalty) = self.net.regularization_loss()? {
                     loss = loss.add(&penalty)?;
                 }
+                // what is minimised, penalties included, is what is logged (as Keras)
+                let total = loss.item()?;
                 let grads = loss.backward()?;
                 drop(loss);
                 ctl.optimizer.step(&trainable, &grads)?;
                 drop(grads);
                 self.net.apply_constraints()?;
-                sums.add(&self.metrics, &out, &by, data_loss)?;
+                sums.add(&self.metrics, &out, &by, total)?;
                 for cb in all.iter_mut() {
-                    cb.on_batch_end(epoch, step, data_loss, &mut ctl)?;
+                    cb.on_batch_end(epoch, step, total, &mut ctl)?;
                 }
                 if ctl.stop {
                     // a NaN (or a callback) stopped mid-epoch: no epoch log to finish

@@ -220,3 +220,55 @@ fn replayed_callbacks_continue_as_an_uninterrupted_run() {
     assert_eq!(got, want);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Records each batch's loss and the weights at the start of each epoch.
+#[derive(Default)]
+struct LossRecorder {
+    batch_losses: Vec<f32>,
+    weights_at_begin: Vec<Vec<Vec<f32>>>,
+}
+impl Callback for LossRecorder {
+    fn on_epoch_begin(&mut self, _e: usize, c: &mut Control) -> crate::Result<()> {
+        self.weights_at_begin.push(c.snapshot());
+        Ok(())
+    }
+    fn on_batch_end(&mut self, _e: usize, _s: usize, loss: f32, _c: &mut Control) -> crate::Result<()> {
+        self.batch_losses.push(loss);
+        Ok(())
+    }
+}
+
+#[test]
+fn logged_loss_includes_the_l2_penalty_as_keras() {
+    use crate::nn::Regularizer;
+    let (n, l2) = (6, 0.05);
+    let mut r = Rng::seed(21);
+    let x: Vec<f32> = (0..n * 3).map(|_| r.normal()).collect();
+    let y: Vec<f32> = (0..n * 2).map(|_| r.normal()).collect();
+    let data =
+        Dataset::new(Tensor::from_vec(x.clone(), &[n, 3]).unwrap(), Tensor::from_vec(y.clone(), &[n, 2]).unwrap())
+            .unwrap();
+    let mut net = Sequential::new(&[3], vec![]).add(Dense::new(2).kernel_regularizer(Regularizer::L2(l2)));
+    net.build(&mut Rng::seed(22)).unwrap();
+    let opt = Sgd::new(SgdConfig { learning_rate: 0.1, ..Default::default() });
+    let mut m = Model::new(net, opt, Loss::MeanSquaredError, vec![]);
+    let mut rec = LossRecorder::default();
+    // one batch per epoch: each epoch's loss is that of its starting weights
+    let h = m.fit(&data, &FitConfig { shuffle: false, ..quiet(2, n) }, &mut [&mut rec]).unwrap();
+    for (epoch, w) in rec.weights_at_begin.iter().enumerate() {
+        // independently, in f64: mean squared error of x·W + b, plus l2 · Σ W²
+        let (kernel, bias) = (&w[0], &w[1]);
+        let mut data_loss = 0.0;
+        for i in 0..n {
+            for j in 0..2 {
+                let pred = bias[j] as f64 + (0..3).map(|k| x[i * 3 + k] as f64 * kernel[k * 2 + j] as f64).sum::<f64>();
+                data_loss += (pred - y[i * 2 + j] as f64).powi(2) / (n * 2) as f64;
+            }
+        }
+        let penalty = l2 as f64 * kernel.iter().map(|&v| (v as f64).powi(2)).sum::<f64>();
+        let logged = h.epochs[epoch].get("loss").unwrap();
+        assert!(penalty > 1e-3, "the penalty must matter: {penalty}");
+        assert!((logged - (data_loss + penalty)).abs() < 1e-5, "epoch {epoch}: {logged} vs {data_loss} + {penalty}");
+        assert_eq!(rec.batch_losses[epoch] as f64, logged, "the batch loss is the same total");
+    }
+}
