@@ -126,6 +126,17 @@ impl Model {
         self.net.params()
     }
 
+    /// One training step on the batch `(x, y)`, the one `fit` runs for every
+    /// batch: the forward pass in training mode, the loss plus the layers'
+    /// penalties (regularizers), the backward pass, one update of every
+    /// trainable parameter, then the layers' constraints. For a caller that
+    /// drives training itself (the playground, the examples); `fit` adds
+    /// batching, metrics, validation and callbacks around it.
+    pub fn train_step(&mut self, x: &Tensor, y: &Tensor) -> Result<Step> {
+        let trainable: Vec<Tensor> = self.net.params().into_iter().filter(|p| p.trainable).map(|p| p.value).collect();
+        train_step(&mut *self.net, &mut *self.optimizer, &self.loss, &trainable, x, y)
+    }
+
     /// Trains on `train`; see [`FitConfig`]. Returns the history even when a
     /// callback stops training early (the reason is in `stop_reason`).
     ///
@@ -200,18 +211,8 @@ impl Model {
                 for cb in all.iter_mut() {
                     cb.on_batch_begin(epoch, global, &mut ctl)?;
                 }
-                let out = self.net.forward(&bx, true)?;
-                let mut loss = self.loss.compute(&out, &by)?;
-                if let Some(penalty) = self.net.regularization_loss()? {
-                    loss = loss.add(&penalty)?;
-                }
-                // what is minimised, penalties included, is what is logged (as Keras)
-                let total = loss.item()?;
-                let grads = loss.backward()?;
-                drop(loss);
-                ctl.optimizer.step(&trainable, &grads)?;
-                drop(grads);
-                self.net.apply_constraints()?;
+                let Step { loss: total, output: out } =
+                    train_step(&mut *self.net, &mut *ctl.optimizer, &self.loss, &trainable, &bx, &by)?;
                 sums.add(&self.metrics, &out, &by, total)?;
                 for cb in all.iter_mut() {
                     cb.on_batch_end(epoch, step, total, &mut ctl)?;
@@ -256,6 +257,39 @@ impl Model {
     pub fn predict(&mut self, x: &Tensor, batch_size: usize) -> Result<Tensor> {
         no_grad(|| predict(&mut *self.net, x, batch_size))
     }
+}
+
+/// What one training step did.
+#[derive(Clone, Debug)]
+pub struct Step {
+    /// The loss that was minimised, penalties included (what `fit` logs, as Keras).
+    pub loss: f32,
+    /// The network's output for the batch (for metrics).
+    pub output: Tensor,
+}
+
+/// The training step (see [`Model::train_step`]), on borrowed parts so that
+/// `fit` can run it while its callbacks hold the optimizer.
+fn train_step(
+    net: &mut dyn Layer,
+    optimizer: &mut dyn Optimizer,
+    loss_fn: &Loss,
+    trainable: &[Tensor],
+    x: &Tensor,
+    y: &Tensor,
+) -> Result<Step> {
+    let output = net.forward(x, true)?;
+    let mut loss = loss_fn.compute(&output, y)?;
+    if let Some(penalty) = net.regularization_loss()? {
+        loss = loss.add(&penalty)?;
+    }
+    let total = loss.item()?;
+    let grads = loss.backward()?;
+    drop(loss);
+    optimizer.step(trainable, &grads)?;
+    drop(grads);
+    net.apply_constraints()?;
+    Ok(Step { loss: total, output })
 }
 
 fn predict(net: &mut dyn Layer, x: &Tensor, batch_size: usize) -> Result<Tensor> {
