@@ -316,3 +316,37 @@ fn default_train_reaches_97_percent_on_mnist() {
     assert!(j["test_accuracy"].as_f64().unwrap() >= 0.97, "{j}");
     std::fs::remove_dir_all(&d).ok();
 }
+
+/// A run whose rate jumps to 1000 at epoch 4 diverges: exit 4 naming the
+/// epoch and step, the checkpoint of epoch 3 kept (finite, not finished),
+/// and resumable at a lower rate.
+#[test]
+fn a_diverged_run_fails_and_keeps_its_last_good_checkpoint() {
+    let d = temp("diverge");
+    let cfg = CIRCLE
+        .replace("epochs = 2", "epochs = 6")
+        .replace("validation_split = 0.2", "validation_split = 0.0")
+        .replace("type = \"adam\"", "type = \"sgd\"")
+        .replace("activation = \"tanh\"", "activation = \"linear\"")
+        + "[schedule]\ntype = \"piecewise_constant\"\nper = \"epoch\"\nboundaries = [2]\nvalues = [0.1, 1e30]\n";
+    std::fs::write(d.join("c.toml"), cfg).unwrap();
+    let out = origami(&["train", "c.toml", "--out", "run"], &d);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{err}");
+    assert!(err.contains("diverged") && err.contains("at epoch 4, step") && err.contains("epoch 3 is kept"), "{err}");
+    let progress = std::fs::read_to_string(d.join("run/progress.json")).unwrap();
+    assert!(progress.contains("\"epochs_completed\": 3") && progress.contains("\"finished\": false"), "{progress}");
+    let w = std::fs::read(d.join("run/weights.safetensors")).unwrap();
+    let header = u64::from_le_bytes(w[..8].try_into().unwrap()) as usize;
+    let floats: Vec<f32> = w[8 + header..].chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().unwrap())).collect();
+    assert!(!floats.is_empty() && floats.iter().all(|v| v.is_finite()), "the kept weights are finite");
+    // the same run continued at a sane rate (the schedule off) finishes
+    let c = std::fs::read_to_string(d.join("run/config.toml")).unwrap();
+    let cut = c.find("[schedule]").unwrap();
+    let rest = &c[cut + 10..];
+    let next = rest.find("\n[").map_or(rest.len(), |i| i + 1);
+    std::fs::write(d.join("run/config.toml"), format!("{}{}", &c[..cut], &rest[next..])).unwrap();
+    ok(&["train", "--resume", "run", "--learning-rate", "0.001", "--quiet"], &d);
+    assert!(std::fs::read_to_string(d.join("run/progress.json")).unwrap().contains("\"finished\": true"));
+    std::fs::remove_dir_all(&d).ok();
+}

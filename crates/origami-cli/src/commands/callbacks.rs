@@ -25,6 +25,12 @@ pub struct RunCheckpoint {
 
 impl Callback for RunCheckpoint {
     fn on_epoch_end(&mut self, log: &EpochLog, ctl: &mut Control) -> Result<()> {
+        // never replace the last good checkpoint by weights that diverged
+        if let Some(p) = ctl.params.iter().find(|p| p.value.to_vec().iter().any(|v| !v.is_finite())) {
+            ctl.stop_training(format!("the weights became non-finite ({}) in epoch {}", p.name, log.epoch + 1));
+            ctl.diverged = true;
+            return Ok(());
+        }
         self.history.epochs.push(log.clone());
         let ckpt = Checkpoint {
             progress: Progress {

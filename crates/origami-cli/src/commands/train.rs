@@ -64,6 +64,10 @@ pub struct TrainArgs {
     /// Override the seed.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Override optimizer.learning_rate; with --resume, the resumed run continues at this rate
+    /// (e.g. after the run diverged).
+    #[arg(long)]
+    pub learning_rate: Option<f32>,
     /// Write the run to exactly this directory (default: OUTPUT_DIR/NAME-or-timestamp).
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -175,6 +179,9 @@ pub fn run(args: &TrainArgs) -> CliResult<()> {
     if let Some(s) = args.seed {
         config::set_path(&mut table, "seed", toml::Value::Integer(s as i64))?;
     }
+    if let Some(lr) = args.learning_rate {
+        config::set_path(&mut table, "optimizer.learning_rate", toml::Value::Float(lr as f64))?;
+    }
     absolute_data_path(&mut table)?;
     let resolved = config::resolve(table)?;
     let dir = match (&resume_dir, &args.out) {
@@ -185,11 +192,18 @@ pub fn run(args: &TrainArgs) -> CliResult<()> {
             fresh_dir(&c.output_dir, &c.name.clone().unwrap_or_else(timestamp))
         }
     };
-    train(&resolved, &dir, resume_dir.is_some(), args.stop_after, out)
+    train(&resolved, &dir, resume_dir.is_some(), args.stop_after, args.learning_rate, out)
 }
 
 /// Trains the config `r` into `dir` (resuming its checkpoint if `resume`).
-pub fn train(r: &Resolved, dir: &Path, resume: bool, stop_after: Option<usize>, out: OutputArgs) -> CliResult<()> {
+pub fn train(
+    r: &Resolved,
+    dir: &Path,
+    resume: bool,
+    stop_after: Option<usize>,
+    learning_rate: Option<f32>,
+    out: OutputArgs,
+) -> CliResult<()> {
     let c = &r.config;
     let data = crate::data::load(&c.data, c.seed)?;
     let file = model_file(r, &data)?;
@@ -217,6 +231,9 @@ pub fn train(r: &Resolved, dir: &Path, resume: bool, stop_after: Option<usize>, 
     let prior = ckpt.as_ref().map(|k| k.history.clone()).unwrap_or_default();
     if let Some(k) = &ckpt {
         model.optimizer.load_state(&k.optimizer)?;
+        if let Some(lr) = learning_rate {
+            model.optimizer.set_learning_rate(lr);
+        }
     }
     write_atomic(&dir.join("config.toml"), toml::to_string(&r.table).unwrap_or_default().as_bytes())?;
     out.say(format!("run directory: {}", dir.display()));
@@ -297,6 +314,19 @@ pub fn train(r: &Resolved, dir: &Path, resume: bool, stop_after: Option<usize>, 
     let mut history = prior;
     history.epochs.extend(new.epochs);
     history.stop_reason = new.stop_reason.clone();
+    if new.diverged {
+        let kept = history.epochs.len();
+        let reason = new.stop_reason.as_deref().unwrap_or("the loss is not finite");
+        return Err(CliError::failed(if kept > 0 {
+            format!(
+                "training diverged: {reason}. The checkpoint of epoch {kept} is kept; continue it at a lower rate with: \
+                 origami train --resume {} --learning-rate RATE",
+                dir.display()
+            )
+        } else {
+            format!("training diverged: {reason}. No epoch completed, so there is no checkpoint to keep.")
+        }));
+    }
     if let Some(reason) = &new.stop_reason {
         out.say(reason);
     }

@@ -7,7 +7,7 @@
 mod model_dir;
 
 pub use model_dir::{
-    load_architecture, load_checkpoint, load_model, load_optimizer_state, restore_rng_states, rng_states,
+    load_architecture, load_checkpoint, load_model, load_optimizer_state, recover, restore_rng_states, rng_states,
     save_checkpoint, save_model, save_optimizer_state, Checkpoint, Progress, ARCHITECTURE_FILE, HISTORY_FILE,
     OPTIMIZER_BUFFERS_FILE, OPTIMIZER_FILE, PROGRESS_FILE, WEIGHTS_FILE,
 };

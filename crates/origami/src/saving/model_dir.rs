@@ -11,10 +11,16 @@
 //!                      the layers' random streams (dropout masks)
 //! ```
 //!
-//! Every file is written atomically. A checkpoint is several files, so
-//! `progress.json` is written last and holds a fingerprint of the weights
-//! and optimizer files: a crash between two writes is detected when the run
-//! is resumed rather than silently continuing from mismatched state.
+//! Every file is written atomically, and a checkpoint — several files —
+//! switches as a whole: its files are first written and synced into
+//! `.checkpoint.tmp/`, that folder is renamed to `.checkpoint.ready/` (the
+//! commit point: from here on the new generation is complete), then its
+//! files are renamed one by one over the old ones, `progress.json` last, and
+//! the folder removed. A crash before the commit point leaves the old
+//! checkpoint untouched (the half-written folder is deleted on the next
+//! load); a crash after it is finished by the next load ([`recover`]), which
+//! moves the files that are left. `progress.json` also holds a fingerprint of
+//! the weights and optimizer files, checked on resume.
 //! Weights are safetensors so that numpy users read them with
 //! `safetensors.numpy.load_file` and no origami code.
 
@@ -128,6 +134,7 @@ pub fn load_model(dir: impl AsRef<Path>) -> Result<(ModelFile, Sequential)> {
 /// Reads and checks `architecture.json` alone.
 pub fn load_architecture(dir: impl AsRef<Path>) -> Result<ModelFile> {
     let dir = dir.as_ref();
+    recover(dir)?;
     let path = dir.join(ARCHITECTURE_FILE);
     if !path.is_file() {
         return Err(Error::io(
@@ -193,6 +200,58 @@ pub fn load_optimizer_state(dir: impl AsRef<Path>) -> Result<OptimizerState> {
     Ok(OptimizerState { optimizer: meta.optimizer, step: meta.step, hyperparameters: meta.hyperparameters, buffers })
 }
 
+/// Where a checkpoint is written before it is complete.
+const STAGING_DIR: &str = ".checkpoint.tmp";
+/// A complete checkpoint whose files are being moved into place.
+const READY_DIR: &str = ".checkpoint.ready";
+/// The files of a checkpoint, in the order they are moved into place
+/// (`progress.json`, which names the generation, last).
+const CHECKPOINT_FILES: [&str; 6] =
+    [ARCHITECTURE_FILE, WEIGHTS_FILE, OPTIMIZER_BUFFERS_FILE, OPTIMIZER_FILE, HISTORY_FILE, PROGRESS_FILE];
+
+/// Finishes or discards a checkpoint that a crash interrupted: a complete
+/// one (`.checkpoint.ready/`) is moved into place, a partial one
+/// (`.checkpoint.tmp/`) deleted, and temporary files of dead writers
+/// removed. Loading a model or a checkpoint calls it first; it does nothing
+/// to a directory without such leftovers.
+pub fn recover(dir: impl AsRef<Path>) -> Result<()> {
+    let dir = dir.as_ref();
+    let ready = dir.join(READY_DIR);
+    if ready.is_dir() {
+        commit(dir, &ready)?;
+    }
+    let staging = dir.join(STAGING_DIR);
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
+    }
+    // `write_atomic`'s `.NAME.PID.tmp`, left by a killed process (not ours: a
+    // write of this process is never in flight while it loads)
+    let ours = format!(".{}.tmp", std::process::id());
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') && name.ends_with(".tmp") && !name.ends_with(&ours) && e.path().is_file() {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Moves the files of the complete checkpoint in `ready` into `dir`.
+/// Idempotent: a file already moved is no longer in `ready`.
+fn commit(dir: &Path, ready: &Path) -> Result<()> {
+    for name in CHECKPOINT_FILES {
+        let from = ready.join(name);
+        if from.exists() {
+            std::fs::rename(&from, dir.join(name)).map_err(|e| Error::io(dir.join(name), e))?;
+        }
+    }
+    crate::io::sync_dir(dir).map_err(|e| Error::io(dir, e))?;
+    std::fs::remove_dir_all(ready).map_err(|e| Error::io(ready, e))?;
+    crate::io::sync_dir(dir).map_err(|e| Error::io(dir, e))
+}
+
 /// FNV-1a (64 bits) of the files' bytes, in hex.
 fn fingerprint(paths: &[&Path]) -> Result<String> {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -205,23 +264,42 @@ fn fingerprint(paths: &[&Path]) -> Result<String> {
     Ok(format!("{h:016x}"))
 }
 
-/// Writes a full checkpoint: the model, the optimizer state, the history
-/// and, last, `progress.json` with a fingerprint of the rest.
+/// Writes a full checkpoint — the model, the optimizer state, the history
+/// and `progress.json` with a fingerprint of the rest — as one generation
+/// that replaces the previous one as a whole (see the module's docs). On an
+/// error (a full disk) the previous checkpoint is left as it was.
 pub fn save_checkpoint(dir: impl AsRef<Path>, file: &ModelFile, params: &[Param], ckpt: &Checkpoint) -> Result<()> {
     let dir = dir.as_ref();
-    save_model(dir, file, params)?;
-    save_optimizer_state(dir, &ckpt.optimizer)?;
-    write_atomic(&dir.join(HISTORY_FILE), ckpt.history.to_json().as_bytes())?;
-    let mut progress = ckpt.progress.clone();
-    progress.fingerprint = fingerprint(&[&dir.join(WEIGHTS_FILE), &dir.join(OPTIMIZER_BUFFERS_FILE)])?;
-    let path = dir.join(PROGRESS_FILE);
-    write_atomic(&path, &to_json(&path, &progress)?)
+    recover(dir)?;
+    let staging = dir.join(STAGING_DIR);
+    let written = (|| {
+        std::fs::create_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
+        save_model(&staging, file, params)?;
+        save_optimizer_state(&staging, &ckpt.optimizer)?;
+        write_atomic(&staging.join(HISTORY_FILE), ckpt.history.to_json().as_bytes())?;
+        let mut progress = ckpt.progress.clone();
+        progress.fingerprint = fingerprint(&[&staging.join(WEIGHTS_FILE), &staging.join(OPTIMIZER_BUFFERS_FILE)])?;
+        let path = staging.join(PROGRESS_FILE);
+        write_atomic(&path, &to_json(&path, &progress)?)
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(e);
+    }
+    let ready = dir.join(READY_DIR);
+    if let Err(e) = std::fs::rename(&staging, &ready) {
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(Error::io(&ready, e));
+    }
+    crate::io::sync_dir(dir).map_err(|e| Error::io(dir, e))?;
+    commit(dir, &ready)
 }
 
 /// Reads the checkpoint of `dir` (weights are loaded by [`load_model`]);
 /// an error if a save was interrupted half-way.
 pub fn load_checkpoint(dir: impl AsRef<Path>) -> Result<Checkpoint> {
     let dir = dir.as_ref();
+    recover(dir)?;
     let path = dir.join(PROGRESS_FILE);
     let progress: Progress = read_json(&path)?;
     let now = fingerprint(&[&dir.join(WEIGHTS_FILE), &dir.join(OPTIMIZER_BUFFERS_FILE)])?;
@@ -331,6 +409,76 @@ mod tests {
         assert!(e.contains("architecture.json"), "{e}");
         write_atomic(&dir.join(ARCHITECTURE_FILE), b"{\"format\": \"other\"}").unwrap();
         assert!(load_model(&dir).is_err());
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    /// Every crash point of a checkpoint switch leaves a directory that loads
+    /// as the old generation or as the new one, never a mix.
+    #[test]
+    fn a_checkpoint_switches_as_a_whole_at_every_crash_point() {
+        let dir = crate::data::testutil::temp_dir("model-dir-generations");
+        let f = file();
+        let net = f.model.build(&mut Rng::seed(1)).unwrap();
+        let ckpt = |epochs| Checkpoint {
+            progress: Progress { epochs_completed: epochs, ..Default::default() },
+            optimizer: Adam::default().state(),
+            history: History::default(),
+        };
+        save_checkpoint(&dir, &f, &net.params(), &ckpt(1)).unwrap();
+        let old_weights = std::fs::read(dir.join(WEIGHTS_FILE)).unwrap();
+        // the new generation, with other weights, staged in a second directory
+        let other = f.model.build(&mut Rng::seed(2)).unwrap();
+        let gen2 = crate::data::testutil::temp_dir("model-dir-generation-2");
+        save_checkpoint(&gen2, &f, &other.params(), &ckpt(2)).unwrap();
+        let new_weights = std::fs::read(gen2.join(WEIGHTS_FILE)).unwrap();
+        assert_ne!(old_weights, new_weights);
+        let stage = |into: &str, moved: usize| {
+            let d = dir.join(into);
+            std::fs::create_dir_all(&d).unwrap();
+            for (i, name) in CHECKPOINT_FILES.iter().enumerate() {
+                let target = if i < moved { dir.join(name) } else { d.join(name) };
+                std::fs::copy(gen2.join(name), target).unwrap();
+            }
+        };
+        // killed before the commit point: a partial staging folder and a stale temporary
+        stage(STAGING_DIR, 0);
+        std::fs::remove_file(dir.join(STAGING_DIR).join(PROGRESS_FILE)).unwrap();
+        std::fs::write(dir.join(".weights.safetensors.999999.tmp"), b"half").unwrap();
+        assert_eq!(load_checkpoint(&dir).unwrap().progress.epochs_completed, 1);
+        assert_eq!(std::fs::read(dir.join(WEIGHTS_FILE)).unwrap(), old_weights);
+        assert!(!dir.join(STAGING_DIR).exists() && !dir.join(".weights.safetensors.999999.tmp").exists());
+        // killed after it, with 0..all files moved: the next load finishes the switch
+        for moved in 0..CHECKPOINT_FILES.len() {
+            save_checkpoint(&dir, &f, &net.params(), &ckpt(1)).unwrap();
+            stage(READY_DIR, moved);
+            let c = load_checkpoint(&dir).unwrap();
+            assert_eq!(c.progress.epochs_completed, 2, "{moved} files moved");
+            assert_eq!(std::fs::read(dir.join(WEIGHTS_FILE)).unwrap(), new_weights);
+            assert!(!dir.join(READY_DIR).exists());
+        }
+        std::fs::remove_dir_all(&dir).ok();
+        std::fs::remove_dir_all(&gen2).ok();
+    }
+
+    /// A write that fails half-way (here: the staging folder's place is taken
+    /// by a file, as a full disk would fail it) leaves the old checkpoint.
+    #[test]
+    fn a_failed_checkpoint_keeps_the_previous_one() {
+        let dir = crate::data::testutil::temp_dir("model-dir-failed-save");
+        let f = file();
+        let net = f.model.build(&mut Rng::seed(1)).unwrap();
+        let ckpt =
+            Checkpoint { progress: Progress { epochs_completed: 1, ..Default::default() }, ..Default::default() };
+        let ckpt = Checkpoint { optimizer: Adam::default().state(), ..ckpt };
+        save_checkpoint(&dir, &f, &net.params(), &ckpt).unwrap();
+        let before = std::fs::read(dir.join(WEIGHTS_FILE)).unwrap();
+        let ready = dir.join(READY_DIR);
+        std::fs::write(&ready, b"in the way").unwrap();
+        let other = f.model.build(&mut Rng::seed(2)).unwrap();
+        assert!(save_checkpoint(&dir, &f, &other.params(), &ckpt).is_err());
+        std::fs::remove_file(&ready).unwrap();
+        assert_eq!(std::fs::read(dir.join(WEIGHTS_FILE)).unwrap(), before);
+        assert_eq!(load_checkpoint(&dir).unwrap().progress.epochs_completed, 1);
         std::fs::remove_dir_all(&dir).ok();
     }
 }

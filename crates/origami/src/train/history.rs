@@ -35,6 +35,9 @@ pub struct History {
     pub epochs: Vec<EpochLog>,
     /// Why training ended before its last epoch (early stopping, a NaN loss…).
     pub stop_reason: Option<String>,
+    /// Training stopped because the loss stopped being finite (not saved in
+    /// the JSON: a run that diverged keeps its last good checkpoint instead).
+    pub diverged: bool,
 }
 
 impl History {

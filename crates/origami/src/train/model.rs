@@ -242,6 +242,7 @@ impl Model {
             }
         }
         history.stop_reason = ctl.stop_reason.take();
+        history.diverged = ctl.diverged;
         for cb in all.iter_mut() {
             cb.on_train_end(&history, &mut ctl)?;
         }

@@ -37,11 +37,14 @@ pub struct Control<'a> {
     /// Training was stopped to be resumed later ([`interrupt`](Self::interrupt)):
     /// callbacks that finish a run (restoring the best weights) leave it as it is.
     pub interrupted: bool,
+    /// Training was stopped because it diverged (a loss that is not finite,
+    /// [`TerminateOnNaN`]): the weights are not worth keeping.
+    pub diverged: bool,
 }
 
 impl<'a> Control<'a> {
     pub(crate) fn new(params: &'a [Param], optimizer: &'a mut dyn Optimizer) -> Self {
-        Control { params, optimizer, stop: false, stop_reason: None, interrupted: false }
+        Control { params, optimizer, stop: false, stop_reason: None, interrupted: false, diverged: false }
     }
 
     /// Asks `fit` to stop, with the reason it will report.
