@@ -241,16 +241,20 @@ pub fn load_checkpoint(dir: impl AsRef<Path>) -> Result<Checkpoint> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::nn::DenseConfig;
     use crate::nn::Loss;
     use crate::optim::{Adam, Optimizer};
-    use crate::nn::DenseConfig;
     use crate::spec::{LayerSpec, ModelSpec, OptimizerSpec, TrainingSpec};
 
     fn file() -> ModelFile {
         let model = ModelSpec {
             input_shape: vec![3],
             layers: vec![
-                LayerSpec::Dense(DenseConfig { units: 4, activation: crate::nn::Activation::Relu, ..Default::default() }),
+                LayerSpec::Dense(DenseConfig {
+                    units: 4,
+                    activation: crate::nn::Activation::Relu,
+                    ..Default::default()
+                }),
                 LayerSpec::Dense(DenseConfig { units: 2, ..Default::default() }),
             ],
         };

@@ -487,7 +487,7 @@ mod tests {
         // the gradient through the renormalisation
         let q = t(&[0.2, 0.2, 0.4, 1.5, 0.3, 0.2], &[2, 3]);
         let onehot = one_hot(&[2, 0], 3).unwrap();
-        let r = check_gradients(|x| cce.compute(&x[0], &onehot), &[q.clone()], 1e-3).unwrap();
+        let r = check_gradients(|x| cce.compute(&x[0], &onehot), std::slice::from_ref(&q), 1e-3).unwrap();
         assert!(r.max_error < 2e-3, "{r:?}");
         let labels = t(&[2.0, 0.0], &[2]);
         let r = check_gradients(|x| sparse.compute(&x[0], &labels), &[q], 1e-3).unwrap();

@@ -100,7 +100,9 @@ static ACTIVATIONS: &[Name<Activation>] = &[
     name("tanh", &[], &[], "tanh x.", |_| Activation::Tanh),
     name("softmax", &[], &[], "Softmax over the last axis.", |_| Activation::Softmax),
     name("elu", &[], &[arg("alpha", 1.0)], "x for x > 0, alpha·(eˣ − 1) otherwise.", |a| Activation::Elu(a[0])),
-    name("selu", &[], &[], "λ·elu(x, α) with Klambauer et al.'s λ ≈ 1.0507, α ≈ 1.6733.", |_| Activation::Selu),
+    name("selu", &[], &[], "λ·elu(x, α) with Klambauer et al.'s λ ≈ 1.0507, α ≈ 1.6733.", |_| {
+        Activation::Selu
+    }),
     name(
         "gelu",
         &[],
@@ -117,13 +119,9 @@ static INITIALIZERS: &[Name<Initializer>] = &[
     name("zeros", &[], &[], "All 0 (Keras's default for biases).", |_| Initializer::Zeros),
     name("ones", &[], &[], "All 1.", |_| Initializer::Ones),
     name("constant", &[], &[required("value")], "Every element `value`.", |a| Initializer::Constant(a[0])),
-    name(
-        "random_normal",
-        &[],
-        &[arg("mean", 0.0), arg("stddev", 0.05)],
-        "N(mean, stddev²), Keras's defaults.",
-        |a| Initializer::RandomNormal { mean: a[0], std: a[1] },
-    ),
+    name("random_normal", &[], &[arg("mean", 0.0), arg("stddev", 0.05)], "N(mean, stddev²), Keras's defaults.", |a| {
+        Initializer::RandomNormal { mean: a[0], std: a[1] }
+    }),
     name(
         "random_uniform",
         &[],
@@ -138,13 +136,9 @@ static INITIALIZERS: &[Name<Initializer>] = &[
         "N(mean, stddev²) redrawn beyond 2·stddev, as Keras.",
         |a| Initializer::TruncatedNormal { mean: a[0], std: a[1] },
     ),
-    name(
-        "glorot_normal",
-        &["xavier_normal"],
-        &[],
-        "Variance 2/(fan_in + fan_out), truncated normal as Keras.",
-        |_| Initializer::GlorotNormal,
-    ),
+    name("glorot_normal", &["xavier_normal"], &[], "Variance 2/(fan_in + fan_out), truncated normal as Keras.", |_| {
+        Initializer::GlorotNormal
+    }),
     name(
         "glorot_uniform",
         &["xavier_uniform"],
@@ -190,20 +184,12 @@ static CONSTRAINTS: &[Name<Constraint>] = &[
 static LOSSES: &[Name<Loss>] = &[
     name("mse", &["mean_squared_error"], &[], "Mean of (ŷ − y)².", |_| Loss::MeanSquaredError),
     name("mae", &["mean_absolute_error"], &[], "Mean of |ŷ − y|.", |_| Loss::MeanAbsoluteError),
-    name(
-        "huber",
-        &[],
-        &[arg("delta", 1.0)],
-        "½e² for |e| ≤ delta, delta·(|e| − ½delta) beyond.",
-        |a| Loss::Huber { delta: a[0] },
-    ),
-    name(
-        "binary_crossentropy",
-        &[],
-        &[],
-        "Of probabilities clipped to [1e-7, 1 − 1e-7], as Keras.",
-        |_| Loss::BinaryCrossentropy { from_logits: false },
-    ),
+    name("huber", &[], &[arg("delta", 1.0)], "½e² for |e| ≤ delta, delta·(|e| − ½delta) beyond.", |a| {
+        Loss::Huber { delta: a[0] }
+    }),
+    name("binary_crossentropy", &[], &[], "Of probabilities clipped to [1e-7, 1 − 1e-7], as Keras.", |_| {
+        Loss::BinaryCrossentropy { from_logits: false }
+    }),
     name(
         "binary_crossentropy_from_logits",
         &[],

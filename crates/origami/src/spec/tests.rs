@@ -229,7 +229,10 @@ fn the_schema_lists_every_layer_with_its_options() {
     assert!(units.get("default").is_none(), "{units}");
     assert!(units["doc"].as_str().unwrap().starts_with("Number of output units"));
     let act = &opts[1];
-    assert_eq!((&act["default"], &act["names"], &act["type"]), (&"linear".into(), &"activations".into(), &"string".into()));
+    assert_eq!(
+        (&act["default"], &act["names"], &act["type"]),
+        (&"linear".into(), &"activations".into(), &"string".into())
+    );
     assert_eq!(opts[2]["default"], true);
     let init = &opts[3];
     assert_eq!((&init["default"], &init["type"]), (&serde_json::Value::Null, &"string | null".into()));
@@ -241,13 +244,19 @@ fn the_schema_lists_every_layer_with_its_options() {
     assert_eq!(conv[1]["default"], serde_json::json!([3, 3]));
     assert_eq!(conv[3]["schema"]["enum"], serde_json::json!(["valid", "same"]));
     let dropout = &layers[7]["options"][0];
-    assert_eq!((&dropout["name"], &dropout["required"], &dropout["type"]), (&"rate".into(), &true.into(), &"number".into()));
+    assert_eq!(
+        (&dropout["name"], &dropout["required"], &dropout["type"]),
+        (&"rate".into(), &true.into(), &"number".into())
+    );
     assert_eq!(layers[5]["options"], serde_json::json!([]));
     // f32 defaults as written (0.99, not 0.9900000095367432), docs as one plain line
     let bn = &layers[9]["options"];
     assert_eq!((&bn[0]["default"], &bn[1]["default"]), (&serde_json::json!(0.99), &serde_json::json!(0.001)));
     let doc = opts[3]["doc"].as_str().unwrap();
-    assert!(doc.contains("see `Activation::default_initializer`") && !doc.contains('\n') && !doc.contains('['), "{doc}");
+    assert!(
+        doc.contains("see `Activation::default_initializer`") && !doc.contains('\n') && !doc.contains('['),
+        "{doc}"
+    );
     // every option of every layer has a doc
     for l in layers {
         for o in l["options"].as_array().unwrap() {

@@ -357,7 +357,9 @@ mod tests {
             let b = &p[&format!("{name}_bias")].0;
             let (i, o) = (ws[0], ws[1]);
             let xv: Vec<f64> = x.to_vec().iter().map(|&v| v as f64).collect();
-            xv.chunks(i).map(|row| (0..o).map(|c| b[c] + (0..i).map(|r| row[r] * w[r * o + c]).sum::<f64>()).collect()).collect()
+            xv.chunks(i)
+                .map(|row| (0..o).map(|c| b[c] + (0..i).map(|r| row[r] * w[r * o + c]).sum::<f64>()).collect())
+                .collect()
         };
         let (h, kd) = (m.config.num_heads, m.config.key_dim);
         let (q, k, v) = (project(xq, "query"), project(xk, "key"), project(xk, "value"));
@@ -367,7 +369,9 @@ mod tests {
             let cols = head * kd..(head + 1) * kd;
             for i in 0..tq {
                 let seen: Vec<usize> = (0..tk)
-                    .filter(|&j| if lower_right { j as isize <= i as isize + tk as isize - tq as isize } else { j <= i })
+                    .filter(
+                        |&j| if lower_right { j as isize <= i as isize + tk as isize - tq as isize } else { j <= i },
+                    )
                     .collect();
                 let scores: Vec<f64> = seen
                     .iter()
@@ -385,7 +389,9 @@ mod tests {
         let (w, ws) = &p["output_kernel"];
         let b = &p["output_bias"].0;
         let (i, o) = (ws[0], ws[1]);
-        ctx.iter().flat_map(|row| (0..o).map(move |c| b[c] + (0..i).map(|r| row[r] * w[r * o + c]).sum::<f64>())).collect()
+        ctx.iter()
+            .flat_map(|row| (0..o).map(move |c| b[c] + (0..i).map(|r| row[r] * w[r * o + c]).sum::<f64>()))
+            .collect()
     }
 
     #[test]

@@ -21,9 +21,9 @@ mod reshape;
 mod weights;
 
 pub use alpha_dropout::AlphaDropout;
-pub use config::{Check, NoConfig};
 pub use attention::{MultiHeadAttention, MultiHeadAttentionConfig};
 pub use batch_norm::{BatchNormalization, BatchNormalizationConfig};
+pub use config::{Check, NoConfig};
 pub use conv2d::{Conv2D, Conv2DConfig};
 pub use dense::{Dense, DenseConfig};
 pub use dropout::{Dropout, DropoutConfig};
