@@ -43,7 +43,7 @@ impl CopyModel {
                 input_dim: VOCAB + 1,
                 output_dim: D,
                 // unit-variance vectors, on the scale of the positional encoding
-                initializer: Initializer::RandomNormal { mean: 0.0, std: 1.0 },
+                embeddings_initializer: Initializer::RandomNormal { mean: 0.0, std: 1.0 },
             }),
             pos: PositionalEncoding::new(T),
             attn: MultiHeadAttention::new(4, 8).causal(true),

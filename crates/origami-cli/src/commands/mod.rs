@@ -10,8 +10,8 @@ pub mod summary;
 pub mod train;
 pub mod tune;
 
-use origami::nn::Sequential;
-use origami::spec::{Conv2DSpec, DenseSpec, EmptySpec, LayerSpec, ModelFile, ModelSpec, PoolSpec};
+use origami::nn::{Conv2DConfig, DenseConfig, NoConfig, PoolConfig, Sequential};
+use origami::spec::{LayerSpec, ModelFile, ModelSpec};
 use origami::train::Model;
 use origami::Rng;
 
@@ -49,20 +49,20 @@ impl OutputArgs {
 /// features (scikit-learn's `MLPClassifier`/`MLPRegressor` default).
 pub fn default_layers(images: bool, outputs: usize) -> Vec<LayerSpec> {
     let relu = origami::nn::Activation::Relu;
-    let out = LayerSpec::Dense(DenseSpec { units: outputs, ..Default::default() });
+    let out = LayerSpec::Dense(DenseConfig { units: outputs, ..Default::default() });
     if images {
-        let conv = |f| LayerSpec::Conv2D(Conv2DSpec { filters: f, activation: relu, ..Default::default() });
+        let conv = |f| LayerSpec::Conv2D(Conv2DConfig { filters: f, activation: relu, ..Default::default() });
         vec![
             conv(16),
-            LayerSpec::MaxPool2D(PoolSpec::default()),
+            LayerSpec::MaxPool2D(PoolConfig::default()),
             conv(32),
-            LayerSpec::MaxPool2D(PoolSpec::default()),
-            LayerSpec::Flatten(EmptySpec {}),
-            LayerSpec::Dense(DenseSpec { units: 64, activation: relu, ..Default::default() }),
+            LayerSpec::MaxPool2D(PoolConfig::default()),
+            LayerSpec::Flatten(NoConfig {}),
+            LayerSpec::Dense(DenseConfig { units: 64, activation: relu, ..Default::default() }),
             out,
         ]
     } else {
-        vec![LayerSpec::Dense(DenseSpec { units: 100, activation: relu, ..Default::default() }), out]
+        vec![LayerSpec::Dense(DenseConfig { units: 100, activation: relu, ..Default::default() }), out]
     }
 }
 

@@ -5,8 +5,13 @@
 //! (relu, sigmoid, tanh, exp, softmax); the others are composed here, so
 //! their gradients come from the chain rule with no new backward code.
 
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
 use super::init::Initializer;
+use super::layers::Check;
 use super::module::{Layer, Param};
+use crate::spec::names::{named, ActivationName};
 use crate::{Result, Rng, Tensor};
 
 /// SELU's α, from Klambauer et al. (2017): with λ it makes zero mean and
@@ -19,6 +24,13 @@ pub const SELU_ALPHA_F64: f64 = 1.673_263_242_354_377_2;
 /// SELU's λ in full precision.
 pub const SELU_SCALE_F64: f64 = 1.050_700_987_355_480_5;
 
+/// Leaky ReLU's slope when a config writes `"leaky_relu"` without one: 0.3,
+/// the default of Keras's `LeakyReLU` layer. (Keras's function
+/// `keras.activations.leaky_relu`, which Keras itself uses for
+/// `activation="leaky_relu"`, defaults to 0.2; PyTorch's `LeakyReLU` to 0.01.)
+/// The parser ([`crate::spec::names::activations`]) reads it from here.
+pub const LEAKY_RELU_NEGATIVE_SLOPE: f32 = 0.3;
+
 /// An activation function, chosen by value in a layer's config.
 #[derive(Clone, Copy, Debug, PartialEq, Default)]
 pub enum Activation {
@@ -27,7 +39,8 @@ pub enum Activation {
     Linear,
     /// max(x, 0).
     Relu,
-    /// x for x > 0, αx otherwise (Keras's default α is 0.3, PyTorch's 0.01).
+    /// x for x > 0, αx otherwise (α written out; the call-syntax default is
+    /// [`LEAKY_RELU_NEGATIVE_SLOPE`]).
     LeakyRelu(f32),
     /// 1 / (1 + e^−x).
     Sigmoid,
@@ -39,7 +52,7 @@ pub enum Activation {
     Elu(f32),
     /// λ·ELU_α(x) with the self-normalising constants.
     Selu,
-    /// x·Φ(x), by the tanh approximation.
+    /// x·Φ(x), by the tanh approximation (see [`gelu`]).
     Gelu,
     /// ln(1 + eˣ).
     Softplus,
@@ -121,6 +134,23 @@ impl Activation {
     }
 }
 
+/// Options of an `Activation` layer (Keras's `Activation(activation)`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActivationConfig {
+    /// The function (required, as in Keras): `"relu"`, `"leaky_relu(0.1)"`…
+    #[serde(with = "named")]
+    #[schemars(with = "ActivationName")]
+    pub activation: Activation,
+}
+
+impl ActivationConfig {
+    /// Every activation is valid.
+    pub fn validate(&self) -> Check {
+        Ok(())
+    }
+}
+
 /// An activation used as a layer of its own (no parameters).
 impl Layer for Activation {
     fn build(&mut self, input_shape: &[usize], _rng: &mut Rng) -> Result<Vec<usize>> {
@@ -181,7 +211,9 @@ pub fn selu(x: &Tensor) -> Result<Tensor> {
 }
 
 /// GELU by the tanh approximation (Hendrycks & Gimpel):
-/// ½x(1 + tanh(√(2/π)(x + 0.044715x³))); within 1e-3 of x·Φ(x).
+/// ½x(1 + tanh(√(2/π)(x + 0.044715x³))), within 1e-3 of x·Φ(x). That is
+/// Keras's `gelu(x, approximate=True)` and PyTorch's
+/// `GELU(approximate="tanh")`; both frameworks default to the exact erf form.
 pub fn gelu(x: &Tensor) -> Result<Tensor> {
     let c = (2.0 / std::f32::consts::PI).sqrt();
     let cube = x.mul(x)?.mul(x)?;
@@ -254,6 +286,19 @@ mod tests {
         close(&softplus(&big).unwrap().to_vec(), &[0.0, 1e4], 1e-3);
         let s = Activation::Softmax.apply(&Tensor::from_slice(&[1.0, 1.0, 3.0, 3.0], &[2, 2]).unwrap()).unwrap();
         close(&s.to_vec(), &[0.5; 4], 1e-6);
+    }
+
+    /// GELU against the tanh form as PyTorch documents `GELU(approximate="tanh")`
+    /// (and Keras `gelu(approximate=True)`), computed in f64 here.
+    #[test]
+    fn gelu_is_the_tanh_approximation() {
+        let xs = [-3.0f32, -1.2, -0.3, 0.0, 0.4, 1.1, 2.5];
+        let got = gelu(&t(&xs)).unwrap().to_vec();
+        for (&x, g) in xs.iter().zip(got) {
+            let x = x as f64;
+            let want = 0.5 * x * (1.0 + ((2.0 / std::f64::consts::PI).sqrt() * (x + 0.044_715 * x.powi(3))).tanh());
+            assert!((g as f64 - want).abs() < 1e-5, "gelu({x}) = {g}, tanh form {want}");
+        }
     }
 
     #[test]

@@ -8,10 +8,19 @@
 //! fused log-softmax (categorical) or max(z,0) − zy + ln(1+e^−|z|) (binary),
 //! which stay exact at logits of ±10⁴ where a softmax followed by a log
 //! would give −∞ and NaN gradients.
+//!
+//! The categorical cross-entropies of probabilities (categorical and
+//! sparse) follow Keras 3: the predictions are first divided by their sum
+//! over the class axis, then clipped to [ε, 1 − ε] with ε = 10⁻⁷, then
+//! logged. So predictions that do not sum to 1 are treated as the
+//! distribution they are proportional to, not as a sub- or
+//! super-distribution. (PyTorch has no such loss: its `NLLLoss` takes log
+//! probabilities as given.)
 
 use crate::{Error, Result, Tensor};
 
-/// Probabilities are clipped into [EPS, 1 − EPS] before a log (Keras's ε).
+/// Probabilities are clipped into [EPS, 1 − EPS] before a log (Keras's
+/// `backend.epsilon()`).
 const EPS: f32 = 1e-7;
 
 /// How per-sample losses become one number.
@@ -34,13 +43,17 @@ pub enum Loss {
     MeanAbsoluteError,
     /// ½e² for |e| ≤ δ, δ(|e| − ½δ) beyond; mean over the last axis.
     Huber { delta: f32 },
-    /// Binary cross-entropy; targets in [0, 1], same shape as predictions.
+    /// Binary cross-entropy; targets in [0, 1], same shape as predictions;
+    /// probabilities clipped to [ε, 1 − ε] as Keras.
     BinaryCrossentropy { from_logits: bool },
-    /// Cross-entropy against one-hot (or soft) targets of the predictions' shape.
+    /// Cross-entropy against one-hot (or soft) targets of the predictions'
+    /// shape; probabilities renormalised to sum 1 and clipped, as Keras
+    /// (module docs).
     CategoricalCrossentropy { from_logits: bool },
     /// Cross-entropy against class indices: targets hold one index (as an
     /// f32) per sample, in the predictions' shape without the class axis
-    /// (or with a class axis of size 1).
+    /// (or with a class axis of size 1); probabilities renormalised and
+    /// clipped as `CategoricalCrossentropy`.
     SparseCategoricalCrossentropy { from_logits: bool },
 }
 
@@ -206,13 +219,16 @@ fn last_axis(y_pred: &Tensor) -> Result<usize> {
     Ok(y_pred.rank() - 1)
 }
 
-/// ln p over the last axis: log-softmax of logits, or the log of clipped probabilities.
+/// ln p over the last axis: log-softmax of logits, or, as Keras 3, the log
+/// of probabilities divided by their sum over the classes and clipped to
+/// [ε, 1 − ε].
 fn log_probs(y_pred: &Tensor, from_logits: bool) -> Result<Tensor> {
     let last = last_axis(y_pred)?;
     if from_logits {
         y_pred.log_softmax(last)
     } else {
-        Ok(y_pred.clamp(EPS, 1.0).log())
+        let total = y_pred.sum_axis(last, true)?;
+        Ok(y_pred.div(&total)?.clamp(EPS, 1.0 - EPS).log())
     }
 }
 
@@ -297,7 +313,8 @@ pub fn binary_crossentropy_with_logits(logits: &Tensor, y_true: &Tensor) -> Resu
     Loss::BinaryCrossentropy { from_logits: true }.compute(logits, y_true)
 }
 
-/// Categorical cross-entropy of probabilities against one-hot targets.
+/// Categorical cross-entropy of probabilities (renormalised and clipped, as
+/// Keras) against one-hot targets.
 pub fn categorical_crossentropy(y_pred: &Tensor, y_true: &Tensor) -> Result<Tensor> {
     Loss::CategoricalCrossentropy { from_logits: false }.compute(y_pred, y_true)
 }
@@ -307,7 +324,8 @@ pub fn categorical_crossentropy_with_logits(logits: &Tensor, y_true: &Tensor) ->
     Loss::CategoricalCrossentropy { from_logits: true }.compute(logits, y_true)
 }
 
-/// Sparse categorical cross-entropy of probabilities, labels as an f32 tensor.
+/// Sparse categorical cross-entropy of probabilities (renormalised and
+/// clipped, as Keras), labels as an f32 tensor.
 pub fn sparse_categorical_crossentropy(y_pred: &Tensor, labels: &Tensor) -> Result<Tensor> {
     Loss::SparseCategoricalCrossentropy { from_logits: false }.compute(y_pred, labels)
 }
@@ -433,6 +451,47 @@ mod tests {
         // a sequence: logits [n, t, k], labels [n, t]
         let seq = t(&[2.0, 1.0, 0.1, 0.5, 2.5, -1.0], &[1, 2, 3]);
         close(val(sparse_categorical_crossentropy_with_logits(&seq, &t(&[0.0, 1.0], &[1, 2]))), want, 1e-6);
+    }
+
+    /// Keras 3's rule for categorical cross-entropy of probabilities
+    /// (`keras/src/backend/*/nn.py`: `output / sum(output, -1)`, then
+    /// `clip(ε, 1 − ε)`, then `−Σ target·log`), computed in f64 here, on rows
+    /// that do not sum to 1 and with a 0 and a 1 that the clip catches.
+    #[test]
+    fn crossentropy_of_probabilities_renormalises_as_keras() {
+        let rows: [[f64; 3]; 3] = [[0.2, 0.2, 0.4], [1.5, 0.3, 0.2], [0.0, 1.0, 0.0]];
+        let labels = [2usize, 0, 0];
+        let keras: Vec<f64> = rows
+            .iter()
+            .zip(labels)
+            .map(|(r, l)| {
+                let s: f64 = r.iter().sum();
+                let eps = EPS as f64;
+                -(r[l] / s).clamp(eps, 1.0 - eps).ln()
+            })
+            .collect();
+        let p = t(&rows.iter().flatten().map(|&v| v as f32).collect::<Vec<_>>(), &[3, 3]);
+        let cce = Loss::CategoricalCrossentropy { from_logits: false };
+        let got = cce.per_sample(&p, &one_hot(&labels, 3).unwrap()).unwrap().to_vec();
+        let sparse = Loss::SparseCategoricalCrossentropy { from_logits: false };
+        let got_sparse = sparse.per_sample(&p, &t(&[2.0, 0.0, 0.0], &[3])).unwrap().to_vec();
+        for i in 0..3 {
+            // the third row's 0 is clipped to ε: −ln ε ≈ 16.118
+            let tol = 1e-6 * keras[i].max(1.0);
+            assert!((got[i] as f64 - keras[i]).abs() < tol, "row {i}: {} vs Keras {}", got[i], keras[i]);
+            assert!((got_sparse[i] as f64 - keras[i]).abs() < tol, "row {i}: {} vs Keras {}", got_sparse[i], keras[i]);
+        }
+        // rows 0 and 1 are not distributions: renormalised they give −ln 0.5
+        // and −ln 0.75 (as given, −ln 0.4 and the clipped −ln 1)
+        assert!((keras[0] - 2f64.ln()).abs() < 1e-12 && (keras[1] + 0.75f64.ln()).abs() < 1e-12);
+        // the gradient through the renormalisation
+        let q = t(&[0.2, 0.2, 0.4, 1.5, 0.3, 0.2], &[2, 3]);
+        let onehot = one_hot(&[2, 0], 3).unwrap();
+        let r = check_gradients(|x| cce.compute(&x[0], &onehot), std::slice::from_ref(&q), 1e-3).unwrap();
+        assert!(r.max_error < 2e-3, "{r:?}");
+        let labels = t(&[2.0, 0.0], &[2]);
+        let r = check_gradients(|x| sparse.compute(&x[0], &labels), &[q], 1e-3).unwrap();
+        assert!(r.max_error < 2e-3, "{r:?}");
     }
 
     #[test]

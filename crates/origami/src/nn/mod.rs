@@ -33,12 +33,13 @@ pub mod summary;
 #[cfg(test)]
 mod testutil;
 
-pub use activation::Activation;
+pub use activation::{Activation, ActivationConfig};
 pub use init::Initializer;
 pub use layers::{
-    AlphaDropout, AvgPool2D, BatchNormalization, BatchNormalizationConfig, Conv2D, Conv2DConfig, Dense, DenseConfig,
-    Dropout, Embedding, EmbeddingConfig, Flatten, GlobalAveragePooling2D, LayerNormalization, LayerNormalizationConfig,
-    MaxPool2D, MultiHeadAttention, MultiHeadAttentionConfig, PositionalEncoding, Reshape,
+    AlphaDropout, AvgPool2D, BatchNormalization, BatchNormalizationConfig, Check, Conv2D, Conv2DConfig, Dense,
+    DenseConfig, Dropout, DropoutConfig, Embedding, EmbeddingConfig, Flatten, GlobalAveragePooling2D,
+    LayerNormalization, LayerNormalizationConfig, MaxPool2D, MultiHeadAttention, MultiHeadAttentionConfig, NoConfig,
+    PoolConfig, PositionalEncoding, PositionalEncodingConfig, Reshape, ReshapeConfig,
 };
 pub use loss::{Loss, Reduction};
 pub use module::{prefix_params, prefix_streams, Layer, Param, RngStream};

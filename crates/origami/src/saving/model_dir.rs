@@ -319,16 +319,21 @@ pub fn load_checkpoint(dir: impl AsRef<Path>) -> Result<Checkpoint> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::nn::DenseConfig;
     use crate::nn::Loss;
     use crate::optim::{Adam, Optimizer};
-    use crate::spec::{DenseSpec, LayerSpec, ModelSpec, OptimizerSpec, TrainingSpec};
+    use crate::spec::{LayerSpec, ModelSpec, OptimizerSpec, TrainingSpec};
 
     fn file() -> ModelFile {
         let model = ModelSpec {
             input_shape: vec![3],
             layers: vec![
-                LayerSpec::Dense(DenseSpec { units: 4, activation: crate::nn::Activation::Relu, ..Default::default() }),
-                LayerSpec::Dense(DenseSpec { units: 2, ..Default::default() }),
+                LayerSpec::Dense(DenseConfig {
+                    units: 4,
+                    activation: crate::nn::Activation::Relu,
+                    ..Default::default()
+                }),
+                LayerSpec::Dense(DenseConfig { units: 2, ..Default::default() }),
             ],
         };
         let training = TrainingSpec {
@@ -374,10 +379,10 @@ mod tests {
 
     #[test]
     fn dropout_streams_round_trip_through_progress() {
-        use crate::spec::DropoutSpec;
+        use crate::nn::DropoutConfig;
         let dir = crate::data::testutil::temp_dir("model-dir-rng");
         let mut f = file();
-        f.model.layers.insert(1, LayerSpec::Dropout(DropoutSpec { rate: 0.5 }));
+        f.model.layers.insert(1, LayerSpec::Dropout(DropoutConfig { rate: 0.5 }));
         let mut net = f.model.build(&mut Rng::seed(1)).unwrap();
         let x = Tensor::ones(&[8, 3]);
         net.forward(&x, true).unwrap();

@@ -1,450 +1,292 @@
-//! [`LayerSpec`]: one layer's kind and options, as data.
+//! [`LayerSpec`]: one layer's kind and options, as data — the registry of
+//! layers.
 //!
-//! Each variant's options mirror the layer's `*Config` with Keras's names
-//! and defaults, so a Keras user can write `units`, `activation`,
-//! `kernel_size`, `padding`, `kernel_regularizer` and be understood. Unknown
-//! options are errors (`deny_unknown_fields`), never silently ignored.
+//! Each variant wraps the layer's own config (`LayerSpec::Dense(DenseConfig)`),
+//! which derives serde itself with Keras's option names and defaults, so a
+//! Keras user can write `units`, `activation`, `kernel_size`, `padding`,
+//! `kernel_regularizer` and be understood, and there is no second copy of
+//! the options to drift. Unknown options are errors (`deny_unknown_fields`),
+//! never silently ignored.
+//!
+//! The one `layers!` list below generates the enum (tagged by `type` with
+//! Keras's class name, aliases kept), [`LayerSpec::kind`],
+//! [`LayerSpec::KINDS`], [`LayerSpec::to_layer`], `validate`,
+//! [`LayerSpec::deserialize_kind`] and [`LayerSpec::schema`]. A new layer is
+//! its file under `nn/layers/` (layer, config with `validate`, tests) and
+//! one line here.
 
-use serde::de::Error as _;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use schemars::Schema;
+use serde::de::{DeserializeOwned, Error as _, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{json, Value};
 
-use super::names::{named, opt_named};
-use crate::nn::{Activation, Constraint, Initializer, Regularizer};
-use crate::Padding;
+use crate::nn::layers::Check;
+use crate::nn::{
+    Activation, ActivationConfig, AlphaDropout, AvgPool2D, BatchNormalization, BatchNormalizationConfig, Conv2D,
+    Conv2DConfig, Dense, DenseConfig, Dropout, DropoutConfig, Embedding, EmbeddingConfig, Flatten,
+    GlobalAveragePooling2D, Layer, LayerNormalization, LayerNormalizationConfig, MaxPool2D, MultiHeadAttention,
+    MultiHeadAttentionConfig, NoConfig, PoolConfig, PositionalEncoding, PositionalEncodingConfig, Reshape,
+    ReshapeConfig,
+};
 
-/// One layer of a [`ModelSpec`](super::ModelSpec), tagged by `type` with
-/// Keras's class name (`{"type": "Dense", "units": 64}`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type")]
-pub enum LayerSpec {
-    /// Fully connected layer.
-    Dense(DenseSpec),
-    /// 2-D convolution on NHWC images.
-    Conv2D(Conv2DSpec),
-    /// Max pooling.
-    #[serde(alias = "MaxPooling2D")]
-    MaxPool2D(PoolSpec),
-    /// Average pooling.
-    #[serde(alias = "AveragePooling2D")]
-    AvgPool2D(PoolSpec),
-    /// Mean over height and width.
-    GlobalAveragePooling2D(EmptySpec),
-    /// Each sample to one axis.
-    Flatten(EmptySpec),
-    /// Each sample to a new shape.
-    Reshape(ReshapeSpec),
-    /// Inverted dropout.
-    Dropout(DropoutSpec),
-    /// SELU-preserving dropout.
-    AlphaDropout(DropoutSpec),
-    /// Batch normalization over the last axis.
-    BatchNormalization(NormSpec),
-    /// Layer normalization over the last axis.
-    LayerNormalization(NormSpec),
-    /// An activation function as a layer.
-    Activation(ActivationSpec),
-    /// A trainable table of vectors.
-    Embedding(EmbeddingSpec),
-    /// Multi-head self-attention.
-    MultiHeadAttention(MultiHeadAttentionSpec),
-    /// Sinusoidal positional encoding.
-    PositionalEncoding(PositionalSpec),
-}
-
-/// Options of a Dense layer (see [`DenseConfig`](crate::nn::DenseConfig)).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct DenseSpec {
-    pub units: usize,
-    #[serde(with = "named")]
-    pub activation: Activation,
-    pub use_bias: bool,
-    #[serde(with = "opt_named", skip_serializing_if = "Option::is_none")]
-    pub kernel_initializer: Option<Initializer>,
-    #[serde(with = "named")]
-    pub bias_initializer: Initializer,
-    #[serde(with = "opt_named", skip_serializing_if = "Option::is_none")]
-    pub kernel_regularizer: Option<Regularizer>,
-    #[serde(with = "opt_named", skip_serializing_if = "Option::is_none")]
-    pub bias_regularizer: Option<Regularizer>,
-    #[serde(with = "opt_named", skip_serializing_if = "Option::is_none")]
-    pub activity_regularizer: Option<Regularizer>,
-    #[serde(with = "opt_named", skip_serializing_if = "Option::is_none")]
-    pub kernel_constraint: Option<Constraint>,
-    #[serde(with = "opt_named", skip_serializing_if = "Option::is_none")]
-    pub bias_constraint: Option<Constraint>,
-}
-
-impl Default for DenseSpec {
-    fn default() -> Self {
-        DenseSpec {
-            units: 0,
-            activation: Activation::Linear,
-            use_bias: true,
-            kernel_initializer: None,
-            bias_initializer: Initializer::Zeros,
-            kernel_regularizer: None,
-            bias_regularizer: None,
-            activity_regularizer: None,
-            kernel_constraint: None,
-            bias_constraint: None,
+/// The registry: `Kind(Config) ["Alias", …] => constructor from the config;`
+/// with the variant's one-line doc above it.
+macro_rules! layers {
+    ($(
+        #[doc = $doc:literal]
+        $kind:ident($config:ty) $([$($alias:literal),+])? => $make:expr;
+    )+) => {
+        /// One layer of a [`ModelSpec`](super::ModelSpec), tagged by `type`
+        /// with Keras's class name (`{"type": "Dense", "units": 64}`); the
+        /// options are the layer's config.
+        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+        #[serde(tag = "type")]
+        pub enum LayerSpec {
+            $(
+                #[doc = $doc]
+                $($(#[serde(alias = $alias)])+)?
+                $kind($config),
+            )+
         }
-    }
-}
 
-/// Options of a Conv2D layer (see [`Conv2DConfig`](crate::nn::Conv2DConfig)).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct Conv2DSpec {
-    pub filters: usize,
-    /// `3` or `[3, 3]`.
-    #[serde(with = "pair")]
-    pub kernel_size: (usize, usize),
-    #[serde(with = "pair")]
-    pub strides: (usize, usize),
-    #[serde(with = "named")]
-    pub padding: Padding,
-    #[serde(with = "named")]
-    pub activation: Activation,
-    pub use_bias: bool,
-    #[serde(with = "opt_named", skip_serializing_if = "Option::is_none")]
-    pub kernel_initializer: Option<Initializer>,
-    #[serde(with = "named")]
-    pub bias_initializer: Initializer,
-    #[serde(with = "opt_named", skip_serializing_if = "Option::is_none")]
-    pub kernel_regularizer: Option<Regularizer>,
-    #[serde(with = "opt_named", skip_serializing_if = "Option::is_none")]
-    pub bias_regularizer: Option<Regularizer>,
-    #[serde(with = "opt_named", skip_serializing_if = "Option::is_none")]
-    pub activity_regularizer: Option<Regularizer>,
-    #[serde(with = "opt_named", skip_serializing_if = "Option::is_none")]
-    pub kernel_constraint: Option<Constraint>,
-    #[serde(with = "opt_named", skip_serializing_if = "Option::is_none")]
-    pub bias_constraint: Option<Constraint>,
-}
+        impl LayerSpec {
+            /// Every accepted `type` name (aliases aside), in registry order.
+            pub const KINDS: &'static [&'static str] = &[$(stringify!($kind)),+];
 
-impl Default for Conv2DSpec {
-    fn default() -> Self {
-        Conv2DSpec {
-            filters: 0,
-            kernel_size: (3, 3),
-            strides: (1, 1),
-            padding: Padding::Valid,
-            activation: Activation::Linear,
-            use_bias: true,
-            kernel_initializer: None,
-            bias_initializer: Initializer::Zeros,
-            kernel_regularizer: None,
-            bias_regularizer: None,
-            activity_regularizer: None,
-            kernel_constraint: None,
-            bias_constraint: None,
-        }
-    }
-}
+            /// Keras's class name of the layer (the `type` tag).
+            pub fn kind(&self) -> &'static str {
+                match self {
+                    $(LayerSpec::$kind(_) => stringify!($kind),)+
+                }
+            }
 
-/// Options of MaxPool2D and AvgPool2D.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct PoolSpec {
-    /// `2` or `[2, 2]`.
-    #[serde(with = "pair")]
-    pub pool_size: (usize, usize),
-    /// `None`: the pool size (Keras's default).
-    #[serde(with = "opt_pair", skip_serializing_if = "Option::is_none")]
-    pub strides: Option<(usize, usize)>,
-    #[serde(with = "named")]
-    pub padding: Padding,
-}
+            /// A new, unbuilt layer with these options.
+            pub fn to_layer(&self) -> Box<dyn Layer> {
+                match self {
+                    $(LayerSpec::$kind(c) => Box::new(($make)(c.clone())),)+
+                }
+            }
 
-impl Default for PoolSpec {
-    fn default() -> Self {
-        PoolSpec { pool_size: (2, 2), strides: None, padding: Padding::Valid }
-    }
-}
+            /// Checks the options serde cannot: `Err((option, message))`.
+            pub(crate) fn validate(&self) -> Check {
+                match self {
+                    $(LayerSpec::$kind(c) => c.validate(),)+
+                }
+            }
 
-/// A layer without options.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EmptySpec {}
-
-/// Options of Reshape.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ReshapeSpec {
-    /// The shape of one output sample; one entry may be −1 (inferred).
-    pub target_shape: Vec<i64>,
-}
-
-/// Options of Dropout and AlphaDropout.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DropoutSpec {
-    /// Probability of dropping a unit, in [0, 1).
-    pub rate: f32,
-}
-
-/// Options of BatchNormalization (momentum is ignored by LayerNormalization).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct NormSpec {
-    /// Weight of the old running value (BatchNormalization only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub momentum: Option<f32>,
-    pub epsilon: f32,
-    pub center: bool,
-    pub scale: bool,
-}
-
-impl Default for NormSpec {
-    fn default() -> Self {
-        NormSpec { momentum: None, epsilon: 1e-3, center: true, scale: true }
-    }
-}
-
-/// Options of an Activation layer.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ActivationSpec {
-    #[serde(with = "named")]
-    pub activation: Activation,
-}
-
-/// Options of Embedding.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct EmbeddingSpec {
-    pub input_dim: usize,
-    pub output_dim: usize,
-    #[serde(with = "named")]
-    pub embeddings_initializer: Initializer,
-}
-
-impl Default for EmbeddingSpec {
-    fn default() -> Self {
-        EmbeddingSpec {
-            input_dim: 0,
-            output_dim: 0,
-            embeddings_initializer: Initializer::RandomUniform { lo: -0.05, hi: 0.05 },
-        }
-    }
-}
-
-/// Options of MultiHeadAttention.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct MultiHeadAttentionSpec {
-    pub num_heads: usize,
-    pub key_dim: usize,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value_dim: Option<usize>,
-    pub use_bias: bool,
-    pub causal: bool,
-    #[serde(with = "named")]
-    pub kernel_initializer: Initializer,
-}
-
-impl Default for MultiHeadAttentionSpec {
-    fn default() -> Self {
-        MultiHeadAttentionSpec {
-            num_heads: 0,
-            key_dim: 0,
-            value_dim: None,
-            use_bias: true,
-            causal: false,
-            kernel_initializer: Initializer::GlorotUniform,
-        }
-    }
-}
-
-/// Options of PositionalEncoding.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PositionalSpec {
-    pub max_length: usize,
-}
-
-type Check = std::result::Result<(), (&'static str, String)>;
-
-fn positive(field: &'static str, v: usize) -> Check {
-    if v == 0 {
-        return Err((field, "expected a positive integer, found 0".into()));
-    }
-    Ok(())
-}
-
-fn positive_pair(field: &'static str, v: (usize, usize)) -> Check {
-    if v.0 == 0 || v.1 == 0 {
-        return Err((field, format!("expected positive sizes, found [{}, {}]", v.0, v.1)));
-    }
-    Ok(())
-}
-
-fn rate(field: &'static str, r: f32) -> Check {
-    if !(0.0..1.0).contains(&r) {
-        return Err((field, format!("expected a number in [0, 1), found {r}")));
-    }
-    Ok(())
-}
-
-impl LayerSpec {
-    /// Keras's class name of the layer (the `type` tag).
-    pub fn kind(&self) -> &'static str {
-        match self {
-            LayerSpec::Dense(_) => "Dense",
-            LayerSpec::Conv2D(_) => "Conv2D",
-            LayerSpec::MaxPool2D(_) => "MaxPool2D",
-            LayerSpec::AvgPool2D(_) => "AvgPool2D",
-            LayerSpec::GlobalAveragePooling2D(_) => "GlobalAveragePooling2D",
-            LayerSpec::Flatten(_) => "Flatten",
-            LayerSpec::Reshape(_) => "Reshape",
-            LayerSpec::Dropout(_) => "Dropout",
-            LayerSpec::AlphaDropout(_) => "AlphaDropout",
-            LayerSpec::BatchNormalization(_) => "BatchNormalization",
-            LayerSpec::LayerNormalization(_) => "LayerNormalization",
-            LayerSpec::Activation(_) => "Activation",
-            LayerSpec::Embedding(_) => "Embedding",
-            LayerSpec::MultiHeadAttention(_) => "MultiHeadAttention",
-            LayerSpec::PositionalEncoding(_) => "PositionalEncoding",
-        }
-    }
-
-    /// Every accepted `type` name.
-    pub const KINDS: &'static [&'static str] = &[
-        "Dense",
-        "Conv2D",
-        "MaxPool2D",
-        "AvgPool2D",
-        "GlobalAveragePooling2D",
-        "Flatten",
-        "Reshape",
-        "Dropout",
-        "AlphaDropout",
-        "BatchNormalization",
-        "LayerNormalization",
-        "Activation",
-        "Embedding",
-        "MultiHeadAttention",
-        "PositionalEncoding",
-    ];
-
-    /// Deserializes the options of a layer of type `kind` from `d` (a map
-    /// without the `type` key). Going through the variant's own struct keeps
-    /// a path-tracking deserializer's path intact down to the option
-    /// (`layers[2].units`), which serde's buffered tagged enums lose. `kind`
-    /// is matched ignoring case and underscores, with Keras's aliases
-    /// (`MaxPooling2D`).
-    pub fn deserialize_kind<'de, D: Deserializer<'de>>(kind: &str, d: D) -> std::result::Result<LayerSpec, D::Error> {
-        let k: String = kind.chars().filter(|c| *c != '_').collect::<String>().to_lowercase();
-        Ok(match k.as_str() {
-            "dense" | "linear" => LayerSpec::Dense(DenseSpec::deserialize(d)?),
-            "conv2d" | "convolution2d" => LayerSpec::Conv2D(Conv2DSpec::deserialize(d)?),
-            "maxpool2d" | "maxpooling2d" => LayerSpec::MaxPool2D(PoolSpec::deserialize(d)?),
-            "avgpool2d" | "averagepooling2d" => LayerSpec::AvgPool2D(PoolSpec::deserialize(d)?),
-            "globalaveragepooling2d" => LayerSpec::GlobalAveragePooling2D(EmptySpec::deserialize(d)?),
-            "flatten" => LayerSpec::Flatten(EmptySpec::deserialize(d)?),
-            "reshape" => LayerSpec::Reshape(ReshapeSpec::deserialize(d)?),
-            "dropout" => LayerSpec::Dropout(DropoutSpec::deserialize(d)?),
-            "alphadropout" => LayerSpec::AlphaDropout(DropoutSpec::deserialize(d)?),
-            "batchnormalization" | "batchnorm" => LayerSpec::BatchNormalization(NormSpec::deserialize(d)?),
-            "layernormalization" | "layernorm" => LayerSpec::LayerNormalization(NormSpec::deserialize(d)?),
-            "activation" => LayerSpec::Activation(ActivationSpec::deserialize(d)?),
-            "embedding" => LayerSpec::Embedding(EmbeddingSpec::deserialize(d)?),
-            "multiheadattention" => LayerSpec::MultiHeadAttention(MultiHeadAttentionSpec::deserialize(d)?),
-            "positionalencoding" => LayerSpec::PositionalEncoding(PositionalSpec::deserialize(d)?),
-            _ => {
-                return Err(D::Error::custom(format!(
+            /// Deserializes the options of a layer of type `kind` from `d` (a
+            /// map without the `type` key). Going through the variant's own
+            /// config keeps a path-tracking deserializer's path intact down to
+            /// the option (`layers[2].units`), which serde's buffered tagged
+            /// enums lose. `kind` is matched ignoring case and underscores,
+            /// with the aliases (`MaxPooling2D`).
+            pub fn deserialize_kind<'de, D: Deserializer<'de>>(
+                kind: &str,
+                d: D,
+            ) -> std::result::Result<LayerSpec, D::Error> {
+                let k = loose(kind);
+                $(
+                    if k == loose(stringify!($kind)) $($(|| k == loose($alias))+)? {
+                        return Ok(LayerSpec::$kind(<$config>::deserialize(d)?));
+                    }
+                )+
+                Err(D::Error::custom(format!(
                     "unknown layer type {kind:?}; expected one of {}",
                     Self::KINDS.join(", ")
                 )))
             }
+
+            /// Every layer and its options as JSON, for a config reference or
+            /// the playground: an array of
+            /// `{"type", "aliases", "doc", "options": [{"name", "type",
+            /// "required", "default"?, "names"?, "doc", "schema"}]}` in
+            /// registry order, options in the config's order. `type` is a
+            /// short form of the option's JSON Schema (`"integer"`,
+            /// `"integer | [integer, integer]"`, `"string | null"`), `names`
+            /// the table of [`names::reference`](super::names::reference)
+            /// its strings come from (`"activations"`), `default` the value a
+            /// config that leaves the option out gets (absent when the option
+            /// is required; `null` for "none"), and `schema` the option's full
+            /// JSON Schema (schemars).
+            pub fn schema() -> Value {
+                Value::Array(vec![$(
+                    layer_schema::<$config>(stringify!($kind), &[$($($alias),+)?], $doc),
+                )+])
+            }
+        }
+    };
+}
+
+layers! {
+    /// A fully connected layer on the last axis.
+    Dense(DenseConfig) ["Linear"] => Dense::from_config;
+    /// 2-D convolution on NHWC images.
+    Conv2D(Conv2DConfig) ["Convolution2D"] => Conv2D::from_config;
+    /// Max pooling over height and width.
+    MaxPool2D(PoolConfig) ["MaxPooling2D"] => MaxPool2D::from_config;
+    /// Average pooling over height and width.
+    AvgPool2D(PoolConfig) ["AveragePooling2D"] => AvgPool2D::from_config;
+    /// The mean of each channel over height and width.
+    GlobalAveragePooling2D(NoConfig) => |_| GlobalAveragePooling2D::new();
+    /// Each sample to one axis.
+    Flatten(NoConfig) => |_| Flatten::new();
+    /// Each sample to a new shape.
+    Reshape(ReshapeConfig) => Reshape::from_config;
+    /// Inverted dropout (identity at inference).
+    Dropout(DropoutConfig) => Dropout::from_config;
+    /// SELU-preserving dropout (Klambauer et al.).
+    AlphaDropout(DropoutConfig) => AlphaDropout::from_config;
+    /// Batch normalization over the last axis.
+    BatchNormalization(BatchNormalizationConfig) ["BatchNorm"] => BatchNormalization::from_config;
+    /// Layer normalization over the last axis.
+    LayerNormalization(LayerNormalizationConfig) ["LayerNorm"] => LayerNormalization::from_config;
+    /// An activation function as a layer.
+    Activation(ActivationConfig) => |c: ActivationConfig| -> Activation { c.activation };
+    /// A trainable table of vectors, one per token id.
+    Embedding(EmbeddingConfig) => Embedding::from_config;
+    /// Multi-head self-attention.
+    MultiHeadAttention(MultiHeadAttentionConfig) => MultiHeadAttention::from_config;
+    /// Sinusoidal positional encoding added to a sequence.
+    PositionalEncoding(PositionalEncodingConfig) => PositionalEncoding::from_config;
+}
+
+/// Lower case without underscores: how `deserialize_kind` compares names.
+fn loose(s: &str) -> String {
+    s.chars().filter(|c| *c != '_').collect::<String>().to_lowercase()
+}
+
+/// One layer's entry of [`LayerSpec::schema`].
+fn layer_schema<C: schemars::JsonSchema + DeserializeOwned>(kind: &str, aliases: &[&str], doc: &str) -> Value {
+    let schema: Schema = schemars::schema_for!(C);
+    let props = schema.get("properties").and_then(Value::as_object).cloned().unwrap_or_default();
+    let required: Vec<&str> =
+        schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
+    let options: Vec<Value> = field_names::<C>()
+        .iter()
+        .filter_map(|name| {
+            let mut p = props.get(*name)?.as_object()?.clone();
+            let doc = plain(p.remove("description").as_ref().and_then(Value::as_str).unwrap_or(""));
+            let mut o = json!({
+                "name": name,
+                "type": type_name(&Value::Object(p.clone())),
+                "required": required.contains(name),
+                "doc": doc,
+            });
+            if let Some(d) = p.remove("default") {
+                o["default"] = as_f32(d);
+            } else if !required.contains(name) {
+                o["default"] = Value::Null;
+            }
+            if let Some(n) = p.get("x-names") {
+                o["names"] = n.clone();
+            }
+            o["schema"] = Value::Object(p);
+            Some(o)
         })
-    }
+        .collect();
+    json!({"type": kind, "aliases": aliases, "doc": doc.trim(), "options": options})
+}
 
-    /// Checks the options serde cannot: `Err((field, message))`.
-    pub(crate) fn validate(&self) -> Check {
-        match self {
-            LayerSpec::Dense(s) => positive("units", s.units),
-            LayerSpec::Conv2D(s) => {
-                positive("filters", s.filters)?;
-                positive_pair("kernel_size", s.kernel_size)?;
-                positive_pair("strides", s.strides)
-            }
-            LayerSpec::MaxPool2D(s) | LayerSpec::AvgPool2D(s) => {
-                positive_pair("pool_size", s.pool_size)?;
-                s.strides.map_or(Ok(()), |st| positive_pair("strides", st))
-            }
-            LayerSpec::Reshape(s) => {
-                let holes = s.target_shape.iter().filter(|&&d| d == -1).count();
-                if s.target_shape.is_empty() || holes > 1 || s.target_shape.iter().any(|&d| d == 0 || d < -1) {
-                    return Err((
-                        "target_shape",
-                        format!("expected positive sizes with at most one -1, found {:?}", s.target_shape),
-                    ));
-                }
-                Ok(())
-            }
-            LayerSpec::Dropout(s) | LayerSpec::AlphaDropout(s) => rate("rate", s.rate),
-            LayerSpec::BatchNormalization(s) | LayerSpec::LayerNormalization(s) => {
-                if let Some(m) = s.momentum {
-                    if matches!(self, LayerSpec::LayerNormalization(_)) {
-                        return Err(("momentum", "LayerNormalization has no momentum".into()));
-                    }
-                    rate("momentum", m)?;
-                }
-                if !(s.epsilon.is_finite() && s.epsilon > 0.0) {
-                    return Err(("epsilon", format!("expected a positive number, found {}", s.epsilon)));
-                }
-                Ok(())
-            }
-            LayerSpec::Embedding(s) => {
-                positive("input_dim", s.input_dim)?;
-                positive("output_dim", s.output_dim)
-            }
-            LayerSpec::MultiHeadAttention(s) => {
-                positive("num_heads", s.num_heads)?;
-                positive("key_dim", s.key_dim)?;
-                s.value_dim.map_or(Ok(()), |v| positive("value_dim", v))
-            }
-            LayerSpec::PositionalEncoding(s) => positive("max_length", s.max_length),
-            LayerSpec::GlobalAveragePooling2D(_) | LayerSpec::Flatten(_) | LayerSpec::Activation(_) => Ok(()),
+/// A doc comment as one plain line: lines joined, rustdoc links
+/// (`` [`x`](path) ``, `` [`x`] ``) reduced to their text.
+fn plain(doc: &str) -> String {
+    let joined = doc.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut out = String::with_capacity(joined.len());
+    let mut rest = joined.as_str();
+    while let Some(open) = rest.find("[`") {
+        let Some(close) = rest[open..].find("`]").map(|c| open + c) else { break };
+        out.push_str(&rest[..open]);
+        out.push_str(&rest[open + 1..close + 1]);
+        rest = &rest[close + 2..];
+        if rest.starts_with('(') {
+            rest = rest.find(')').map_or("", |c| &rest[c + 1..]);
         }
     }
+    out.push_str(rest);
+    out
 }
 
-/// A size pair written as one integer (`3`) or two (`[3, 2]`).
-#[derive(Deserialize)]
-#[serde(untagged, expecting = "a positive integer or a list of two")]
-enum PairRepr {
-    One(usize),
-    Two([usize; 2]),
+/// Numbers that are f32 values widened to f64 (`0.9900000095367432`) written
+/// as the f32 they are (`0.99`), as a config writes them.
+fn as_f32(v: Value) -> Value {
+    match v {
+        Value::Number(n) if n.is_f64() => {
+            let x = n.as_f64().unwrap_or(0.0);
+            let short: f64 = (x as f32).to_string().parse().unwrap_or(x);
+            if (x as f32) as f64 == x {
+                Value::from(short)
+            } else {
+                Value::from(x)
+            }
+        }
+        Value::Array(a) => Value::Array(a.into_iter().map(as_f32).collect()),
+        other => other,
+    }
 }
 
-impl From<PairRepr> for (usize, usize) {
-    fn from(p: PairRepr) -> Self {
-        match p {
-            PairRepr::One(a) => (a, a),
-            PairRepr::Two([a, b]) => (a, b),
+/// A short, readable form of a JSON Schema's type.
+fn type_name(s: &Value) -> String {
+    let alternatives = s.get("anyOf").or_else(|| s.get("oneOf")).and_then(Value::as_array);
+    if let Some(alts) = alternatives {
+        return alts.iter().map(type_name).collect::<Vec<_>>().join(" | ");
+    }
+    let one = |t: &str| -> String {
+        if t != "array" {
+            return t.to_string();
+        }
+        let item = s.get("items").map(type_name).unwrap_or_else(|| "any".into());
+        match (s.get("minItems"), s.get("maxItems")) {
+            (Some(a), Some(b)) if a == b && a.as_u64().is_some() => {
+                format!("[{}]", vec![item; a.as_u64().unwrap_or(0) as usize].join(", "))
+            }
+            _ => format!("[{item}, …]"),
+        }
+    };
+    match s.get("type") {
+        Some(Value::String(t)) => one(t),
+        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).map(one).collect::<Vec<_>>().join(" | "),
+        _ => "any".into(),
+    }
+}
+
+/// The field names of a derived struct `T`, in declaration order, from what
+/// its `Deserialize` hands `deserialize_struct` (JSON objects, schemars's
+/// included, do not keep that order).
+fn field_names<T: DeserializeOwned>() -> &'static [&'static str] {
+    struct Fields;
+    #[derive(Debug)]
+    struct Found(&'static [&'static str]);
+    impl std::fmt::Display for Found {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("field names")
         }
     }
-}
-
-mod pair {
-    use super::*;
-    pub fn serialize<S: Serializer>(v: &(usize, usize), s: S) -> Result<S::Ok, S::Error> {
-        [v.0, v.1].serialize(s)
+    impl std::error::Error for Found {}
+    impl serde::de::Error for Found {
+        fn custom<M: std::fmt::Display>(_: M) -> Self {
+            Found(&[])
+        }
     }
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<(usize, usize), D::Error> {
-        PairRepr::deserialize(d).map(Into::into)
+    impl<'de> Deserializer<'de> for Fields {
+        type Error = Found;
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Found> {
+            Err(Found(&[]))
+        }
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Found> {
+            Err(Found(fields))
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
+            unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
+        }
     }
-}
-
-mod opt_pair {
-    use super::*;
-    pub fn serialize<S: Serializer>(v: &Option<(usize, usize)>, s: S) -> Result<S::Ok, S::Error> {
-        v.map(|v| [v.0, v.1]).serialize(s)
-    }
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<(usize, usize)>, D::Error> {
-        Ok(Option::<PairRepr>::deserialize(d)?.map(Into::into))
+    match T::deserialize(Fields) {
+        Err(Found(f)) => f,
+        Ok(_) => &[],
     }
 }

@@ -10,11 +10,17 @@
 //! command reads them from TOML. Building ([`ModelSpec::build`]) turns a
 //! spec into layers again, with parameters from a seeded [`Rng`](crate::Rng).
 //!
+//! A layer's options are its own config type from [`crate::nn`]
+//! (`LayerSpec::Dense(DenseConfig)`), serde-derived with Keras's names and
+//! defaults; [`LayerSpec`] is the registry of layers and lists them with
+//! their options ([`LayerSpec::schema`]).
+//!
 //! Options that are enums with parameters (activations, initializers,
-//! regularizers, constraints, losses, schedules' names) are written as short
-//! strings in call syntax — `"relu"`, `"leaky_relu(0.1)"`, `"l2(1e-4)"`,
-//! `"max_norm(3)"`, `"random_normal(0, 0.05)"` — so that a config reads like
-//! Keras code. Their `FromStr`/`Display` round-trip.
+//! regularizers, constraints, losses) are written as short strings in call
+//! syntax — `"relu"`, `"leaky_relu(0.1)"`, `"l2(1e-4)"`, `"max_norm(3)"`,
+//! `"random_normal(0, 0.05)"` — so that a config reads like Keras code; they
+//! print back to what parses to the same value, and [`names`] lists every
+//! name with its arguments, defaults and doc.
 //!
 //! Checks that serde cannot make (a positive number of units, a rate in
 //! [0, 1)) are in `validate` methods, whose errors start with the key path
@@ -23,20 +29,20 @@
 
 mod build;
 mod layer;
-mod names;
+pub mod names;
 mod training;
 
 pub use build::{resolve_metric, BuiltTraining};
-pub use layer::{
-    ActivationSpec, Conv2DSpec, DenseSpec, DropoutSpec, EmbeddingSpec, EmptySpec, LayerSpec, MultiHeadAttentionSpec,
-    NormSpec, PoolSpec, PositionalSpec, ReshapeSpec,
-};
+pub use layer::LayerSpec;
 pub use names::{parse_activation, parse_call, parse_constraint, parse_initializer, parse_loss, parse_regularizer};
 pub use training::{
     ClipSpec, MetricSpec, OptimizerKind, OptimizerSpec, PlateauSpec, ScheduleKind, ScheduleSpec, TrainingSpec,
 };
 
 use serde::{Deserialize, Serialize};
+
+use crate::nn::Sequential;
+use crate::{Result, Rng};
 
 /// A sequential network: the shape of one input sample and its layers.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -120,6 +126,24 @@ impl ModelSpec {
             l.validate().map_err(|(field, msg)| spec_err(&format!("layers[{i}].{field}"), msg))?;
         }
         Ok(())
+    }
+
+    /// Validates, creates the layers and builds them with parameters drawn
+    /// from `rng`. A layer that cannot take its input (a Conv2D after a
+    /// Flatten) is an error naming the layer.
+    pub fn build(&self, rng: &mut Rng) -> Result<Sequential> {
+        self.validate()?;
+        let mut net = Sequential::new(&self.input_shape, Vec::new());
+        for l in &self.layers {
+            net.push(l.to_layer());
+        }
+        // Build layer by layer to say which one failed.
+        let mut shape = self.input_shape.clone();
+        for (i, layer) in net.layers_mut().iter_mut().enumerate() {
+            shape = layer.build(&shape, &mut rng.clone()).map_err(|e| spec_err(&format!("layers[{i}]"), e))?;
+        }
+        net.build(rng)?;
+        Ok(net)
     }
 }
 

@@ -1,12 +1,14 @@
 use super::*;
-use crate::nn::{Activation, Initializer, Loss, Regularizer};
+use crate::nn::{
+    Activation, Conv2DConfig, DenseConfig, DropoutConfig, Initializer, Loss, NoConfig, PoolConfig, Regularizer,
+};
 use crate::{Rng, Tensor};
 
 fn cnn() -> ModelSpec {
     ModelSpec {
         input_shape: vec![8, 8, 1],
         layers: vec![
-            LayerSpec::Conv2D(Conv2DSpec {
+            LayerSpec::Conv2D(Conv2DConfig {
                 filters: 4,
                 kernel_size: (3, 3),
                 padding: crate::Padding::Same,
@@ -14,11 +16,11 @@ fn cnn() -> ModelSpec {
                 kernel_regularizer: Some(Regularizer::L2(1e-4)),
                 ..Default::default()
             }),
-            LayerSpec::MaxPool2D(PoolSpec::default()),
-            LayerSpec::BatchNormalization(NormSpec::default()),
-            LayerSpec::Flatten(EmptySpec {}),
-            LayerSpec::Dropout(DropoutSpec { rate: 0.25 }),
-            LayerSpec::Dense(DenseSpec {
+            LayerSpec::MaxPool2D(PoolConfig::default()),
+            LayerSpec::BatchNormalization(Default::default()),
+            LayerSpec::Flatten(NoConfig {}),
+            LayerSpec::Dropout(DropoutConfig { rate: 0.25 }),
+            LayerSpec::Dense(DenseConfig {
                 units: 3,
                 activation: Activation::LeakyRelu(0.1),
                 kernel_initializer: Some(Initializer::RandomNormal { mean: 0.0, std: 0.05 }),
@@ -62,7 +64,7 @@ fn option_names_parse_and_print_back() {
     assert_eq!(parse_loss("huber(2)").unwrap(), Loss::Huber { delta: 2.0 });
     assert!(parse_loss("mse_from_logits").is_err());
     assert!(parse_initializer("he_normal(1)").is_err());
-    assert!(parse_constraint("max_norm").is_err());
+    assert!(parse_constraint("max_norm(1, 2)").is_err());
     assert!(parse_call("l2(0.1").is_err());
 }
 
@@ -75,12 +77,12 @@ fn validation_names_the_bad_option() {
     let e = spec.validate().unwrap_err().to_string();
     assert!(e.contains("layers[5].units: expected a positive integer, found 0"), "{e}");
     let mut spec = cnn();
-    spec.layers[4] = LayerSpec::Dropout(DropoutSpec { rate: 1.5 });
+    spec.layers[4] = LayerSpec::Dropout(DropoutConfig { rate: 1.5 });
     assert!(spec.validate().unwrap_err().to_string().contains("layers[4].rate"));
     // a layer that cannot take its input is an error naming it
     let bad = ModelSpec {
         input_shape: vec![4],
-        layers: vec![LayerSpec::Conv2D(Conv2DSpec { filters: 2, ..Default::default() })],
+        layers: vec![LayerSpec::Conv2D(Conv2DConfig { filters: 2, ..Default::default() })],
     };
     assert!(bad.build(&mut Rng::seed(0)).err().expect("an error").to_string().contains("layers[0]"));
 }
@@ -120,9 +122,145 @@ fn layers_deserialize_by_kind_with_keras_aliases() {
     let l = LayerSpec::deserialize_kind("dense", v).unwrap();
     assert_eq!(l.kind(), "Dense");
     let p = LayerSpec::deserialize_kind("MaxPooling2D", serde_json::json!({"pool_size": 3})).unwrap();
-    assert_eq!(p, LayerSpec::MaxPool2D(PoolSpec { pool_size: (3, 3), ..Default::default() }));
+    assert_eq!(p, LayerSpec::MaxPool2D(PoolConfig { pool_size: (3, 3), ..Default::default() }));
     assert!(LayerSpec::deserialize_kind("Dense", serde_json::json!({"unit": 3})).is_err());
     assert!(LayerSpec::deserialize_kind("Flatten", serde_json::json!({"x": 1})).is_err());
     let e = LayerSpec::deserialize_kind("Dence", serde_json::json!({})).unwrap_err().to_string();
     assert!(e.contains("unknown layer type"), "{e}");
+}
+
+/// The serialized form is the one the `*Spec` mirrors had: a spec written
+/// before the configs derived serde reads to the same layers.
+#[test]
+fn files_written_before_the_registry_read_the_same() {
+    let old = serde_json::json!([
+        {"type": "Conv2D", "filters": 4, "kernel_size": [3, 3], "strides": [1, 1], "padding": "same",
+         "activation": "relu", "use_bias": true, "bias_initializer": "zeros", "kernel_regularizer": "l2(0.0001)"},
+        {"type": "MaxPooling2D", "pool_size": 2},
+        {"type": "BatchNormalization", "epsilon": 0.001, "center": true, "scale": true},
+        {"type": "Flatten"},
+        {"type": "Dropout", "rate": 0.25},
+        {"type": "Dense", "units": 3, "activation": "leaky_relu(0.1)", "use_bias": true,
+         "kernel_initializer": "random_normal(0, 0.05)", "bias_initializer": "zeros"},
+    ]);
+    let layers: Vec<LayerSpec> = serde_json::from_value(old).unwrap();
+    assert_eq!(layers, cnn().layers);
+    // BatchNormalization's momentum, unset then, is Keras's 0.99 now as it was at build
+    let LayerSpec::BatchNormalization(bn) = &layers[2] else { panic!("{:?}", layers[2]) };
+    assert_eq!(bn.momentum, 0.99);
+    // the other layers, with their old options
+    let more = serde_json::json!([
+        {"type": "Reshape", "target_shape": [4, -1]},
+        {"type": "AveragePooling2D", "pool_size": [2, 1], "strides": [1, 1], "padding": "valid"},
+        {"type": "GlobalAveragePooling2D"},
+        {"type": "AlphaDropout", "rate": 0.1},
+        {"type": "LayerNormalization", "epsilon": 0.001, "center": true, "scale": false},
+        {"type": "Activation", "activation": "gelu"},
+        {"type": "Embedding", "input_dim": 10, "output_dim": 4, "embeddings_initializer": "random_uniform(-0.05, 0.05)"},
+        {"type": "MultiHeadAttention", "num_heads": 2, "key_dim": 3, "use_bias": true, "causal": true,
+         "kernel_initializer": "glorot_uniform"},
+        {"type": "PositionalEncoding", "max_length": 8},
+    ]);
+    let layers: Vec<LayerSpec> = serde_json::from_value(more.clone()).unwrap();
+    let kinds: Vec<&str> = layers.iter().map(|l| l.kind()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "Reshape",
+            "AvgPool2D",
+            "GlobalAveragePooling2D",
+            "AlphaDropout",
+            "LayerNormalization",
+            "Activation",
+            "Embedding",
+            "MultiHeadAttention",
+            "PositionalEncoding"
+        ]
+    );
+    for l in &layers {
+        l.validate().unwrap();
+        assert_eq!(l.to_layer().kind(), l.kind());
+        // each prints and reads back to itself
+        let back: LayerSpec = serde_json::from_value(serde_json::to_value(l).unwrap()).unwrap();
+        assert_eq!(&back, l);
+    }
+    // Keras's call-time name of the causal flag is accepted too
+    let v = serde_json::json!({"type": "MultiHeadAttention", "num_heads": 1, "key_dim": 2, "use_causal_mask": true});
+    let LayerSpec::MultiHeadAttention(m) = serde_json::from_value::<LayerSpec>(v).unwrap() else { panic!() };
+    assert!(m.causal);
+    // LayerNormalization never had a momentum: still an error, now serde's
+    let v = serde_json::json!({"type": "LayerNormalization", "momentum": 0.9});
+    assert!(serde_json::from_value::<LayerSpec>(v).unwrap_err().to_string().contains("momentum"));
+}
+
+/// Keras requires Dense's `units`: leaving it out is the validation error
+/// naming it, not a layer of 0 or 1 units; Dropout's `rate` is required by serde.
+#[test]
+fn options_keras_requires_have_no_silent_default() {
+    let spec: ModelSpec = serde_json::from_value(serde_json::json!({
+        "input_shape": [4], "layers": [{"type": "Dense", "activation": "relu"}]
+    }))
+    .unwrap();
+    let e = spec.validate().unwrap_err().to_string();
+    assert!(e.contains("layers[0].units: expected a positive integer, found 0"), "{e}");
+    assert_eq!(DenseConfig::default().units, 0);
+    let e = serde_json::from_value::<LayerSpec>(serde_json::json!({"type": "Dropout"})).unwrap_err().to_string();
+    assert!(e.contains("missing field `rate`"), "{e}");
+    let e = serde_json::from_value::<LayerSpec>(serde_json::json!({"type": "Activation"})).unwrap_err().to_string();
+    assert!(e.contains("missing field `activation`"), "{e}");
+}
+
+#[test]
+fn the_schema_lists_every_layer_with_its_options() {
+    let s = LayerSpec::schema();
+    let layers = s.as_array().unwrap();
+    let kinds: Vec<&str> = layers.iter().map(|l| l["type"].as_str().unwrap()).collect();
+    assert_eq!(kinds, LayerSpec::KINDS);
+    let dense = &layers[0];
+    assert_eq!(dense["aliases"], serde_json::json!(["Linear"]));
+    assert_eq!(dense["doc"], "A fully connected layer on the last axis.");
+    let opts = dense["options"].as_array().unwrap();
+    let names: Vec<&str> = opts.iter().map(|o| o["name"].as_str().unwrap()).collect();
+    assert_eq!(names[..3], ["units", "activation", "use_bias"]);
+    assert_eq!(names.len(), 10);
+    let units = &opts[0];
+    assert_eq!(units["required"], true);
+    assert_eq!(units["type"], "integer");
+    assert!(units.get("default").is_none(), "{units}");
+    assert!(units["doc"].as_str().unwrap().starts_with("Number of output units"));
+    let act = &opts[1];
+    assert_eq!(
+        (&act["default"], &act["names"], &act["type"]),
+        (&"linear".into(), &"activations".into(), &"string".into())
+    );
+    assert_eq!(opts[2]["default"], true);
+    let init = &opts[3];
+    assert_eq!((&init["default"], &init["type"]), (&serde_json::Value::Null, &"string | null".into()));
+    assert_eq!(init["names"], "initializers");
+    // a size pair, a padding, Dropout's required rate, an empty config
+    let conv = &layers[1]["options"];
+    assert_eq!(conv[1]["name"], "kernel_size");
+    assert_eq!(conv[1]["type"], "integer | [integer, integer]");
+    assert_eq!(conv[1]["default"], serde_json::json!([3, 3]));
+    assert_eq!(conv[3]["schema"]["enum"], serde_json::json!(["valid", "same"]));
+    let dropout = &layers[7]["options"][0];
+    assert_eq!(
+        (&dropout["name"], &dropout["required"], &dropout["type"]),
+        (&"rate".into(), &true.into(), &"number".into())
+    );
+    assert_eq!(layers[5]["options"], serde_json::json!([]));
+    // f32 defaults as written (0.99, not 0.9900000095367432), docs as one plain line
+    let bn = &layers[9]["options"];
+    assert_eq!((&bn[0]["default"], &bn[1]["default"]), (&serde_json::json!(0.99), &serde_json::json!(0.001)));
+    let doc = opts[3]["doc"].as_str().unwrap();
+    assert!(
+        doc.contains("see `Activation::default_initializer`") && !doc.contains('\n') && !doc.contains('['),
+        "{doc}"
+    );
+    // every option of every layer has a doc
+    for l in layers {
+        for o in l["options"].as_array().unwrap() {
+            assert!(!o["doc"].as_str().unwrap().is_empty(), "{}.{}", l["type"], o["name"]);
+        }
+    }
 }

@@ -8,7 +8,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use super::dropout::{check_rate, keep_mask};
+use super::dropout::{check_rate, keep_mask, DropoutConfig};
 use crate::nn::activation::{SELU_ALPHA, SELU_SCALE};
 use crate::nn::module::{lock_rng, Layer, Param, RngStream};
 use crate::{Result, Rng, Tensor};
@@ -16,8 +16,8 @@ use crate::{Result, Rng, Tensor};
 /// Alpha dropout of rate `rate`; the identity at inference.
 #[derive(Debug)]
 pub struct AlphaDropout {
-    /// Probability of dropping a unit, in [0, 1).
-    pub rate: f32,
+    /// The options (the rate may change between steps).
+    pub config: DropoutConfig,
     /// Forked from the build `Rng`, shared with [`RngStream`] handles (checkpoints).
     rng: Arc<Mutex<Rng>>,
 }
@@ -25,29 +25,34 @@ pub struct AlphaDropout {
 impl AlphaDropout {
     /// Alpha dropout with drop probability `rate`.
     pub fn new(rate: f32) -> Self {
-        AlphaDropout { rate, rng: Arc::new(Mutex::new(Rng::seed(0))) }
+        AlphaDropout::from_config(DropoutConfig { rate })
+    }
+
+    /// With the given options.
+    pub fn from_config(config: DropoutConfig) -> Self {
+        AlphaDropout { config, rng: Arc::new(Mutex::new(Rng::seed(0))) }
     }
 }
 
 /// A clone draws the same masks from its own copy of the stream.
 impl Clone for AlphaDropout {
     fn clone(&self) -> Self {
-        AlphaDropout { rate: self.rate, rng: Arc::new(Mutex::new(lock_rng(&self.rng).clone())) }
+        AlphaDropout { config: self.config.clone(), rng: Arc::new(Mutex::new(lock_rng(&self.rng).clone())) }
     }
 }
 
 impl Layer for AlphaDropout {
     fn build(&mut self, input_shape: &[usize], rng: &mut Rng) -> Result<Vec<usize>> {
-        check_rate("AlphaDropout", self.rate)?;
+        check_rate("AlphaDropout", &self.config)?;
         *lock_rng(&self.rng) = rng.fork();
         Ok(input_shape.to_vec())
     }
     fn forward(&mut self, x: &Tensor, training: bool) -> Result<Tensor> {
-        check_rate("AlphaDropout", self.rate)?;
-        if !training || self.rate == 0.0 {
+        check_rate("AlphaDropout", &self.config)?;
+        let p = self.config.rate;
+        if !training || p == 0.0 {
             return Ok(x.clone());
         }
-        let p = self.rate;
         let alpha_p = -SELU_SCALE * SELU_ALPHA;
         let a = ((1.0 - p) * (1.0 + p * alpha_p * alpha_p)).powf(-0.5);
         let b = -a * alpha_p * p;

@@ -9,38 +9,79 @@
 //!
 //! Masked scores are set to −10⁹ rather than −∞ so that a row with every
 //! key masked gives a uniform average instead of NaN.
+//!
+//! The causal mask is aligned at the END when the key sequence is longer
+//! than the query's (`attend` with tk > tq): query i of tq sees keys
+//! j ≤ i + (tk − tq), so the last query sees every key, as the
+//! queries of a decoder continuing a cached prefix should. That is PyTorch's
+//! `torch.nn.attention.bias.causal_lower_right` (and FlashAttention's since
+//! 2.1), NOT Keras's `use_causal_mask` nor PyTorch's
+//! `scaled_dot_product_attention(is_causal=True)`, which both align at the
+//! start (j ≤ i, `causal_upper_left`). With tq = tk — self-attention, and so
+//! every [`Layer::forward`] — the two agree. With fewer keys than queries
+//! the first tq − tk queries see no key and average all values uniformly.
 
+use schemars::{JsonSchema, Schema};
+use serde::{Deserialize, Serialize};
+
+use super::config::{invalid, positive, required, Check};
 use crate::nn::init::Initializer;
 use crate::nn::module::{Layer, Param};
+use crate::spec::names::{named, InitializerName};
 use crate::{Error, Result, Rng, Tensor};
 
-/// Options of [`MultiHeadAttention`].
-#[derive(Clone, Debug, PartialEq)]
+/// Options of [`MultiHeadAttention`]: Keras's `MultiHeadAttention` names
+/// and defaults where it has them. `num_heads` and `key_dim` have no
+/// default (Keras requires them): `Default` holds 0, which
+/// [`validate`](Self::validate) and `build` reject.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+#[schemars(transform = sizes_required)]
 pub struct MultiHeadAttentionConfig {
-    /// Number of heads.
+    /// Number of heads (required).
     pub num_heads: usize,
-    /// Width of each head's queries and keys.
+    /// Width of each head's queries and keys (required).
     pub key_dim: usize,
-    /// Width of each head's values; `None`: `key_dim`.
+    /// Width of each head's values; None: `key_dim`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value_dim: Option<usize>,
     /// Biases on the four projections.
     pub use_bias: bool,
-    /// Position t attends only to positions ≤ t (for autoregressive models).
+    /// Query i attends only to keys j ≤ i + (keys − queries), aligned at the
+    /// end (see the module docs); Keras passes `use_causal_mask` to each call
+    /// instead, and that name is accepted here too.
+    #[serde(alias = "use_causal_mask")]
     pub causal: bool,
     /// Of the projection kernels (Keras's default, Glorot uniform).
+    #[serde(with = "named")]
+    #[schemars(with = "InitializerName")]
     pub kernel_initializer: Initializer,
+}
+
+/// The schema lists `num_heads`, `key_dim` as required.
+fn sizes_required(schema: &mut Schema) {
+    required(schema, &["num_heads", "key_dim"]);
 }
 
 impl Default for MultiHeadAttentionConfig {
     fn default() -> Self {
         MultiHeadAttentionConfig {
-            num_heads: 1,
-            key_dim: 1,
+            num_heads: 0,
+            key_dim: 0,
             value_dim: None,
             use_bias: true,
             causal: false,
             kernel_initializer: Initializer::GlorotUniform,
         }
+    }
+}
+
+impl MultiHeadAttentionConfig {
+    /// The head count and widths must be positive.
+    pub fn validate(&self) -> Check {
+        positive("num_heads", self.num_heads)?;
+        positive("key_dim", self.key_dim)?;
+        self.value_dim.map_or(Ok(()), |v| positive("value_dim", v))
     }
 }
 
@@ -126,7 +167,8 @@ impl MultiHeadAttention {
     ///
     /// `mask`, if given, says which keys may be attended (1) or not (0):
     /// `[n, tk]` (padding of the keys) or `[n, tq, tk]`. It combines with the
-    /// causal mask when the config asks for one.
+    /// causal mask when the config asks for one, which is aligned at the end
+    /// when tk ≠ tq (PyTorch's `causal_lower_right`; see the module docs).
     pub fn attend(&self, query: &Tensor, key: &Tensor, value: &Tensor, mask: Option<&Tensor>) -> Result<Tensor> {
         let [q_p, k_p, v_p, o_p] = self
             .proj
@@ -193,7 +235,7 @@ impl MultiHeadAttention {
         }
         if self.config.causal {
             let v = hide.get_or_insert_with(|| vec![0.0; tq * tk]);
-            // query i sees keys j ≤ i (aligned at the end when tk ≠ tq)
+            // query i sees keys j ≤ i + (tk − tq): aligned at the end (module docs)
             let shift = tk as isize - tq as isize;
             for (idx, x) in v.iter_mut().enumerate() {
                 let (i, j) = ((idx / tk) % tq, idx % tk);
@@ -215,12 +257,10 @@ impl Layer for MultiHeadAttention {
                 format!("needs sequences [length, features], got {input_shape:?}"),
             ));
         };
+        c.validate().map_err(|e| invalid("MultiHeadAttention", e))?;
         let vd = c.value_dim.unwrap_or(c.key_dim);
-        if c.num_heads == 0 || c.key_dim == 0 || vd == 0 || d == 0 {
-            return Err(Error::arg(
-                "MultiHeadAttention",
-                "num_heads, key_dim, value_dim and the features must be positive",
-            ));
+        if d == 0 {
+            return Err(Error::arg("MultiHeadAttention", "needs a positive number of features, found 0"));
         }
         let h = c.num_heads;
         self.proj = Some([
@@ -299,6 +339,86 @@ mod tests {
         let a = full.forward(&x, false).unwrap().to_vec();
         let b = full.forward(&x.affine(1.0, 0.5), false).unwrap().to_vec();
         assert_ne!(&a[..d], &b[..d]);
+    }
+
+    /// Attention computed in f64 from the layer's own weights, with the
+    /// causal mask of PyTorch's `causal_lower_right` (`tril(ones(L, S),
+    /// diagonal = S − L)`, keys j ≤ i + S − L) or, when `lower_right` is
+    /// false, Keras's `use_causal_mask` (`band_part(ones, -1, 0)`, j ≤ i).
+    fn reference(m: &MultiHeadAttention, xq: &Tensor, xk: &Tensor, lower_right: bool) -> Vec<f64> {
+        let p: std::collections::HashMap<String, (Vec<f64>, Vec<usize>)> = m
+            .params()
+            .into_iter()
+            .map(|p| (p.name.clone(), (p.value.to_vec().iter().map(|&v| v as f64).collect(), p.value.shape().to_vec())))
+            .collect();
+        // rows [t, i] · kernel [i, o] + bias [o]
+        let project = |x: &Tensor, name: &str| -> Vec<Vec<f64>> {
+            let (w, ws) = &p[&format!("{name}_kernel")];
+            let b = &p[&format!("{name}_bias")].0;
+            let (i, o) = (ws[0], ws[1]);
+            let xv: Vec<f64> = x.to_vec().iter().map(|&v| v as f64).collect();
+            xv.chunks(i)
+                .map(|row| (0..o).map(|c| b[c] + (0..i).map(|r| row[r] * w[r * o + c]).sum::<f64>()).collect())
+                .collect()
+        };
+        let (h, kd) = (m.config.num_heads, m.config.key_dim);
+        let (q, k, v) = (project(xq, "query"), project(xk, "key"), project(xk, "value"));
+        let (tq, tk) = (q.len(), k.len());
+        let mut ctx = vec![vec![0.0; h * kd]; tq];
+        for head in 0..h {
+            let cols = head * kd..(head + 1) * kd;
+            for i in 0..tq {
+                let seen: Vec<usize> = (0..tk)
+                    .filter(
+                        |&j| if lower_right { j as isize <= i as isize + tk as isize - tq as isize } else { j <= i },
+                    )
+                    .collect();
+                let scores: Vec<f64> = seen
+                    .iter()
+                    .map(|&j| cols.clone().map(|c| q[i][c] * k[j][c]).sum::<f64>() / (kd as f64).sqrt())
+                    .collect();
+                let max = scores.iter().cloned().fold(f64::MIN, f64::max);
+                let z: f64 = scores.iter().map(|s| (s - max).exp()).sum();
+                for (s, &j) in scores.iter().zip(&seen) {
+                    for c in cols.clone() {
+                        ctx[i][c] += (s - max).exp() / z * v[j][c];
+                    }
+                }
+            }
+        }
+        let (w, ws) = &p["output_kernel"];
+        let b = &p["output_bias"].0;
+        let (i, o) = (ws[0], ws[1]);
+        ctx.iter()
+            .flat_map(|row| (0..o).map(move |c| b[c] + (0..i).map(|r| row[r] * w[r * o + c]).sum::<f64>()))
+            .collect()
+    }
+
+    #[test]
+    fn causal_mask_with_more_keys_is_aligned_at_the_end() {
+        let (tq, tk, d) = (2, 4, 3);
+        let mut m = MultiHeadAttention::new(2, 2).causal(true);
+        m.build(&[tk, d], &mut Rng::seed(7)).unwrap();
+        // biases away from their zero init, so that they are checked too
+        let mut rng = Rng::seed(8);
+        for p in m.params().iter().filter(|p| p.name.ends_with("_bias")) {
+            p.value.assign(&Tensor::randn(p.value.shape(), 0.0, 0.5, &mut rng).to_vec()).unwrap();
+        }
+        let xq = Tensor::randn(&[1, tq, d], 0.0, 1.0, &mut Rng::seed(9));
+        let xk = Tensor::randn(&[1, tk, d], 0.0, 1.0, &mut Rng::seed(10));
+        let got = m.attend(&xq, &xk, &xk, None).unwrap().to_vec();
+        let lower_right = reference(&m, &xq, &xk, true);
+        for (g, r) in got.iter().zip(&lower_right) {
+            assert!((*g as f64 - r).abs() < 1e-5, "{got:?} vs PyTorch's causal_lower_right {lower_right:?}");
+        }
+        // and it is not Keras's start-aligned mask, which hides keys 2 and 3 from query 1
+        let upper_left = reference(&m, &xq, &xk, false);
+        let gap = got.iter().zip(&upper_left).map(|(g, r)| (*g as f64 - r).abs()).fold(0.0, f64::max);
+        assert!(gap > 1e-3, "the start-aligned mask gives the same output ({gap})");
+        // with as many keys as queries the two conventions agree
+        let same = reference(&m, &xk, &xk, false);
+        let y = m.attend(&xk, &xk, &xk, None).unwrap().to_vec();
+        assert!(y.iter().zip(&same).all(|(g, r)| (*g as f64 - r).abs() < 1e-5));
     }
 
     #[test]

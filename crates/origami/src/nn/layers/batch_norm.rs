@@ -6,14 +6,20 @@
 //! batch. The running statistics are non-trainable parameters: they are
 //! saved with the model but no optimizer touches them.
 
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::config::{invalid, positive_number, rate, Check};
 use crate::nn::init::Initializer;
 use crate::nn::module::{built, check_input, Layer, Param};
 use crate::{no_grad, Error, Result, Rng, Tensor};
 
-/// Options of [`BatchNormalization`] (Keras's defaults).
-#[derive(Clone, Debug, PartialEq)]
+/// Options of [`BatchNormalization`]: Keras's names and defaults
+/// (momentum 0.99, ε = 10⁻³), over the last axis.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
 pub struct BatchNormalizationConfig {
-    /// Weight of the old running value: running = m·running + (1 − m)·batch.
+    /// Weight of the old running value, in [0, 1): running = m·running + (1 − m)·batch.
     pub momentum: f32,
     /// Added to the variance before the square root.
     pub epsilon: f32,
@@ -21,6 +27,14 @@ pub struct BatchNormalizationConfig {
     pub center: bool,
     /// Learn a scale γ.
     pub scale: bool,
+}
+
+impl BatchNormalizationConfig {
+    /// `momentum` in [0, 1), `epsilon` positive.
+    pub fn validate(&self) -> Check {
+        rate("momentum", self.momentum)?;
+        positive_number("epsilon", self.epsilon)
+    }
 }
 
 impl Default for BatchNormalizationConfig {
@@ -87,12 +101,7 @@ impl Layer for BatchNormalization {
         let Some(&ch) = input_shape.last() else {
             return Err(Error::arg("BatchNormalization", "needs inputs with a channel axis"));
         };
-        if !(0.0..=1.0).contains(&c.momentum) || c.epsilon.is_nan() || c.epsilon <= 0.0 {
-            return Err(Error::arg(
-                "BatchNormalization",
-                format!("momentum must be in [0, 1] and ε positive, got {} and {}", c.momentum, c.epsilon),
-            ));
-        }
+        c.validate().map_err(|e| invalid("BatchNormalization", e))?;
         self.gamma = c.scale.then(|| Initializer::Ones.init(&[ch], rng).requires_grad());
         self.beta = c.center.then(|| Initializer::Zeros.init(&[ch], rng).requires_grad());
         self.moving_mean = Some(Tensor::zeros(&[ch]));

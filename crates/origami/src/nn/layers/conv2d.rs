@@ -1,46 +1,84 @@
 //! 2-D convolution layer on NHWC images.
 
+use schemars::{JsonSchema, Schema};
+use serde::{Deserialize, Serialize};
+
+use super::config::{invalid, pair, positive, positive_pair, required, Check, PairSchema};
 use crate::nn::activation::Activation;
 use crate::nn::init::Initializer;
 use crate::nn::module::{built, check_input, Layer, Param};
 use crate::nn::regularizer::{penalty, Constraint, Regularizer};
+use crate::spec::names::{
+    named, opt_named, ActivationName, ConstraintName, InitializerName, PaddingName, RegularizerName,
+};
 use crate::{Error, Padding, Result, Rng, Tensor};
 
-/// Options of a [`Conv2D`] layer.
-#[derive(Clone, Debug, PartialEq)]
+/// Options of a [`Conv2D`] layer: Keras's `Conv2D` arguments, names and
+/// defaults. `filters` has no default (Keras requires it): `Default` holds
+/// 0, which [`validate`](Self::validate) and `build` reject.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+#[schemars(transform = filters_required)]
 pub struct Conv2DConfig {
-    /// Number of output channels.
+    /// Number of output channels (required).
     pub filters: usize,
-    /// (height, width) of the window.
+    /// (height, width) of the window: `3` or `[3, 3]`.
+    #[serde(with = "pair")]
+    #[schemars(with = "PairSchema")]
     pub kernel_size: (usize, usize),
-    /// (vertical, horizontal) step.
+    /// (vertical, horizontal) step: `1` or `[2, 1]`.
+    #[serde(with = "pair")]
+    #[schemars(with = "PairSchema")]
     pub strides: (usize, usize),
-    /// `Valid` (Keras's default) or `Same`.
+    /// `"valid"` (no padding) or `"same"` (output ⌈input / stride⌉).
+    #[serde(with = "named")]
+    #[schemars(with = "PaddingName")]
     pub padding: Padding,
     /// Applied to the convolution plus bias.
+    #[serde(with = "named")]
+    #[schemars(with = "ActivationName")]
     pub activation: Activation,
     /// Whether to add a bias per filter.
     pub use_bias: bool,
-    /// `None`: chosen from the activation (see [`Activation::default_initializer`]).
+    /// None: chosen from the activation (see [`Activation::default_initializer`]).
+    #[serde(with = "opt_named", skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<InitializerName>")]
     pub kernel_initializer: Option<Initializer>,
-    /// Zeros by default.
+    /// Of the bias.
+    #[serde(with = "named")]
+    #[schemars(with = "InitializerName")]
     pub bias_initializer: Initializer,
     /// Penalty on the kernel.
+    #[serde(with = "opt_named", skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<RegularizerName>")]
     pub kernel_regularizer: Option<Regularizer>,
     /// Penalty on the bias.
+    #[serde(with = "opt_named", skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<RegularizerName>")]
     pub bias_regularizer: Option<Regularizer>,
     /// Penalty on the output (of the last training forward pass).
+    #[serde(with = "opt_named", skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<RegularizerName>")]
     pub activity_regularizer: Option<Regularizer>,
-    /// Imposed on the kernel (each filter's weights) by `apply_constraints`.
+    /// Imposed on the kernel (each filter's weights) after each step.
+    #[serde(with = "opt_named", skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<ConstraintName>")]
     pub kernel_constraint: Option<Constraint>,
-    /// Imposed on the bias.
+    /// Imposed on the bias after each step.
+    #[serde(with = "opt_named", skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<ConstraintName>")]
     pub bias_constraint: Option<Constraint>,
+}
+
+/// The schema lists `filters` as required.
+fn filters_required(schema: &mut Schema) {
+    required(schema, &["filters"]);
 }
 
 impl Default for Conv2DConfig {
     fn default() -> Self {
         Conv2DConfig {
-            filters: 1,
+            filters: 0,
             kernel_size: (3, 3),
             strides: (1, 1),
             padding: Padding::Valid,
@@ -54,6 +92,15 @@ impl Default for Conv2DConfig {
             kernel_constraint: None,
             bias_constraint: None,
         }
+    }
+}
+
+impl Conv2DConfig {
+    /// `filters`, both kernel sizes and both strides must be positive.
+    pub fn validate(&self) -> Check {
+        positive("filters", self.filters)?;
+        positive_pair("kernel_size", self.kernel_size)?;
+        positive_pair("strides", self.strides)
     }
 }
 
@@ -135,6 +182,7 @@ impl Conv2D {
 impl Layer for Conv2D {
     fn build(&mut self, input_shape: &[usize], rng: &mut Rng) -> Result<Vec<usize>> {
         let c = &self.config;
+        c.validate().map_err(|e| invalid("Conv2D", e))?;
         let &[h, w, ch] = input_shape else {
             return Err(Error::arg("Conv2D", format!("needs images [height, width, channels], got {input_shape:?}")));
         };
@@ -149,8 +197,8 @@ impl Layer for Conv2D {
                 ),
             ));
         };
-        if c.filters == 0 || ch == 0 {
-            return Err(Error::arg("Conv2D", "filters and input channels must be positive"));
+        if ch == 0 {
+            return Err(Error::arg("Conv2D", "needs a positive number of input channels, found 0"));
         }
         let init = c.kernel_initializer.unwrap_or_else(|| c.activation.default_initializer());
         self.kernel = Some(init.init(&[kh, kw, ch, c.filters], rng).requires_grad());

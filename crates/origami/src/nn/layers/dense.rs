@@ -1,40 +1,71 @@
 //! Dense (fully connected) layer: y = activation(x·W + b).
 
+use schemars::{JsonSchema, Schema};
+use serde::{Deserialize, Serialize};
+
+use super::config::{invalid, positive, required, Check};
 use crate::nn::activation::Activation;
 use crate::nn::init::Initializer;
 use crate::nn::module::{built, Layer, Param};
 use crate::nn::regularizer::{penalty, Constraint, Regularizer};
+use crate::spec::names::{named, opt_named, ActivationName, ConstraintName, InitializerName, RegularizerName};
 use crate::{Error, Result, Rng, Tensor};
 
-/// Options of a [`Dense`] layer.
-#[derive(Clone, Debug, PartialEq)]
+/// Options of a [`Dense`] layer: Keras's `Dense` arguments, names and
+/// defaults. `units` has no default (Keras requires it): `Default` holds 0,
+/// which [`validate`](Self::validate) and `build` reject.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+#[schemars(transform = units_required)]
 pub struct DenseConfig {
-    /// Number of output units.
+    /// Number of output units (required).
     pub units: usize,
-    /// Applied to x·W + b.
+    /// Applied to x·W + b: `"relu"`, `"leaky_relu(0.1)"`…
+    #[serde(with = "named")]
+    #[schemars(with = "ActivationName")]
     pub activation: Activation,
     /// Whether to add a bias.
     pub use_bias: bool,
-    /// `None`: chosen from the activation (see [`Activation::default_initializer`]).
+    /// None: chosen from the activation (He for the ReLU family, LeCun for
+    /// SELU, Glorot uniform otherwise; see [`Activation::default_initializer`]).
+    #[serde(with = "opt_named", skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<InitializerName>")]
     pub kernel_initializer: Option<Initializer>,
-    /// Zeros by default.
+    /// Of the bias.
+    #[serde(with = "named")]
+    #[schemars(with = "InitializerName")]
     pub bias_initializer: Initializer,
-    /// Penalty on the kernel.
+    /// Penalty on the kernel: `"l2(1e-4)"`…
+    #[serde(with = "opt_named", skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<RegularizerName>")]
     pub kernel_regularizer: Option<Regularizer>,
     /// Penalty on the bias.
+    #[serde(with = "opt_named", skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<RegularizerName>")]
     pub bias_regularizer: Option<Regularizer>,
     /// Penalty on the layer's output (of the last training forward pass).
+    #[serde(with = "opt_named", skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<RegularizerName>")]
     pub activity_regularizer: Option<Regularizer>,
-    /// Imposed on the kernel by `apply_constraints` (max-norm).
+    /// Imposed on the kernel after each step: `"max_norm(3)"`…
+    #[serde(with = "opt_named", skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<ConstraintName>")]
     pub kernel_constraint: Option<Constraint>,
-    /// Imposed on the bias by `apply_constraints`.
+    /// Imposed on the bias after each step.
+    #[serde(with = "opt_named", skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<ConstraintName>")]
     pub bias_constraint: Option<Constraint>,
+}
+
+/// The schema lists `units` as required.
+fn units_required(schema: &mut Schema) {
+    required(schema, &["units"]);
 }
 
 impl Default for DenseConfig {
     fn default() -> Self {
         DenseConfig {
-            units: 1,
+            units: 0,
             activation: Activation::Linear,
             use_bias: true,
             kernel_initializer: None,
@@ -45,6 +76,13 @@ impl Default for DenseConfig {
             kernel_constraint: None,
             bias_constraint: None,
         }
+    }
+}
+
+impl DenseConfig {
+    /// `units` must be positive.
+    pub fn validate(&self) -> Check {
+        positive("units", self.units)
     }
 }
 
@@ -115,8 +153,9 @@ impl Layer for Dense {
         let Some(&d) = input_shape.last() else {
             return Err(Error::arg("Dense", "needs inputs with at least one axis (besides the batch)"));
         };
-        if c.units == 0 || d == 0 {
-            return Err(Error::arg("Dense", format!("{} units on {d} inputs: both must be positive", c.units)));
+        c.validate().map_err(|e| invalid("Dense", e))?;
+        if d == 0 {
+            return Err(Error::arg("Dense", "needs a positive number of inputs, found 0"));
         }
         let init = c.kernel_initializer.unwrap_or_else(|| c.activation.default_initializer());
         self.kernel = Some(init.init(&[d, c.units], rng).requires_grad());

@@ -5,14 +5,35 @@
 
 use std::sync::{Arc, Mutex};
 
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::config::{invalid, rate, Check};
 use crate::nn::module::{lock_rng, Layer, Param, RngStream};
-use crate::{Error, Result, Rng, Tensor};
+use crate::{Result, Rng, Tensor};
+
+/// Options of [`Dropout`] and [`AlphaDropout`](super::AlphaDropout):
+/// Keras's `rate`, which Keras requires, so a config must write it (no
+/// serde default; `Default`'s 0 drops nothing).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DropoutConfig {
+    /// Probability of dropping a unit, in [0, 1) (required).
+    pub rate: f32,
+}
+
+impl DropoutConfig {
+    /// `rate` must be in [0, 1).
+    pub fn validate(&self) -> Check {
+        rate("rate", self.rate)
+    }
+}
 
 /// Dropout of rate `rate` (the probability of dropping a unit).
 #[derive(Debug)]
 pub struct Dropout {
-    /// Probability of zeroing a unit, in [0, 1).
-    pub rate: f32,
+    /// The options (the rate may change between steps).
+    pub config: DropoutConfig,
     /// Forked from the build `Rng`: masks are reproducible from the model's
     /// seed. Shared with [`RngStream`] handles so that checkpoints save it.
     rng: Arc<Mutex<Rng>>,
@@ -21,24 +42,25 @@ pub struct Dropout {
 impl Dropout {
     /// Dropout with drop probability `rate`.
     pub fn new(rate: f32) -> Self {
-        Dropout { rate, rng: Arc::new(Mutex::new(Rng::seed(0))) }
+        Dropout::from_config(DropoutConfig { rate })
+    }
+
+    /// With the given options.
+    pub fn from_config(config: DropoutConfig) -> Self {
+        Dropout { config, rng: Arc::new(Mutex::new(Rng::seed(0))) }
     }
 }
 
 /// A clone draws the same masks from its own copy of the stream.
 impl Clone for Dropout {
     fn clone(&self) -> Self {
-        Dropout { rate: self.rate, rng: Arc::new(Mutex::new(lock_rng(&self.rng).clone())) }
+        Dropout { config: self.config.clone(), rng: Arc::new(Mutex::new(lock_rng(&self.rng).clone())) }
     }
 }
 
 /// Checks a drop rate.
-pub(crate) fn check_rate(op: &'static str, rate: f32) -> Result<()> {
-    if (0.0..1.0).contains(&rate) {
-        Ok(())
-    } else {
-        Err(Error::arg(op, format!("the rate must be in [0, 1), got {rate}")))
-    }
+pub(crate) fn check_rate(op: &'static str, config: &DropoutConfig) -> Result<()> {
+    config.validate().map_err(|e| invalid(op, e))
 }
 
 /// A keep-mask of `shape`: 1 with probability `keep`, else 0.
@@ -50,16 +72,17 @@ pub(crate) fn keep_mask(shape: &[usize], keep: f32, rng: &mut Rng) -> Result<Ten
 
 impl Layer for Dropout {
     fn build(&mut self, input_shape: &[usize], rng: &mut Rng) -> Result<Vec<usize>> {
-        check_rate("Dropout", self.rate)?;
+        check_rate("Dropout", &self.config)?;
         *lock_rng(&self.rng) = rng.fork();
         Ok(input_shape.to_vec())
     }
     fn forward(&mut self, x: &Tensor, training: bool) -> Result<Tensor> {
-        check_rate("Dropout", self.rate)?;
-        if !training || self.rate == 0.0 {
+        check_rate("Dropout", &self.config)?;
+        let rate = self.config.rate;
+        if !training || rate == 0.0 {
             return Ok(x.clone());
         }
-        let keep = 1.0 - self.rate;
+        let keep = 1.0 - rate;
         let mask = keep_mask(x.shape(), keep, &mut lock_rng(&self.rng))?.mul_scalar(1.0 / keep);
         x.mul(&mask)
     }

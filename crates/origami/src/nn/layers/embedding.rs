@@ -3,24 +3,52 @@
 //! Ids arrive as f32 tensors (the engine has one element type); they must
 //! hold whole numbers in `0..input_dim`, checked on every call.
 
+use schemars::{JsonSchema, Schema};
+use serde::{Deserialize, Serialize};
+
+use super::config::{invalid, positive, required, Check};
 use crate::nn::init::Initializer;
 use crate::nn::module::{built, Layer, Param};
+use crate::spec::names::{named, InitializerName};
 use crate::{Error, Result, Rng, Tensor};
 
-/// Options of an [`Embedding`].
-#[derive(Clone, Debug, PartialEq)]
+/// Options of an [`Embedding`]: Keras's names and defaults. Both sizes have
+/// no default (Keras requires them): `Default` holds 0, which
+/// [`validate`](Self::validate) and `build` reject.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+#[schemars(transform = sizes_required)]
 pub struct EmbeddingConfig {
-    /// Number of distinct ids (vocabulary size).
+    /// Number of distinct ids, the vocabulary size (required).
     pub input_dim: usize,
-    /// Length of each vector.
+    /// Length of each vector (required).
     pub output_dim: usize,
-    /// Keras's default is U[−0.05, 0.05].
-    pub initializer: Initializer,
+    /// Of the table; Keras's default U[−0.05, 0.05].
+    #[serde(with = "named")]
+    #[schemars(with = "InitializerName")]
+    pub embeddings_initializer: Initializer,
+}
+
+/// The schema lists `input_dim`, `output_dim` as required.
+fn sizes_required(schema: &mut Schema) {
+    required(schema, &["input_dim", "output_dim"]);
 }
 
 impl Default for EmbeddingConfig {
     fn default() -> Self {
-        EmbeddingConfig { input_dim: 1, output_dim: 1, initializer: Initializer::RandomUniform { lo: -0.05, hi: 0.05 } }
+        EmbeddingConfig {
+            input_dim: 0,
+            output_dim: 0,
+            embeddings_initializer: Initializer::RandomUniform { lo: -0.05, hi: 0.05 },
+        }
+    }
+}
+
+impl EmbeddingConfig {
+    /// Both sizes must be positive.
+    pub fn validate(&self) -> Check {
+        positive("input_dim", self.input_dim)?;
+        positive("output_dim", self.output_dim)
     }
 }
 
@@ -51,10 +79,8 @@ impl Embedding {
 impl Layer for Embedding {
     fn build(&mut self, input_shape: &[usize], rng: &mut Rng) -> Result<Vec<usize>> {
         let c = &self.config;
-        if c.input_dim == 0 || c.output_dim == 0 {
-            return Err(Error::arg("Embedding", "input_dim and output_dim must be positive"));
-        }
-        self.table = Some(c.initializer.init(&[c.input_dim, c.output_dim], rng).requires_grad());
+        c.validate().map_err(|e| invalid("Embedding", e))?;
+        self.table = Some(c.embeddings_initializer.init(&[c.input_dim, c.output_dim], rng).requires_grad());
         let mut out = input_shape.to_vec();
         out.push(c.output_dim);
         Ok(out)

@@ -2,12 +2,18 @@
 //! last axis. Unlike batch normalization it does not depend on the batch,
 //! so training and inference agree and it suits sequences (Transformers).
 
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::config::{invalid, positive_number, Check};
 use crate::nn::init::Initializer;
 use crate::nn::module::{built, Layer, Param};
 use crate::{Error, Result, Rng, Tensor};
 
-/// Options of [`LayerNormalization`] (Keras's defaults).
-#[derive(Clone, Debug, PartialEq)]
+/// Options of [`LayerNormalization`]: Keras's names and defaults
+/// (ε = 10⁻³), over the last axis.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
 pub struct LayerNormalizationConfig {
     /// Added to the variance before the square root.
     pub epsilon: f32,
@@ -20,6 +26,13 @@ pub struct LayerNormalizationConfig {
 impl Default for LayerNormalizationConfig {
     fn default() -> Self {
         LayerNormalizationConfig { epsilon: 1e-3, center: true, scale: true }
+    }
+}
+
+impl LayerNormalizationConfig {
+    /// `epsilon` positive.
+    pub fn validate(&self) -> Check {
+        positive_number("epsilon", self.epsilon)
     }
 }
 
@@ -55,9 +68,7 @@ impl Layer for LayerNormalization {
         let Some(&d) = input_shape.last() else {
             return Err(Error::arg("LayerNormalization", "needs inputs with a feature axis"));
         };
-        if self.config.epsilon.is_nan() || self.config.epsilon <= 0.0 {
-            return Err(Error::arg("LayerNormalization", "ε must be positive"));
-        }
+        self.config.validate().map_err(|e| invalid("LayerNormalization", e))?;
         self.gamma = self.config.scale.then(|| Initializer::Ones.init(&[d], rng).requires_grad());
         self.beta = self.config.center.then(|| Initializer::Zeros.init(&[d], rng).requires_grad());
         self.features = Some(d);

@@ -1,8 +1,13 @@
-//! The layers, one file each. Every one implements [`Layer`](super::Layer).
+//! The layers, one file each. Every one implements [`Layer`](super::Layer)
+//! and has a config beside it: a plain serde struct with Keras's option
+//! names and defaults and a `validate` method, which
+//! [`LayerSpec`](crate::spec::LayerSpec) wraps as it is (one registry line
+//! per layer in `spec/layer.rs`).
 
 mod alpha_dropout;
 mod attention;
 mod batch_norm;
+mod config;
 mod conv2d;
 mod dense;
 mod dropout;
@@ -18,13 +23,14 @@ mod weights;
 pub use alpha_dropout::AlphaDropout;
 pub use attention::{MultiHeadAttention, MultiHeadAttentionConfig};
 pub use batch_norm::{BatchNormalization, BatchNormalizationConfig};
+pub use config::{Check, NoConfig};
 pub use conv2d::{Conv2D, Conv2DConfig};
 pub use dense::{Dense, DenseConfig};
-pub use dropout::Dropout;
+pub use dropout::{Dropout, DropoutConfig};
 pub use embedding::{Embedding, EmbeddingConfig};
 pub use flatten::Flatten;
 pub use global_pooling::GlobalAveragePooling2D;
 pub use layer_norm::{LayerNormalization, LayerNormalizationConfig};
-pub use pooling::{AvgPool2D, MaxPool2D};
-pub use positional::{sinusoidal_positional_encoding, PositionalEncoding};
-pub use reshape::Reshape;
+pub use pooling::{AvgPool2D, MaxPool2D, PoolConfig};
+pub use positional::{sinusoidal_positional_encoding, PositionalEncoding, PositionalEncodingConfig};
+pub use reshape::{Reshape, ReshapeConfig};

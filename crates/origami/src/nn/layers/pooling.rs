@@ -1,8 +1,51 @@
 //! Max and average pooling layers (windows over height and width of NHWC images).
 
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::config::{invalid, opt_pair, pair, positive_pair, Check, PairSchema};
 use super::conv2d::sweep;
 use crate::nn::module::{check_input, Layer, Param};
+use crate::spec::names::{named, PaddingName};
 use crate::{Error, Padding, Result, Rng, Tensor};
+
+/// Options of [`MaxPool2D`] and [`AvgPool2D`]: Keras's `MaxPooling2D` /
+/// `AveragePooling2D` arguments, names and defaults.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct PoolConfig {
+    /// (height, width) of the window: `2` or `[2, 2]`.
+    #[serde(with = "pair")]
+    #[schemars(with = "PairSchema")]
+    pub pool_size: (usize, usize),
+    /// The step; None: the window size (Keras's default), so windows do not overlap.
+    #[serde(with = "opt_pair", skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<PairSchema>")]
+    pub strides: Option<(usize, usize)>,
+    /// `"valid"` or `"same"`.
+    #[serde(with = "named")]
+    #[schemars(with = "PaddingName")]
+    pub padding: Padding,
+}
+
+impl Default for PoolConfig {
+    fn default() -> Self {
+        PoolConfig { pool_size: (2, 2), strides: None, padding: Padding::Valid }
+    }
+}
+
+impl PoolConfig {
+    /// The window and the step must be positive.
+    pub fn validate(&self) -> Check {
+        positive_pair("pool_size", self.pool_size)?;
+        self.strides.map_or(Ok(()), |s| positive_pair("strides", s))
+    }
+
+    /// The step: `strides`, or the window size.
+    pub fn step(&self) -> (usize, usize) {
+        self.strides.unwrap_or(self.pool_size)
+    }
+}
 
 /// Output shape of a pooling window sweep over `[h, w, c]` samples.
 fn pooled(op: &'static str, input: &[usize], k: (usize, usize), s: (usize, usize), p: Padding) -> Result<Vec<usize>> {
@@ -24,49 +67,46 @@ fn pooled(op: &'static str, input: &[usize], k: (usize, usize), s: (usize, usize
 macro_rules! pool_layer {
     ($name:ident, $kind:literal, $method:ident, $doc:literal) => {
         #[doc = $doc]
-        #[derive(Clone, Debug, PartialEq)]
+        #[derive(Clone, Debug, Default, PartialEq)]
         pub struct $name {
-            /// (height, width) of the window.
-            pub pool_size: (usize, usize),
-            /// Step; Keras's default is the window size.
-            pub strides: (usize, usize),
-            /// `Valid` (the default) or `Same`.
-            pub padding: Padding,
+            /// The options.
+            pub config: PoolConfig,
             input_shape: Vec<usize>,
         }
 
         impl $name {
             /// Non-overlapping `pool_size` windows, valid padding.
             pub fn new(pool_size: (usize, usize)) -> Self {
-                $name { pool_size, strides: pool_size, padding: Padding::Valid, input_shape: Vec::new() }
+                $name::from_config(PoolConfig { pool_size, ..Default::default() })
+            }
+            /// With the given options.
+            pub fn from_config(config: PoolConfig) -> Self {
+                $name { config, input_shape: Vec::new() }
             }
             /// Builder: the strides.
             pub fn strides(mut self, s: (usize, usize)) -> Self {
-                self.strides = s;
+                self.config.strides = Some(s);
                 self
             }
             /// Builder: the padding.
             pub fn padding(mut self, p: Padding) -> Self {
-                self.padding = p;
+                self.config.padding = p;
                 self
-            }
-        }
-
-        impl Default for $name {
-            fn default() -> Self {
-                $name::new((2, 2))
             }
         }
 
         impl Layer for $name {
             fn build(&mut self, input_shape: &[usize], _rng: &mut Rng) -> Result<Vec<usize>> {
-                let out = pooled($kind, input_shape, self.pool_size, self.strides, self.padding)?;
+                let c = &self.config;
+                c.validate().map_err(|e| invalid($kind, e))?;
+                let out = pooled($kind, input_shape, c.pool_size, c.step(), c.padding)?;
                 self.input_shape = input_shape.to_vec();
                 Ok(out)
             }
             fn forward(&mut self, x: &Tensor, _training: bool) -> Result<Tensor> {
                 check_input($kind, x, &self.input_shape)?;
-                x.$method(self.pool_size, self.strides, self.padding)
+                let c = &self.config;
+                x.$method(c.pool_size, c.step(), c.padding)
             }
             fn params(&self) -> Vec<Param> {
                 Vec::new()

@@ -5,8 +5,28 @@
 //! tells it where each token is, with no parameters, and lets it attend by
 //! relative offset (PE[p+k] is a linear function of PE[p]).
 
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::config::{invalid, positive, Check};
 use crate::nn::module::{Layer, Param};
 use crate::{Error, Result, Rng, Tensor};
+
+/// Options of [`PositionalEncoding`] (Keras has no such core layer; the
+/// table is Vaswani et al.'s, with wavelengths up to 10000·2π).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PositionalEncodingConfig {
+    /// The longest sequence it will see (required).
+    pub max_length: usize,
+}
+
+impl PositionalEncodingConfig {
+    /// `max_length` must be positive.
+    pub fn validate(&self) -> Check {
+        positive("max_length", self.max_length)
+    }
+}
 
 /// The `[length, d]` table of sinusoidal encodings.
 pub fn sinusoidal_positional_encoding(length: usize, d: usize) -> Tensor {
@@ -24,15 +44,20 @@ pub fn sinusoidal_positional_encoding(length: usize, d: usize) -> Tensor {
 /// Adds the sinusoidal encoding to a `[n, t, d]` sequence.
 #[derive(Clone, Debug)]
 pub struct PositionalEncoding {
-    /// The longest sequence it will see.
-    pub max_length: usize,
+    /// The options.
+    pub config: PositionalEncodingConfig,
     table: Option<Tensor>,
 }
 
 impl PositionalEncoding {
     /// For sequences up to `max_length` positions.
     pub fn new(max_length: usize) -> Self {
-        PositionalEncoding { max_length, table: None }
+        PositionalEncoding::from_config(PositionalEncodingConfig { max_length })
+    }
+
+    /// With the given options.
+    pub fn from_config(config: PositionalEncodingConfig) -> Self {
+        PositionalEncoding { config, table: None }
     }
 }
 
@@ -44,13 +69,12 @@ impl Layer for PositionalEncoding {
                 format!("needs sequences [length, features], got {input_shape:?}"),
             ));
         };
-        if t > self.max_length {
-            return Err(Error::arg(
-                "PositionalEncoding",
-                format!("sequences of {t} exceed max_length {}", self.max_length),
-            ));
+        self.config.validate().map_err(|e| invalid("PositionalEncoding", e))?;
+        let max = self.config.max_length;
+        if t > max {
+            return Err(Error::arg("PositionalEncoding", format!("sequences of {t} exceed max_length {max}")));
         }
-        self.table = Some(sinusoidal_positional_encoding(self.max_length, d));
+        self.table = Some(sinusoidal_positional_encoding(max, d));
         Ok(input_shape.to_vec())
     }
 
@@ -65,7 +89,7 @@ impl Layer for PositionalEncoding {
                 format!("needs a batch [n, length, features], got {:?}", x.shape()),
             ));
         };
-        if t > self.max_length || d != table.shape()[1] {
+        if t > table.shape()[0] || d != table.shape()[1] {
             return Err(Error::shape(
                 "PositionalEncoding",
                 x.shape(),

@@ -1,45 +1,72 @@
 //! Reshape: each sample to a new shape with the same number of elements.
 
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::config::{invalid, Check};
 use crate::nn::module::{check_input, Layer, Param};
 use crate::{Error, Result, Rng, Tensor};
 
-/// `[n, …] → [n, target…]`. One axis of `target` may be `usize::MAX`, to be
-/// inferred (Keras's −1).
+/// Options of [`Reshape`]: Keras's `target_shape` (required), −1 for the
+/// one axis to infer.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReshapeConfig {
+    /// The shape of one output sample, batch axis excluded; one entry may
+    /// be −1, inferred from the element count (required).
+    pub target_shape: Vec<i64>,
+}
+
+impl ReshapeConfig {
+    /// Positive sizes, at most one −1.
+    pub fn validate(&self) -> Check {
+        let t = &self.target_shape;
+        let holes = t.iter().filter(|&&d| d == -1).count();
+        if t.is_empty() || holes > 1 || t.iter().any(|&d| d == 0 || d < -1) {
+            return Err(("target_shape", format!("expected positive sizes with at most one -1, found {t:?}")));
+        }
+        Ok(())
+    }
+}
+
+/// `[n, …] → [n, target…]`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Reshape {
-    /// The shape of one output sample.
-    pub target: Vec<usize>,
+    /// The options.
+    pub config: ReshapeConfig,
     input_shape: Vec<usize>,
     output_shape: Vec<usize>,
 }
 
 impl Reshape {
-    /// Reshape samples to `target`.
+    /// Reshape samples to `target`; one axis may be `usize::MAX`, to be
+    /// inferred (Keras's −1).
     pub fn new(target: &[usize]) -> Self {
-        Reshape { target: target.to_vec(), input_shape: Vec::new(), output_shape: Vec::new() }
+        let target_shape = target.iter().map(|&d| if d == usize::MAX { -1 } else { d as i64 }).collect();
+        Reshape::from_config(ReshapeConfig { target_shape })
+    }
+
+    /// With the given options.
+    pub fn from_config(config: ReshapeConfig) -> Self {
+        Reshape { config, input_shape: Vec::new(), output_shape: Vec::new() }
     }
 }
 
 impl Layer for Reshape {
     fn build(&mut self, input_shape: &[usize], _rng: &mut Rng) -> Result<Vec<usize>> {
+        self.config.validate().map_err(|e| invalid("Reshape", e))?;
+        let target = &self.config.target_shape;
         let n: usize = input_shape.iter().product();
-        let holes = self.target.iter().filter(|&&d| d == usize::MAX).count();
-        let known: usize = self.target.iter().filter(|&&d| d != usize::MAX).product();
-        let mut out = self.target.clone();
-        let fits = match holes {
-            0 => known == n,
-            1 if known > 0 && n % known == 0 => {
-                out.iter_mut().filter(|d| **d == usize::MAX).for_each(|d| *d = n / known);
-                true
-            }
-            _ => false,
-        };
+        let known: usize = target.iter().filter(|&&d| d != -1).map(|&d| d as usize).product();
+        let fits = if target.contains(&-1) { known > 0 && n % known == 0 } else { known == n };
+        let out: Vec<usize> = target.iter().map(|&d| if d == -1 { n / known.max(1) } else { d as usize }).collect();
         if !fits {
+            let want: Vec<usize> = target.iter().map(|&d| if d == -1 { 0 } else { d as usize }).collect();
             return Err(Error::shape(
                 "Reshape",
                 input_shape,
-                &self.target,
-                "the samples' element counts differ (at most one axis may be inferred)",
+                &want,
+                "the samples' element counts differ (at most one axis may be inferred, shown as 0)",
             ));
         }
         self.input_shape = input_shape.to_vec();
