@@ -159,11 +159,12 @@ impl std::error::Error for Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::{Conv2DSpec, DenseSpec, LayerSpec, ModelSpec, OptimizerKind, OptimizerSpec, TrainingSpec};
+    use crate::nn::{Conv2DConfig, DenseConfig};
+    use crate::spec::{LayerSpec, ModelSpec, OptimizerKind, OptimizerSpec, TrainingSpec};
 
     #[test]
     fn a_bad_spec_is_a_spec_error_at_its_key_path() {
-        let dense = |units| LayerSpec::Dense(DenseSpec { units, ..Default::default() });
+        let dense = |units| LayerSpec::Dense(DenseConfig { units, ..Default::default() });
         let spec = ModelSpec { input_shape: vec![4], layers: vec![dense(3), dense(0)] };
         match spec.validate() {
             Err(Error::Spec { path, msg }) => {
@@ -182,7 +183,7 @@ mod tests {
         let t = TrainingSpec { optimizer, ..Default::default() };
         assert!(matches!(t.validate(), Err(Error::Spec { path, .. }) if path == "optimizer.rho"));
         // a layer that cannot take its input is a spec error naming the layer
-        let conv = LayerSpec::Conv2D(Conv2DSpec { filters: 2, ..Default::default() });
+        let conv = LayerSpec::Conv2D(Conv2DConfig { filters: 2, ..Default::default() });
         let bad = ModelSpec { input_shape: vec![4], layers: vec![conv] };
         assert!(matches!(bad.build(&mut crate::Rng::seed(0)), Err(Error::Spec { path, .. }) if path == "layers[0]"));
     }
