@@ -24,6 +24,7 @@
 mod build;
 mod layer;
 mod names;
+mod optimizer;
 mod training;
 
 pub use build::{resolve_metric, BuiltTraining};
@@ -32,9 +33,8 @@ pub use layer::{
     NormSpec, PoolSpec, PositionalSpec, ReshapeSpec,
 };
 pub use names::{parse_activation, parse_call, parse_constraint, parse_initializer, parse_loss, parse_regularizer};
-pub use training::{
-    ClipSpec, MetricSpec, OptimizerKind, OptimizerSpec, PlateauSpec, ScheduleKind, ScheduleSpec, TrainingSpec,
-};
+pub use optimizer::{ClipSpec, OptimizerConfig, OptimizerSpec};
+pub use training::{MetricSpec, PlateauSpec, ScheduleKind, ScheduleSpec, TrainingSpec};
 
 use serde::{Deserialize, Serialize};
 

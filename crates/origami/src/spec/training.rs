@@ -1,16 +1,22 @@
 //! [`TrainingSpec`]: loss, metrics, optimizer, schedule and clipping as data.
 //!
-//! The optimizer and schedule specs are flat structs with a `type` and
-//! optional fields rather than enums of structs: a config then reads
-//! `[optimizer] type = "adam"  learning_rate = 3e-3`, a tuner can address
-//! `optimizer.learning_rate` whatever the type, and a field that the chosen
-//! type does not have is a clear validation error ("adam has no option rho")
-//! instead of a confusing "no variant matched".
+//! The optimizer is an [`OptimizerSpec`] (`spec/optimizer.rs`, wrapping the
+//! optimizers' own configs). The schedule spec is a flat struct with a
+//! `type` and optional fields: a config reads `[schedule] type =
+//! "cosine_decay"  warmup_steps = 100`, and a field that the chosen type does
+//! not have is a clear validation error ("constant has no option
+//! decay_rate"). In both, a tuner can address `optimizer.learning_rate`
+//! whatever the type.
 
 use serde::{Deserialize, Serialize};
 
 use super::names::named;
+use super::optimizer::OptimizerSpec;
 use crate::nn::Loss;
+use crate::optim::{
+    Constant, CosineDecay, ExponentialDecay, OneCycle, OneCycleConfig, PiecewiseConstant, PowerDecay, Schedule,
+};
+use crate::Result;
 
 /// How the network is trained; stored in `architecture.json` so that a
 /// loaded model can be evaluated, and resumed, as it was trained.
@@ -51,93 +57,6 @@ impl From<&str> for MetricSpec {
         MetricSpec(s.to_string())
     }
 }
-
-/// The optimizers.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum OptimizerKind {
-    Sgd,
-    #[default]
-    Adam,
-    #[serde(alias = "adam_w")]
-    AdamW,
-    #[serde(alias = "rms_prop")]
-    RmsProp,
-    #[serde(alias = "ada_grad")]
-    AdaGrad,
-    #[serde(alias = "ada_max")]
-    AdaMax,
-    Nadam,
-}
-
-impl OptimizerKind {
-    /// The lowercase name.
-    pub fn name(&self) -> &'static str {
-        match self {
-            OptimizerKind::Sgd => "sgd",
-            OptimizerKind::Adam => "adam",
-            OptimizerKind::AdamW => "adamw",
-            OptimizerKind::RmsProp => "rmsprop",
-            OptimizerKind::AdaGrad => "adagrad",
-            OptimizerKind::AdaMax => "adamax",
-            OptimizerKind::Nadam => "nadam",
-        }
-    }
-
-    /// The options this optimizer takes besides `learning_rate` and clipping.
-    pub fn options(&self) -> &'static [&'static str] {
-        match self {
-            OptimizerKind::Sgd => &["momentum", "nesterov"],
-            OptimizerKind::Adam => &["beta_1", "beta_2", "epsilon", "amsgrad"],
-            OptimizerKind::AdamW => &["beta_1", "beta_2", "epsilon", "amsgrad", "weight_decay"],
-            OptimizerKind::RmsProp => &["rho", "momentum", "epsilon", "centered"],
-            OptimizerKind::AdaGrad => &["initial_accumulator_value", "epsilon"],
-            OptimizerKind::AdaMax | OptimizerKind::Nadam => &["beta_1", "beta_2", "epsilon"],
-        }
-    }
-}
-
-/// An optimizer and its hyperparameters; `None` means the optimizer's
-/// (Keras's) default.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct OptimizerSpec {
-    /// Which optimizer (`"adam"` by default).
-    #[serde(rename = "type")]
-    pub kind: OptimizerKind,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub learning_rate: Option<f32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub momentum: Option<f32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub nesterov: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub beta_1: Option<f32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub beta_2: Option<f32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub epsilon: Option<f32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub amsgrad: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub weight_decay: Option<f32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rho: Option<f32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub centered: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub initial_accumulator_value: Option<f32>,
-    /// Gradient clipping, Keras's names (at most one of the three).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub clipnorm: Option<f32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub clipvalue: Option<f32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub global_clipnorm: Option<f32>,
-}
-
-/// Gradient clipping chosen in an [`OptimizerSpec`].
-pub type ClipSpec = crate::optim::Clip;
 
 /// The learning-rate schedules.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -229,67 +148,6 @@ pub(crate) fn only(
     Ok(())
 }
 
-impl OptimizerSpec {
-    /// An optimizer of `kind` with its defaults and learning rate `lr`.
-    pub fn new(kind: OptimizerKind, learning_rate: f32) -> Self {
-        OptimizerSpec { kind, learning_rate: Some(learning_rate), ..Default::default() }
-    }
-
-    /// Checks that every option set belongs to this optimizer and that
-    /// numbers are in range; `Err((field, message))`.
-    pub fn validate(&self) -> std::result::Result<(), (&'static str, String)> {
-        let set = [
-            ("momentum", self.momentum.is_some()),
-            ("nesterov", self.nesterov.is_some()),
-            ("beta_1", self.beta_1.is_some()),
-            ("beta_2", self.beta_2.is_some()),
-            ("epsilon", self.epsilon.is_some()),
-            ("amsgrad", self.amsgrad.is_some()),
-            ("weight_decay", self.weight_decay.is_some()),
-            ("rho", self.rho.is_some()),
-            ("centered", self.centered.is_some()),
-            ("initial_accumulator_value", self.initial_accumulator_value.is_some()),
-        ];
-        only(self.kind.name(), self.kind.options(), &set)?;
-        if let Some(lr) = self.learning_rate {
-            if !(lr.is_finite() && lr > 0.0) {
-                return Err(("learning_rate", format!("expected a positive number, found {lr}")));
-            }
-        }
-        for (name, v) in [("beta_1", self.beta_1), ("beta_2", self.beta_2), ("rho", self.rho)] {
-            if let Some(v) = v {
-                if !(0.0..1.0).contains(&v) {
-                    return Err((name, format!("expected a number in [0, 1), found {v}")));
-                }
-            }
-        }
-        if let Some(m) = self.momentum {
-            if !(0.0..1.0).contains(&m) {
-                return Err(("momentum", format!("expected a number in [0, 1), found {m}")));
-            }
-        }
-        let clips =
-            [("clipnorm", self.clipnorm), ("clipvalue", self.clipvalue), ("global_clipnorm", self.global_clipnorm)];
-        if clips.iter().filter(|(_, v)| v.is_some()).count() > 1 {
-            return Err(("clipnorm", "set at most one of clipnorm, clipvalue and global_clipnorm".into()));
-        }
-        for (name, v) in clips {
-            if let Some(v) = v {
-                if !(v.is_finite() && v > 0.0) {
-                    return Err((name, format!("expected a positive number, found {v}")));
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// The clipping rule, if one is set.
-    pub fn clip(&self) -> Option<ClipSpec> {
-        use crate::optim::Clip;
-        self.clipnorm.map(Clip::Norm).or(self.clipvalue.map(Clip::Value)).or(self.global_clipnorm.map(Clip::GlobalNorm))
-    }
-}
-
 impl ScheduleSpec {
     /// Whether the schedule's index counts epochs rather than steps.
     pub fn per_epoch(&self) -> bool {
@@ -328,5 +186,57 @@ impl ScheduleSpec {
             return Err(("decay_steps", "expected a positive integer, found 0".into()));
         }
         Ok(())
+    }
+}
+
+impl ScheduleSpec {
+    /// The schedule for a run of `total` indices (steps, or epochs when
+    /// `per = "epoch"`) starting from the optimizer's rate `base_lr`.
+    pub fn build(&self, base_lr: f32, total: usize) -> Result<Box<dyn Schedule>> {
+        let total = total.max(1);
+        let steps = self.decay_steps.unwrap_or(total);
+        Ok(match self.kind {
+            ScheduleKind::Constant => Box::new(Constant(base_lr)),
+            ScheduleKind::ExponentialDecay => Box::new(
+                ExponentialDecay::new(base_lr, steps, self.decay_rate.unwrap_or(0.1))?
+                    .staircase(self.staircase.unwrap_or(false)),
+            ),
+            ScheduleKind::PowerDecay => Box::new(PowerDecay::new(base_lr, steps, self.power.unwrap_or(1.0))?),
+            ScheduleKind::PiecewiseConstant => Box::new(PiecewiseConstant::new(
+                self.boundaries.clone().unwrap_or_default(),
+                self.values.clone().unwrap_or_default(),
+            )?),
+            ScheduleKind::CosineDecay => {
+                let warmup = self.warmup_steps.unwrap_or(0);
+                let mut c = CosineDecay::new(base_lr, steps.saturating_sub(warmup).max(1))?;
+                if warmup > 0 {
+                    c = c.with_warmup(warmup, self.start_lr.unwrap_or(0.0))?;
+                }
+                if let Some(a) = self.alpha {
+                    c = c.with_alpha(a)?;
+                }
+                Box::new(c)
+            }
+            ScheduleKind::OneCycle => {
+                let mut c = OneCycleConfig::new(total, self.max_lr.unwrap_or(base_lr));
+                if let Some(v) = self.start_lr {
+                    c.start_lr = v;
+                    c.final_lr = v / 1000.0;
+                }
+                if let Some(v) = self.final_lr {
+                    c.final_lr = v;
+                }
+                if let Some(v) = self.annealing_fraction {
+                    c.annealing_fraction = v;
+                }
+                if let Some(v) = self.max_momentum {
+                    c.max_momentum = v;
+                }
+                if let Some(v) = self.min_momentum {
+                    c.min_momentum = v;
+                }
+                Box::new(OneCycle::new(c)?)
+            }
+        })
     }
 }

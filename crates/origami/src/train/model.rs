@@ -149,7 +149,7 @@ impl Model {
             return Err(Error::arg("fit", "the batch size is 0; it must be at least 1"));
         }
         let params = self.net.params();
-        let trainable: Vec<Tensor> = params.iter().filter(|p| p.trainable).map(|p| p.value.clone()).collect();
+        let trainable: Vec<Param> = params.iter().filter(|p| p.trainable).cloned().collect();
         if trainable.is_empty() {
             return Err(Error::arg("fit", "the network has no trainable parameters: build it first"));
         }
