@@ -265,7 +265,7 @@ fn entry<C: Rule + schemars::JsonSchema>(name: &str, aliases: &[&str]) -> Value 
             json!({
                 "name": f,
                 "type": properties[f]["type"],
-                "default": defaults[f],
+                "default": shortest(&defaults[f]),
                 "description": first_paragraph(properties[f]["description"].as_str().unwrap_or("")),
             })
         })
@@ -284,6 +284,15 @@ fn entry<C: Rule + schemars::JsonSchema>(name: &str, aliases: &[&str]) -> Value 
         "options": options,
         "json_schema": schema,
     })
+}
+
+/// An f32 default as the shortest decimal that reads back as it (0.001,
+/// not 0.0010000000474974513); other values as they are.
+fn shortest(v: &Value) -> Value {
+    match v.as_f64() {
+        Some(x) if v.is_f64() => format!("{}", x as f32).parse::<f64>().map_or(v.clone(), Value::from),
+        _ => v.clone(),
+    }
 }
 
 /// The first paragraph of a doc comment, on one line.
@@ -509,5 +518,97 @@ impl<'de> Deserializer<'de> for FieldCatcher {
     serde::forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
         unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(json: &str) -> Result<OptimizerSpec, String> {
+        serde_json::from_str(json).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn every_name_and_alias_parses_builds_and_round_trips() {
+        for (name, alias) in
+            [("adamw", "adam_w"), ("rmsprop", "rms_prop"), ("adagrad", "ada_grad"), ("adamax", "ada_max")]
+        {
+            assert_eq!(parse(&format!("{{\"type\": \"{alias}\"}}")).unwrap().name(), name);
+        }
+        assert_eq!(parse("{\"type\": \"AdamW\"}").unwrap().name(), "adamw");
+        assert_eq!(parse("{}").unwrap(), OptimizerSpec::default());
+        for &name in OptimizerSpec::NAMES {
+            let mut spec = OptimizerSpec::named(name).unwrap().with_learning_rate(0.02);
+            spec.clip = Some(Clip::GlobalNorm(2.0));
+            assert_eq!(spec.validate(), Ok(()));
+            let opt = spec.build();
+            assert_eq!((opt.name(), opt.learning_rate()), (name, 0.02));
+            let json = serde_json::to_string(&spec).unwrap();
+            assert!(json.starts_with(&format!("{{\"type\":\"{name}\",\"learning_rate\":0.02")), "{json}");
+            assert!(json.ends_with(",\"global_clipnorm\":2.0}"), "{json}");
+            assert_eq!(parse(&json).unwrap(), spec);
+        }
+    }
+
+    #[test]
+    fn old_files_parse_and_defaults_are_the_configs() {
+        let s = parse("{\"type\": \"adam\", \"learning_rate\": 0.003, \"amsgrad\": true, \"clipnorm\": 1.0}").unwrap();
+        let want = AdamConfig { learning_rate: 0.003, amsgrad: true, ..Default::default() };
+        assert_eq!(s, OptimizerSpec { config: OptimizerConfig::Adam(want), clip: Some(Clip::Norm(1.0)) });
+        let s = parse("{\"type\": \"sgd\", \"momentum\": 0.9, \"nesterov\": true, \"clipvalue\": 0.5}").unwrap();
+        assert_eq!(s.clip, Some(Clip::Value(0.5)));
+        assert_eq!(s.learning_rate(), 0.01);
+        assert_eq!(OptimizerSpec::named("lion").unwrap().learning_rate(), 0.001);
+        assert_eq!(OptimizerSpec::named("adamax").unwrap().learning_rate(), AdaMaxConfig::default().learning_rate);
+    }
+
+    #[test]
+    fn bad_options_are_errors_naming_them() {
+        let e = parse("{\"type\": \"adam\", \"rho\": 0.9}").unwrap_err();
+        assert!(
+            e.starts_with("adam has no option rho (it takes: learning_rate, beta_1, beta_2, epsilon, amsgrad;"),
+            "{e}"
+        );
+        let e = parse("{\"type\": \"adamm\"}").unwrap_err();
+        assert!(e.contains("unknown optimizer \"adamm\"; expected one of sgd, adam, adamw"), "{e}");
+        let e = parse("{\"type\": \"sgd\", \"clipnorm\": 1, \"global_clipnorm\": 1}").unwrap_err();
+        assert!(e.contains("set at most one of clipnorm, clipvalue and global_clipnorm"), "{e}");
+        assert!(parse("{\"type\": 3}").unwrap_err().contains("type: expected an optimizer name"));
+        assert!(parse("{\"beta_1\": \"big\"}").is_err());
+        let bad = |json: &str| parse(json).unwrap().validate().unwrap_err();
+        assert_eq!(bad("{\"beta_1\": 1.5}"), ("beta_1", "expected a number in [0, 1), found 1.5".into()));
+        assert_eq!(bad("{\"learning_rate\": 0}"), ("learning_rate", "expected a positive number, found 0".into()));
+        assert_eq!(bad("{\"type\": \"lion\", \"weight_decay\": -1}").0, "weight_decay");
+        assert_eq!(bad("{\"clipnorm\": -1}"), ("clipnorm", "expected a positive number, found -1".into()));
+    }
+
+    #[test]
+    fn the_schema_lists_every_optimizer_with_options_defaults_and_docs() {
+        let schema = OptimizerSpec::schema();
+        let list = schema["optimizers"].as_array().unwrap();
+        let names: Vec<&str> = list.iter().map(|o| o["type"].as_str().unwrap()).collect();
+        assert_eq!(names, OptimizerSpec::NAMES);
+        assert!(names.contains(&"lion"));
+        for o in list {
+            let options = o["options"].as_array().unwrap();
+            assert_eq!(options[0]["name"], "learning_rate", "{o}");
+            for opt in options {
+                assert!(opt["type"] == "number" || opt["type"] == "boolean", "{opt}");
+                assert!(!opt["default"].is_null() && !opt["description"].as_str().unwrap().is_empty(), "{opt}");
+            }
+            assert!(o["description"].as_str().unwrap().len() > 20, "{o}");
+        }
+        let adam = &list[1];
+        assert_eq!(adam["momentum"], "beta_1");
+        assert_eq!(adam["options"][4]["name"], "amsgrad");
+        assert_eq!(adam["options"][4]["default"], false);
+        assert_eq!(adam["options"][0]["default"], 0.001);
+        assert_eq!(adam["options"][3]["default"], 1e-7);
+        assert!(adam["description"].as_str().unwrap().starts_with("Adam (Kingma & Ba 2015)"), "{adam}");
+        assert_eq!(list[0]["momentum"], "momentum");
+        assert_eq!(list[4]["momentum"], Value::Null, "adagrad has none");
+        assert_eq!(list[2]["aliases"], json!(["adam_w"]));
+        assert_eq!(schema["clipping"].as_array().unwrap().len(), 3);
     }
 }
