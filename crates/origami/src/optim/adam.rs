@@ -132,10 +132,7 @@ impl Rule for AdamConfig {
     knobs!(beta_1);
 
     fn validate(&self) -> Result<(), Invalid> {
-        check::learning_rate(self.learning_rate)?;
-        check::unit("beta_1", self.beta_1)?;
-        check::unit("beta_2", self.beta_2)?;
-        check::nonneg("epsilon", self.epsilon)
+        check::moments(self.learning_rate, self.beta_1, self.beta_2, self.epsilon)
     }
     fn uses(&self, slot: usize) -> bool {
         slot < 2 || self.amsgrad

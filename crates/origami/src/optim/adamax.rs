@@ -10,6 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::driver::{check, knobs, pow_t, Invalid, Rule};
+use super::AdamConfig;
 
 /// AdaMax (Kingma & Ba 2015, §7.1): Adam with a decayed maximum of |∇J| in place of √s.
 ///
@@ -35,8 +36,10 @@ pub struct AdaMaxConfig {
 }
 
 impl Default for AdaMaxConfig {
+    /// Keras gives AdaMax Adam's defaults.
     fn default() -> Self {
-        AdaMaxConfig { learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7 }
+        let AdamConfig { learning_rate, beta_1, beta_2, epsilon, .. } = AdamConfig::default();
+        AdaMaxConfig { learning_rate, beta_1, beta_2, epsilon }
     }
 }
 
@@ -51,10 +54,7 @@ impl Rule for AdaMaxConfig {
     knobs!(beta_1);
 
     fn validate(&self) -> Result<(), Invalid> {
-        check::learning_rate(self.learning_rate)?;
-        check::unit("beta_1", self.beta_1)?;
-        check::unit("beta_2", self.beta_2)?;
-        check::nonneg("epsilon", self.epsilon)
+        check::moments(self.learning_rate, self.beta_1, self.beta_2, self.epsilon)
     }
     fn prepare(&self, t: u64) -> (AdaMaxConfig, f32) {
         (self.clone(), (1.0 - pow_t(self.beta_1, t)) as f32)

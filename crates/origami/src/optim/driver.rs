@@ -117,6 +117,14 @@ pub(crate) mod check {
         Ok(())
     }
 
+    /// The four numbers of the Adam family: η, β₁, β₂ and ε.
+    pub(crate) fn moments(learning_rate: f32, beta_1: f32, beta_2: f32, epsilon: f32) -> Checked {
+        self::learning_rate(learning_rate)?;
+        unit("beta_1", beta_1)?;
+        unit("beta_2", beta_2)?;
+        nonneg("epsilon", epsilon)
+    }
+
     /// ε, a weight decay, …: finite and non-negative.
     pub(crate) fn nonneg(name: &'static str, v: f32) -> Checked {
         if !(v.is_finite() && v >= 0.0) {

@@ -11,6 +11,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::driver::{check, knobs, pow_t, Invalid, Rule};
+use super::AdamConfig;
 
 /// Nadam (Dozat 2016): Adam with Nesterov's look-ahead on its first moment.
 ///
@@ -45,8 +46,10 @@ pub struct NadamConfig {
 }
 
 impl Default for NadamConfig {
+    /// Keras gives Nadam Adam's defaults.
     fn default() -> Self {
-        NadamConfig { learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7 }
+        let AdamConfig { learning_rate, beta_1, beta_2, epsilon, .. } = AdamConfig::default();
+        NadamConfig { learning_rate, beta_1, beta_2, epsilon }
     }
 }
 
@@ -69,10 +72,7 @@ impl Rule for NadamConfig {
     knobs!(beta_1);
 
     fn validate(&self) -> Result<(), Invalid> {
-        check::learning_rate(self.learning_rate)?;
-        check::unit("beta_1", self.beta_1)?;
-        check::unit("beta_2", self.beta_2)?;
-        check::nonneg("epsilon", self.epsilon)
+        check::moments(self.learning_rate, self.beta_1, self.beta_2, self.epsilon)
     }
     fn prepare(&self, t: u64) -> NadamStep {
         NadamStep {

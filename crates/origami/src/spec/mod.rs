@@ -25,6 +25,7 @@ mod build;
 mod layer;
 mod names;
 mod optimizer;
+mod schedule;
 mod training;
 
 pub use build::{resolve_metric, BuiltTraining};
@@ -34,7 +35,8 @@ pub use layer::{
 };
 pub use names::{parse_activation, parse_call, parse_constraint, parse_initializer, parse_loss, parse_regularizer};
 pub use optimizer::{ClipSpec, OptimizerConfig, OptimizerSpec};
-pub use training::{MetricSpec, PlateauSpec, ScheduleKind, ScheduleSpec, TrainingSpec};
+pub use schedule::{ScheduleKind, ScheduleSpec};
+pub use training::{MetricSpec, PlateauSpec, TrainingSpec};
 
 use serde::{Deserialize, Serialize};
 
