@@ -514,6 +514,17 @@ mod tests {
     }
 
     #[test]
+    fn every_registered_optimizer_is_accepted_with_clipping() {
+        for &name in OptimizerSpec::NAMES.iter().chain(&["rms_prop", "adam_w"]) {
+            let text = format!("{BASE}[optimizer]\ntype = \"{name}\"\nlearning_rate = 0.02\nclipnorm = 1.0\n");
+            let r = resolve(parse_table(&text, "t").unwrap()).unwrap();
+            assert_eq!(r.config.optimizer.learning_rate(), 0.02);
+            assert_eq!(r.config.optimizer.clip, Some(origami::optim::Clip::Norm(1.0)));
+            assert_eq!(r.config.optimizer.build().name(), OptimizerSpec::named(name).unwrap().name());
+        }
+    }
+
+    #[test]
     fn set_path_edits_nested_keys() {
         let mut t = parse_table(&format!("{BASE}[[model.layers]]\ntype = \"Dense\"\nunits = 4\n"), "t").unwrap();
         set_path(&mut t, "model.layers[0].units", toml::Value::Integer(9)).unwrap();

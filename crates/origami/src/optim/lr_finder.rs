@@ -98,7 +98,7 @@ impl LrFinderConfig {
 /// a loss that can be negative, more than (factor − 1)·|best| above it).
 ///
 /// `params` and the optimizer's state are restored before returning, also on
-/// error. Pass the bare optimizer, not one wrapped in a schedule, which would
+/// error. Pass an optimizer without a schedule, which would
 /// override the swept rates.
 pub fn lr_find(
     params: &[Param],
