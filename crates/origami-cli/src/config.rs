@@ -235,8 +235,14 @@ pub fn parse_table(text: &str, source: &str) -> Result<toml::Table, CliError> {
 
 /// A table to a typed, validated config.
 pub fn resolve(table: toml::Table) -> Result<Resolved, CliError> {
-    let config: Config = serde_path_to_error::deserialize(toml::Value::Table(table.clone()))
+    // The optimizer's table is typed by its `type`, like a layer's, to keep the key path.
+    let mut rest = table.clone();
+    let optimizer = rest.remove("optimizer").map(optimizer_spec).transpose()?;
+    let mut config: Config = serde_path_to_error::deserialize(toml::Value::Table(rest))
         .map_err(|e| CliError::usage(path_message(&e.path().to_string(), &e.inner().to_string())))?;
+    if let Some(o) = optimizer {
+        config.optimizer = o;
+    }
     let mut layers = Vec::new();
     for (i, t) in config.model.layers.iter().enumerate() {
         let mut rest = t.clone();
@@ -269,6 +275,35 @@ pub fn resolve(table: toml::Table) -> Result<Resolved, CliError> {
     let r = Resolved { config, layers, table };
     r.validate()?;
     Ok(r)
+}
+
+/// `[optimizer]`: its `type` (default `adam`) chooses the options read.
+fn optimizer_spec(value: toml::Value) -> Result<OptimizerSpec, CliError> {
+    let toml::Value::Table(mut rest) = value else {
+        return Err(CliError::usage("optimizer: expected a table such as [optimizer] type = \"adam\""));
+    };
+    let kind = match rest.remove("type") {
+        Some(toml::Value::String(s)) => s,
+        Some(other) => {
+            return Err(CliError::usage(format!(
+                "optimizer.type: expected an optimizer name such as \"adam\", found {other}"
+            )))
+        }
+        None => "adam".into(),
+    };
+    if OptimizerSpec::named(&kind).is_none() {
+        return Err(CliError::usage(format!(
+            "optimizer.type: unknown optimizer {kind:?}; expected one of {}",
+            OptimizerSpec::NAMES.join(", ")
+        )));
+    }
+    let mut track = serde_path_to_error::Track::new();
+    let de = serde_path_to_error::Deserializer::new(toml::Value::Table(rest), &mut track);
+    OptimizerSpec::deserialize_kind(&kind, de).map_err(|e| {
+        let sub = track.path().to_string();
+        let path = if sub == "." || sub.is_empty() { "optimizer".to_string() } else { format!("optimizer.{sub}") };
+        CliError::usage(path_message(&path, &e.to_string()))
+    })
 }
 
 impl Resolved {
@@ -466,6 +501,14 @@ mod tests {
         assert!(e.starts_with("training: unknown key \"epochz\""), "{e}");
         let e = err(&format!("{BASE}[optimizer]\ntype = \"adam\"\nrho = 0.9\n"));
         assert!(e.starts_with("optimizer.rho: adam has no option rho"), "{e}");
+        let e = err(&format!("{BASE}[optimizer]\nbeta_1 = \"big\"\n"));
+        assert!(e.starts_with("optimizer.beta_1: expected a number"), "{e}");
+        let e = err(&format!("{BASE}[optimizer]\nbeta_1 = 1.5\n"));
+        assert_eq!(e, "optimizer.beta_1: expected a number in [0, 1), found 1.5");
+        let e = err(&format!("{BASE}[optimizer]\ntype = \"lion\"\nclipnorm = 1.0\nclipvalue = 2.0\n"));
+        assert!(e.starts_with("optimizer.clipvalue: set at most one of clipnorm"), "{e}");
+        let e = err(&format!("{BASE}[optimizer]\ntype = \"adamm\"\n"));
+        assert!(e.starts_with("optimizer.type: unknown optimizer \"adamm\"; expected one of sgd, adam"), "{e}");
         let e = err(&format!("{BASE}[[model.layers]]\ntype = \"Dense\"\nunits = 3\nactivation = \"rellu\"\n"));
         assert!(e.starts_with("model.layers[0].activation: unknown activation"), "{e}");
         let e = err(&format!("{BASE}[training]\nepochs = 0\n"));
@@ -474,12 +517,23 @@ mod tests {
     }
 
     #[test]
+    fn every_registered_optimizer_is_accepted_with_clipping() {
+        for &name in OptimizerSpec::NAMES.iter().chain(&["rms_prop", "adam_w"]) {
+            let text = format!("{BASE}[optimizer]\ntype = \"{name}\"\nlearning_rate = 0.02\nclipnorm = 1.0\n");
+            let r = resolve(parse_table(&text, "t").unwrap()).unwrap();
+            assert_eq!(r.config.optimizer.learning_rate(), 0.02);
+            assert_eq!(r.config.optimizer.clip, Some(origami::optim::Clip::Norm(1.0)));
+            assert_eq!(r.config.optimizer.build().name(), OptimizerSpec::named(name).unwrap().name());
+        }
+    }
+
+    #[test]
     fn set_path_edits_nested_keys() {
         let mut t = parse_table(&format!("{BASE}[[model.layers]]\ntype = \"Dense\"\nunits = 4\n"), "t").unwrap();
         set_path(&mut t, "model.layers[0].units", toml::Value::Integer(9)).unwrap();
         set_path(&mut t, "optimizer.learning_rate", toml::Value::Float(0.5)).unwrap();
         let r = resolve(t).unwrap();
-        assert_eq!(r.config.optimizer.learning_rate, Some(0.5));
+        assert_eq!(r.config.optimizer.learning_rate(), 0.5);
         assert!(matches!(&r.layers[0], LayerSpec::Dense(d) if d.units == 9));
     }
 }

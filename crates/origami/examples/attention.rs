@@ -97,8 +97,8 @@ fn main() -> Result<()> {
     let mut rng = Rng::seed(3);
     let mut model = CopyModel::new();
     model.build(&mut rng)?;
-    let params: Vec<Tensor> = model.params().into_iter().map(|p| p.value).collect();
-    let count: usize = params.iter().map(|p| p.numel()).sum();
+    let params = model.params();
+    let count: usize = params.iter().map(|p| p.value.numel()).sum();
     println!("copy task: sequences of {LEN} digits, {count} parameters");
     let mut opt = Adam::new(AdamConfig { learning_rate: 3e-3, ..Default::default() });
     let start = Instant::now();

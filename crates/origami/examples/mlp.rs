@@ -23,7 +23,7 @@ fn main() -> Result<()> {
     model.build(&mut rng)?;
     println!("{}", model.summary());
 
-    let params = model.trainable_params();
+    let params = model.params();
     let mut opt = Adam::new(AdamConfig { learning_rate: 1e-3, ..Default::default() });
     let start = Instant::now();
     let (mut first, mut last) = (None, 0.0);

@@ -20,9 +20,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
+use origami::nn::Param;
 use origami::optim::{
-    lr_find, AdaGrad, AdaGradConfig, AdaMax, AdaMaxConfig, Adam, AdamConfig, AdamW, AdamWConfig, LrFinderConfig, Nadam,
-    NadamConfig, OneCycle, OneCycleConfig, Optimizer, RmsProp, RmsPropConfig, Scheduled, Sgd, SgdConfig,
+    lr_find, AdaGrad, AdaGradConfig, AdaMax, AdaMaxConfig, Adam, AdamConfig, AdamW, AdamWConfig, Lion, LionConfig,
+    LrFinderConfig, Nadam, NadamConfig, OneCycle, OneCycleConfig, Optimizer, RmsProp, RmsPropConfig, Sgd, SgdConfig,
 };
 use origami::{Result, Rng, Tensor};
 
@@ -40,6 +41,7 @@ const OPTIMIZERS: &[(&str, MakeOptimizer)] = &[
     ("AdaMax", |lr| Box::new(AdaMax::new(AdaMaxConfig { learning_rate: lr, ..Default::default() }))),
     ("Nadam", |lr| Box::new(Nadam::new(NadamConfig { learning_rate: lr, ..Default::default() }))),
     ("AdamW", |lr| Box::new(AdamW::new(AdamWConfig { learning_rate: lr, ..Default::default() }))),
+    ("Lion", |lr| Box::new(Lion::new(LionConfig { learning_rate: lr, ..Default::default() }))),
 ];
 
 const RATES: &[f32] = &[0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0];
@@ -54,6 +56,11 @@ struct Problem {
     loss: LossFn,
     threshold: f32,
     max_iters: usize,
+}
+
+/// The raw tensors as named parameters, `p0`, `p1`, … (the optimizers key their state by name).
+fn named(params: &[Tensor]) -> Vec<Param> {
+    params.iter().enumerate().map(|(i, t)| Param::trainable(&format!("p{i}"), t)).collect()
 }
 
 fn scalar_param(v: f32) -> Tensor {
@@ -160,7 +167,7 @@ fn race(problem: &Problem, opt: &mut dyn Optimizer, lr: f32) -> Result<Outcome> 
         } else if iters.is_none() {
             iters = Some(i);
         }
-        opt.step(&params, &loss.backward()?)?;
+        opt.step(&named(&params), &loss.backward()?)?;
     }
     let final_loss = (problem.loss)(&params)?.item()?;
     if final_loss.is_nan() || final_loss >= problem.threshold {
@@ -234,9 +241,9 @@ fn main() -> Result<()> {
     let params = (problem.init)();
     let mut sgd = Sgd::new(SgdConfig { momentum: 0.9, ..Default::default() });
     let cfg = LrFinderConfig { num_steps: 200, start_lr: 1e-5, ..Default::default() };
-    let found = lr_find(&params, &mut sgd, |_| (problem.loss)(&params), cfg)?;
+    let found = lr_find(&named(&params), &mut sgd, |_| (problem.loss)(&params), cfg)?;
     let schedule = OneCycle::new(OneCycleConfig::new(problem.max_iters, found.suggested_lr))?;
-    let mut one_cycle = Scheduled::new(sgd, schedule);
+    let mut one_cycle = sgd.with_schedule(schedule);
     let outcome = race(problem, &mut one_cycle, found.suggested_lr)?;
     println!(
         "\nlr finder on the MLP (momentum 0.9): loss lowest at η = {:.3}, suggests η₁ = {:.3}, η₀ = {:.4};",

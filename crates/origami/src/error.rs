@@ -160,7 +160,8 @@ impl std::error::Error for Error {
 mod tests {
     use super::*;
     use crate::nn::{Conv2DConfig, DenseConfig};
-    use crate::spec::{LayerSpec, ModelSpec, OptimizerKind, OptimizerSpec, TrainingSpec};
+    use crate::optim::AdamConfig;
+    use crate::spec::{LayerSpec, ModelSpec, OptimizerSpec, TrainingSpec};
 
     #[test]
     fn a_bad_spec_is_a_spec_error_at_its_key_path() {
@@ -179,9 +180,9 @@ mod tests {
         assert!(matches!(&e, Error::Spec { path, .. } if path == "model.layers[1].units"), "{e:?}");
         assert_eq!(e.to_string(), "model.layers[1].units: expected a positive integer, found 0");
 
-        let optimizer = OptimizerSpec { rho: Some(0.9), ..OptimizerSpec::new(OptimizerKind::Adam, 0.01) };
+        let optimizer = OptimizerSpec::from(AdamConfig { beta_1: 1.5, ..Default::default() });
         let t = TrainingSpec { optimizer, ..Default::default() };
-        assert!(matches!(t.validate(), Err(Error::Spec { path, .. }) if path == "optimizer.rho"));
+        assert!(matches!(t.validate(), Err(Error::Spec { path, .. }) if path == "optimizer.beta_1"));
         // a layer that cannot take its input is a spec error naming the layer
         let conv = LayerSpec::Conv2D(Conv2DConfig { filters: 2, ..Default::default() });
         let bad = ModelSpec { input_shape: vec![4], layers: vec![conv] };

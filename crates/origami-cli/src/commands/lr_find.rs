@@ -46,7 +46,7 @@ pub fn run(args: &LrFindArgs) -> CliResult<()> {
     if batches.is_empty() {
         return Err(CliError::data("the training set is empty."));
     }
-    let params = model.net.params().into_iter().filter(|p| p.trainable).map(|p| p.value).collect::<Vec<_>>();
+    let params = model.net.params();
     let cfg =
         LrFinderConfig { start_lr: args.start_lr, end_lr: args.end_lr, num_steps: args.steps, ..Default::default() };
     let net = &mut model.net;

@@ -249,7 +249,7 @@ pub fn train(
     if let Some(s) = &file.training.schedule {
         let per_epoch = s.per_epoch();
         let total = if per_epoch { t.epochs } else { t.epochs * steps_per_epoch };
-        let schedule = s.build(file.training.optimizer.initial_learning_rate(), total)?;
+        let schedule = s.build(file.training.optimizer.learning_rate(), total)?;
         let per = if per_epoch { SchedulePer::Epoch } else { SchedulePer::Step };
         cbs.push(Box::new(LearningRateScheduler { schedule, per }));
     }

@@ -249,7 +249,7 @@ fn score(r: &Resolved, metric: &str, folds: usize) -> CliResult<f64> {
             } else {
                 origami::train::callbacks::SchedulePer::Step
             };
-            let schedule = s.build(file.training.optimizer.initial_learning_rate(), total)?;
+            let schedule = s.build(file.training.optimizer.learning_rate(), total)?;
             cbs.push(Box::new(origami::train::callbacks::LearningRateScheduler { schedule, per }));
         }
         let mut refs: Vec<&mut dyn origami::train::Callback> = cbs.iter_mut().map(|b| &mut **b as _).collect();

@@ -15,7 +15,7 @@ use origami::nn::{
 use origami::optim::{
     AdaGrad, AdaGradConfig, AdaMax, AdaMaxConfig, Adam, AdamConfig, AdamW, AdamWConfig, CosineDecay, ExponentialDecay,
     Nadam, NadamConfig, OneCycle, OneCycleConfig, Optimizer, PiecewiseConstant, PlateauConfig, PowerDecay,
-    ReduceLrOnPlateau, RmsProp, RmsPropConfig, Schedule, Scheduled, Sgd, SgdConfig,
+    ReduceLrOnPlateau, RmsProp, RmsPropConfig, Schedule, Sgd, SgdConfig,
 };
 use origami::{Rng, Tensor};
 use serde::Serialize;
@@ -183,7 +183,7 @@ pub fn network(cfg: &Config) -> Res<Sequential> {
 /// The optimizer, wrapped in its schedule (indexed by epoch).
 pub fn optimizer(cfg: &Config, steps_per_epoch: usize) -> Res<Box<dyn Optimizer>> {
     let lr = cfg.learning_rate;
-    let inner = make_optimizer(&cfg.optimizer, cfg, lr);
+    let mut inner = make_optimizer(&cfg.optimizer, cfg, lr);
     let schedule: Box<dyn Schedule> = match cfg.schedule.as_str() {
         "power" => Box::new(PowerDecay::new(lr, cfg.decay_epochs, cfg.power).map_err(err)?),
         "exponential" => Box::new(ExponentialDecay::new(lr, cfg.decay_epochs, cfg.decay_rate).map_err(err)?),
@@ -200,7 +200,8 @@ pub fn optimizer(cfg: &Config, steps_per_epoch: usize) -> Res<Box<dyn Optimizer>
         "onecycle" => Box::new(OneCycle::new(OneCycleConfig::new(cfg.decay_epochs, lr)).map_err(err)?),
         _ => return Ok(inner),
     };
-    Ok(Box::new(Scheduled::per_epoch(inner, schedule, steps_per_epoch).map_err(err)?))
+    inner.set_schedule(Some(schedule), steps_per_epoch).map_err(err)?;
+    Ok(inner)
 }
 
 /// One of the library's optimizers by its playground name, at rate `lr`.
@@ -342,7 +343,7 @@ impl Engine {
                 loss = loss.add(&r).map_err(err)?;
             }
             let grads = loss.backward().map_err(err)?;
-            self.opt.step(&self.net.trainable_params(), &grads).map_err(err)?;
+            self.opt.step(&self.net.params(), &grads).map_err(err)?;
             self.net.apply_constraints().map_err(err)?;
         }
         self.epoch += 1;

@@ -169,7 +169,7 @@ fn roll(s: &Surface, name: &str, lr: f32, start: [f32; 2], steps: usize) -> Path
             let x = theta.narrow(0, 0, 1)?.sum_all();
             let y = theta.narrow(0, 1, 1)?.sum_all();
             let grads = (s.t)(&x, &y)?.backward()?;
-            opt.step(std::slice::from_ref(&theta), &grads)
+            opt.step(&[origami::nn::Param::trainable("theta", &theta)], &grads)
         };
         if step().is_err() {
             break;

@@ -7,20 +7,26 @@
 //! decays towards zero: fine for simple convex problems, but deep networks
 //! often stop before reaching the minimum (RMSProp's reason to exist).
 
-use super::{check_lr, check_nonneg, with_grads, Buffers, Optimizer, OptimizerState};
-use crate::{Error, Grads, Result, Tensor};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
-const NAME: &str = "adagrad";
+use super::driver::{check, knobs, Invalid, Rule};
 
-/// Hyperparameters of [`AdaGrad`]; the defaults are Keras's.
-#[derive(Clone, Debug, PartialEq)]
+/// AdaGrad (Duchi et al. 2011): a rate per weight that shrinks with its gradients' history.
+///
+/// s ← s + ∇J(θ) ⊗ ∇J(θ);  θ ← θ − η ∇J(θ) ⊘ √(s + ε)
+///
+/// with ε under the root, as Keras 3's `Adagrad` (PyTorch adds it outside).
+/// The defaults are Keras's.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
 pub struct AdaGradConfig {
-    /// η. Keras: 0.001.
+    /// η, the learning rate. Keras: 0.001.
     pub learning_rate: f32,
     /// The value every accumulator starts from (read when a parameter is
     /// first seen). Keras: 0.1.
     pub initial_accumulator_value: f32,
-    /// ε, added under the root. Keras: 1e-7.
+    /// ε, added under the root (Keras's placement). Keras: 1e-7.
     pub epsilon: f32,
 }
 
@@ -30,98 +36,40 @@ impl Default for AdaGradConfig {
     }
 }
 
-/// AdaGrad (Duchi et al. 2011):
-///
-/// s ← s + ∇J(θ) ⊗ ∇J(θ);  θ ← θ − η ∇J(θ) ⊘ √(s + ε)
-#[derive(Clone, Debug)]
-pub struct AdaGrad {
-    /// The hyperparameters; may be changed between steps.
-    pub config: AdaGradConfig,
-    step: u64,
-    accumulator: Buffers,
-}
+/// AdaGrad: [`AdaGradConfig`]'s rule run by the [`Driver`](super::Driver).
+pub type AdaGrad = super::Driver<AdaGradConfig>;
 
-impl AdaGrad {
-    /// An optimizer with the given hyperparameters.
-    pub fn new(config: AdaGradConfig) -> Self {
-        let accumulator = Buffers::new("s", config.initial_accumulator_value);
-        AdaGrad { config, step: 0, accumulator }
-    }
-}
+impl Rule for AdaGradConfig {
+    const NAME: &'static str = "adagrad";
+    const SLOTS: &'static [&'static str] = &["s"];
+    type Step = AdaGradConfig;
+    knobs!();
 
-impl Default for AdaGrad {
-    fn default() -> Self {
-        AdaGrad::new(AdaGradConfig::default())
-    }
-}
-
-impl Optimizer for AdaGrad {
-    fn step(&mut self, params: &[Tensor], grads: &Grads) -> Result<()> {
-        let AdaGradConfig { learning_rate: lr, initial_accumulator_value: s0, epsilon: eps } = self.config;
-        check_lr(NAME, lr)?;
-        check_nonneg(NAME, "initial_accumulator_value", s0)?;
-        check_nonneg(NAME, "epsilon", eps)?;
-        if s0 == 0.0 && eps == 0.0 {
-            return Err(Error::arg(NAME, "epsilon and initial_accumulator_value cannot both be 0 (division by zero)"));
-        }
-        let items = with_grads(NAME, params, grads)?;
-        for &(i, p, _) in &items {
-            self.accumulator.check(NAME, i, p)?;
-        }
-        // A config change since construction applies to accumulators created from now on.
-        self.accumulator.set_init(s0);
-        self.step += 1;
-        for (i, p, g) in items {
-            let g = g.data();
-            let mut theta = p.data_mut();
-            let s = self.accumulator.get(NAME, i, p)?;
-            for ((t, s), &g) in theta.iter_mut().zip(s.iter_mut()).zip(g.iter()) {
-                *s += g * g;
-                *t -= lr * g / (*s + eps).sqrt();
-            }
+    fn validate(&self) -> Result<(), Invalid> {
+        check::learning_rate(self.learning_rate)?;
+        check::nonneg("initial_accumulator_value", self.initial_accumulator_value)?;
+        check::nonneg("epsilon", self.epsilon)?;
+        if self.initial_accumulator_value == 0.0 && self.epsilon == 0.0 {
+            return Err((
+                "epsilon",
+                "epsilon and initial_accumulator_value cannot both be 0 (division by zero)".into(),
+            ));
         }
         Ok(())
     }
-
-    fn learning_rate(&self) -> f32 {
-        self.config.learning_rate
+    fn init(&self, _slot: usize) -> f32 {
+        self.initial_accumulator_value
     }
-    fn set_learning_rate(&mut self, lr: f32) {
-        self.config.learning_rate = lr;
+    fn prepare(&self, _t: u64) -> AdaGradConfig {
+        self.clone()
     }
-
-    fn state(&self) -> OptimizerState {
-        let c = &self.config;
-        let mut s = OptimizerState::new(
-            NAME,
-            self.step,
-            &[
-                ("learning_rate", c.learning_rate),
-                ("initial_accumulator_value", c.initial_accumulator_value),
-                ("epsilon", c.epsilon),
-            ],
-        );
-        self.accumulator.save(&mut s.buffers);
-        s
-    }
-
-    fn load_state(&mut self, s: &OptimizerState) -> Result<()> {
-        s.expect_optimizer(NAME)?;
-        s.expect_buffer_kinds(&["s"])?;
-        let config = AdaGradConfig {
-            learning_rate: s.require("learning_rate")?,
-            initial_accumulator_value: s.require("initial_accumulator_value")?,
-            epsilon: s.require("epsilon")?,
-        };
-        self.accumulator = Buffers::new("s", config.initial_accumulator_value);
-        self.accumulator.load(s);
-        self.config = config;
-        self.step = s.step;
-        Ok(())
-    }
-
-    fn name(&self) -> &'static str {
-        NAME
+    fn update(c: &AdaGradConfig, theta: &mut [f32], g: &[f32], state: &mut [&mut [f32]]) {
+        let (lr, eps) = (c.learning_rate, c.epsilon);
+        let [s] = state else { unreachable!("the driver passes one buffer per slot") };
+        for ((t, s), &g) in theta.iter_mut().zip(s.iter_mut()).zip(g.iter()) {
+            *s += g * g;
+            *t -= lr * g / (*s + eps).sqrt();
+        }
     }
 }
 
@@ -129,6 +77,8 @@ impl Optimizer for AdaGrad {
 mod tests {
     use super::*;
     use crate::optim::testing::{assert_trajectory, grad, run, THETA0};
+    use crate::optim::Optimizer;
+    use crate::Tensor;
 
     #[test]
     fn matches_the_rule() {
@@ -155,6 +105,6 @@ mod tests {
         let grads = x.sum_all().backward().unwrap();
         let mut opt =
             AdaGrad::new(AdaGradConfig { initial_accumulator_value: 0.0, epsilon: 0.0, ..Default::default() });
-        assert!(opt.step(std::slice::from_ref(&x), &grads).is_err());
+        assert!(opt.step(&[crate::nn::Param::trainable("x", &x)], &grads).is_err());
     }
 }

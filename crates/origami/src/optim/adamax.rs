@@ -6,17 +6,28 @@
 //! sensitive to a few large gradients; in practice it is sometimes more
 //! stable than Adam, rarely better.
 
-use super::{check_lr, check_nonneg, check_unit, pow_t, with_grads, Buffers, Optimizer, OptimizerState};
-use crate::{Grads, Result, Tensor};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
-const NAME: &str = "adamax";
+use super::driver::{check, knobs, pow_t, Invalid, Rule};
+use super::AdamConfig;
 
-/// Hyperparameters of [`AdaMax`]; the defaults are Keras's.
-#[derive(Clone, Debug, PartialEq)]
+/// AdaMax (Kingma & Ba 2015, §7.1): Adam with a decayed maximum of |∇J| in place of √s.
+///
+/// At step t:
+///
+/// 1. m ← β₁m + (1 − β₁) ∇J(θ)
+/// 2. s ← max(β₂s, |∇J(θ)|)
+/// 3. m̂ ← m / (1 − β₁ᵗ)
+/// 4. θ ← θ − η m̂ ⊘ (s + ε)
+///
+/// ε added to the maximum, as Keras 3's `Adamax` does. The defaults are Keras's.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
 pub struct AdaMaxConfig {
-    /// η. Keras: 0.001.
+    /// η, the learning rate. Keras: 0.001.
     pub learning_rate: f32,
-    /// β₁. Keras: 0.9.
+    /// β₁, the decay of the first moment (the momentum 1cycle varies). Keras: 0.9.
     pub beta_1: f32,
     /// β₂, the decay of the running maximum. Keras: 0.999.
     pub beta_2: f32,
@@ -25,110 +36,37 @@ pub struct AdaMaxConfig {
 }
 
 impl Default for AdaMaxConfig {
+    /// Keras gives AdaMax Adam's defaults.
     fn default() -> Self {
-        AdaMaxConfig { learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7 }
+        let AdamConfig { learning_rate, beta_1, beta_2, epsilon, .. } = AdamConfig::default();
+        AdaMaxConfig { learning_rate, beta_1, beta_2, epsilon }
     }
 }
 
-/// AdaMax (Kingma & Ba 2015, §7.1), at step t:
-///
-/// 1. m ← β₁m + (1 − β₁) ∇J(θ)
-/// 2. s ← max(β₂s, |∇J(θ)|)
-/// 3. m̂ ← m / (1 − β₁ᵗ)
-/// 4. θ ← θ − η m̂ ⊘ (s + ε)
-#[derive(Clone, Debug)]
-pub struct AdaMax {
-    /// The hyperparameters; may be changed between steps.
-    pub config: AdaMaxConfig,
-    step: u64,
-    m: Buffers,
-    u: Buffers,
-}
+/// AdaMax: [`AdaMaxConfig`]'s rule run by the [`Driver`](super::Driver).
+pub type AdaMax = super::Driver<AdaMaxConfig>;
 
-impl AdaMax {
-    /// An optimizer with the given hyperparameters.
-    pub fn new(config: AdaMaxConfig) -> Self {
-        AdaMax { config, step: 0, m: Buffers::new("m", 0.0), u: Buffers::new("u", 0.0) }
+impl Rule for AdaMaxConfig {
+    const NAME: &'static str = "adamax";
+    const SLOTS: &'static [&'static str] = &["m", "u"];
+    /// The config and 1 − β₁ᵗ.
+    type Step = (AdaMaxConfig, f32);
+    knobs!(beta_1);
+
+    fn validate(&self) -> Result<(), Invalid> {
+        check::moments(self.learning_rate, self.beta_1, self.beta_2, self.epsilon)
     }
-}
-
-impl Default for AdaMax {
-    fn default() -> Self {
-        AdaMax::new(AdaMaxConfig::default())
+    fn prepare(&self, t: u64) -> (AdaMaxConfig, f32) {
+        (self.clone(), (1.0 - pow_t(self.beta_1, t)) as f32)
     }
-}
-
-impl Optimizer for AdaMax {
-    fn step(&mut self, params: &[Tensor], grads: &Grads) -> Result<()> {
-        let AdaMaxConfig { learning_rate: lr, beta_1: b1, beta_2: b2, epsilon: eps } = self.config;
-        check_lr(NAME, lr)?;
-        check_unit(NAME, "beta_1", b1)?;
-        check_unit(NAME, "beta_2", b2)?;
-        check_nonneg(NAME, "epsilon", eps)?;
-        let items = with_grads(NAME, params, grads)?;
-        for &(i, p, _) in &items {
-            self.m.check(NAME, i, p)?;
-            self.u.check(NAME, i, p)?;
+    fn update((c, bias_1): &(AdaMaxConfig, f32), theta: &mut [f32], g: &[f32], state: &mut [&mut [f32]]) {
+        let AdaMaxConfig { learning_rate: lr, beta_1: b1, beta_2: b2, epsilon: eps } = *c;
+        let [m, u] = state else { unreachable!("the driver passes one buffer per slot") };
+        for k in 0..theta.len() {
+            m[k] = b1 * m[k] + (1.0 - b1) * g[k];
+            u[k] = (b2 * u[k]).max(g[k].abs());
+            theta[k] -= lr * (m[k] / bias_1) / (u[k] + eps);
         }
-        self.step += 1;
-        let bias_1 = (1.0 - pow_t(b1, self.step)) as f32;
-        for (i, p, g) in items {
-            let g = g.data();
-            let mut theta = p.data_mut();
-            let m = self.m.get(NAME, i, p)?;
-            let u = self.u.get(NAME, i, p)?;
-            for k in 0..theta.len() {
-                m[k] = b1 * m[k] + (1.0 - b1) * g[k];
-                u[k] = (b2 * u[k]).max(g[k].abs());
-                theta[k] -= lr * (m[k] / bias_1) / (u[k] + eps);
-            }
-        }
-        Ok(())
-    }
-
-    fn learning_rate(&self) -> f32 {
-        self.config.learning_rate
-    }
-    fn set_learning_rate(&mut self, lr: f32) {
-        self.config.learning_rate = lr;
-    }
-    fn momentum(&self) -> Option<f32> {
-        Some(self.config.beta_1)
-    }
-    fn set_momentum(&mut self, momentum: f32) {
-        self.config.beta_1 = momentum;
-    }
-
-    fn state(&self) -> OptimizerState {
-        let c = &self.config;
-        let mut s = OptimizerState::new(
-            NAME,
-            self.step,
-            &[("learning_rate", c.learning_rate), ("beta_1", c.beta_1), ("beta_2", c.beta_2), ("epsilon", c.epsilon)],
-        );
-        self.m.save(&mut s.buffers);
-        self.u.save(&mut s.buffers);
-        s
-    }
-
-    fn load_state(&mut self, s: &OptimizerState) -> Result<()> {
-        s.expect_optimizer(NAME)?;
-        s.expect_buffer_kinds(&["m", "u"])?;
-        let config = AdaMaxConfig {
-            learning_rate: s.require("learning_rate")?,
-            beta_1: s.require("beta_1")?,
-            beta_2: s.require("beta_2")?,
-            epsilon: s.require("epsilon")?,
-        };
-        self.config = config;
-        self.step = s.step;
-        self.m.load(s);
-        self.u.load(s);
-        Ok(())
-    }
-
-    fn name(&self) -> &'static str {
-        NAME
     }
 }
 
@@ -137,6 +75,7 @@ mod tests {
     use super::*;
     use crate::optim::testing::{assert_trajectory, grad, run, THETA0};
 
+    /// Keras 3's `Adamax.update_step` (keras/src/optimizers/adamax.py) in f64.
     #[test]
     fn matches_the_rule() {
         let (eta, b1, b2, eps) = (0.1f64, 0.9f64, 0.999f64, 1e-7);

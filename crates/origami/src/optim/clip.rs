@@ -10,12 +10,14 @@
 //!
 //! The functions modify the gradient tensors held by `grads` in place (the
 //! tensors are fresh from `backward` and owned by it), so they compose with
-//! any optimizer; [`Clipped`] does it inside `step`.
+//! any optimizer; the [`Driver`](super::Driver) does it inside `step` when
+//! given a [`Clip`] (`with_clip`, or `clipnorm = …` in a spec).
 
-use super::{with_grads, Optimizer, OptimizerState};
+use super::driver::{checked_grad, repeated};
 use crate::{Error, Grads, Result, Tensor};
 
-/// A clipping rule, for [`Clipped`].
+/// A clipping rule; an option of the [`Driver`](super::Driver) (Keras's
+/// `clipvalue`, `clipnorm` and `global_clipnorm`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Clip {
     /// Every component clamped to [−c, c] (Keras's `clipvalue`).
@@ -29,44 +31,82 @@ pub enum Clip {
 impl Clip {
     /// Applies this rule to the gradients of `params` in `grads`.
     pub fn apply(&self, grads: &Grads, params: &[Tensor]) -> Result<()> {
+        self.check()?;
+        self.clip(&grads_of("clip", params, grads)?);
+        Ok(())
+    }
+
+    /// The bound c.
+    pub fn bound(&self) -> f32 {
         match *self {
-            Clip::Value(c) => clip_by_value(grads, params, c),
-            Clip::Norm(c) => clip_by_norm(grads, params, c),
-            Clip::GlobalNorm(c) => clip_by_global_norm(grads, params, c).map(|_| ()),
+            Clip::Value(c) | Clip::Norm(c) | Clip::GlobalNorm(c) => c,
+        }
+    }
+
+    /// Fails unless the bound is finite and positive.
+    pub(crate) fn check(&self) -> Result<()> {
+        let c = self.bound();
+        if !(c.is_finite() && c > 0.0) {
+            return Err(Error::arg("clip", format!("the clipping bound must be finite and positive, got {c}")));
+        }
+        Ok(())
+    }
+
+    /// Clips `grads` in place (the bound checked); returns the global norm
+    /// before clipping for [`Clip::GlobalNorm`], 0 otherwise.
+    pub(crate) fn clip(&self, grads: &[&Tensor]) -> f32 {
+        match *self {
+            Clip::Value(c) => {
+                for g in grads {
+                    g.data_mut().iter_mut().for_each(|x| *x = x.clamp(-c, c));
+                }
+                0.0
+            }
+            Clip::Norm(c) => {
+                for g in grads {
+                    let mut g = g.data_mut();
+                    let norm = sum_squares(&g).sqrt();
+                    if norm > c as f64 {
+                        let scale = (c as f64 / norm) as f32;
+                        g.iter_mut().for_each(|x| *x *= scale);
+                    }
+                }
+                0.0
+            }
+            Clip::GlobalNorm(c) => {
+                let norm = grads.iter().map(|g| sum_squares(&g.data())).sum::<f64>().sqrt();
+                if norm.is_finite() && norm > c as f64 {
+                    let scale = (c as f64 / norm) as f32;
+                    for g in grads {
+                        g.data_mut().iter_mut().for_each(|x| *x *= scale);
+                    }
+                }
+                norm as f32
+            }
         }
     }
 }
 
-fn check_bound(op: &'static str, c: f32) -> Result<()> {
-    if !(c.is_finite() && c > 0.0) {
-        return Err(Error::arg(op, format!("the clipping bound must be finite and positive, got {c}")));
+/// The gradients of `params` that exist, checked.
+fn grads_of<'a>(op: &'static str, params: &[Tensor], grads: &'a Grads) -> Result<Vec<&'a Tensor>> {
+    if let Some(i) = repeated(&params.iter().collect::<Vec<_>>()) {
+        return Err(Error::arg(op, format!("parameter {i} appears twice in the parameter list")));
     }
-    Ok(())
+    let mut out = Vec::with_capacity(params.len());
+    for (i, p) in params.iter().enumerate() {
+        out.extend(checked_grad(op, &i, p, grads)?);
+    }
+    Ok(out)
 }
 
 /// Clamps every component of the gradients of `params` to [−c, c], in place.
 pub fn clip_by_value(grads: &Grads, params: &[Tensor], clip_value: f32) -> Result<()> {
-    const OP: &str = "clip_by_value";
-    check_bound(OP, clip_value)?;
-    for (_, _, g) in with_grads(OP, params, grads)? {
-        g.data_mut().iter_mut().for_each(|x| *x = x.clamp(-clip_value, clip_value));
-    }
-    Ok(())
+    Clip::Value(clip_value).apply(grads, params)
 }
 
 /// Rescales each parameter's gradient separately to L2 norm at most `max_norm`, in place.
 pub fn clip_by_norm(grads: &Grads, params: &[Tensor], max_norm: f32) -> Result<()> {
-    const OP: &str = "clip_by_norm";
-    check_bound(OP, max_norm)?;
-    for (_, _, g) in with_grads(OP, params, grads)? {
-        let mut g = g.data_mut();
-        let norm = sum_squares(&g).sqrt();
-        if norm > max_norm as f64 {
-            let scale = (max_norm as f64 / norm) as f32;
-            g.iter_mut().for_each(|x| *x *= scale);
-        }
-    }
-    Ok(())
+    Clip::Norm(max_norm).apply(grads, params)
 }
 
 /// Rescales all the gradients of `params` by one factor so that their joint
@@ -75,17 +115,9 @@ pub fn clip_by_norm(grads: &Grads, params: &[Tensor], max_norm: f32) -> Result<(
 /// as they are: there is no meaningful direction to keep, and the training
 /// loop's check of the loss is the place to catch it.
 pub fn clip_by_global_norm(grads: &Grads, params: &[Tensor], max_norm: f32) -> Result<f32> {
-    const OP: &str = "clip_by_global_norm";
-    check_bound(OP, max_norm)?;
-    let items = with_grads(OP, params, grads)?;
-    let norm = items.iter().map(|(_, _, g)| sum_squares(&g.data())).sum::<f64>().sqrt();
-    if norm.is_finite() && norm > max_norm as f64 {
-        let scale = (max_norm as f64 / norm) as f32;
-        for (_, _, g) in &items {
-            g.data_mut().iter_mut().for_each(|x| *x *= scale);
-        }
-    }
-    Ok(norm as f32)
+    let clip = Clip::GlobalNorm(max_norm);
+    clip.check()?;
+    Ok(clip.clip(&grads_of("clip_by_global_norm", params, grads)?))
 }
 
 /// Σx², accumulated in f64 so that many small gradients are not lost.
@@ -93,60 +125,11 @@ fn sum_squares(xs: &[f32]) -> f64 {
     xs.iter().map(|&x| (x as f64) * (x as f64)).sum()
 }
 
-/// An optimizer that clips the gradients (in place) before every step.
-///
-/// ```
-/// use origami::optim::{Clip, Clipped, Optimizer, Sgd};
-/// let opt = Clipped::new(Sgd::default(), Clip::GlobalNorm(1.0));
-/// assert_eq!(opt.name(), "sgd");
-/// ```
-#[derive(Clone, Debug)]
-pub struct Clipped<O> {
-    /// The optimizer that takes the clipped step.
-    pub inner: O,
-    /// The rule applied before each step.
-    pub clip: Clip,
-}
-
-impl<O: Optimizer> Clipped<O> {
-    /// `inner`, clipping with `clip`.
-    pub fn new(inner: O, clip: Clip) -> Self {
-        Clipped { inner, clip }
-    }
-}
-
-impl<O: Optimizer> Optimizer for Clipped<O> {
-    fn step(&mut self, params: &[Tensor], grads: &Grads) -> Result<()> {
-        self.clip.apply(grads, params)?;
-        self.inner.step(params, grads)
-    }
-    fn learning_rate(&self) -> f32 {
-        self.inner.learning_rate()
-    }
-    fn set_learning_rate(&mut self, lr: f32) {
-        self.inner.set_learning_rate(lr)
-    }
-    fn momentum(&self) -> Option<f32> {
-        self.inner.momentum()
-    }
-    fn set_momentum(&mut self, momentum: f32) {
-        self.inner.set_momentum(momentum)
-    }
-    fn state(&self) -> OptimizerState {
-        self.inner.state()
-    }
-    fn load_state(&mut self, s: &OptimizerState) -> Result<()> {
-        self.inner.load_state(s)
-    }
-    fn name(&self) -> &'static str {
-        self.inner.name()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::optim::{Sgd, SgdConfig};
+    use crate::nn::Param;
+    use crate::optim::{Optimizer, Sgd, SgdConfig};
 
     /// Two parameters whose gradients are exactly `a` and `b`: J = a·x + b·y.
     fn setup(a: &[f32], b: &[f32]) -> (Vec<Tensor>, Grads) {
@@ -201,14 +184,18 @@ mod tests {
         assert!(clip_by_value(&g, &p, 0.0).is_err());
         assert!(clip_by_norm(&g, &p, -1.0).is_err());
         assert!(clip_by_global_norm(&g, &p, f32::NAN).is_err());
+        let mut opt = Sgd::default().with_clip(Clip::Norm(0.0));
+        let x = Param::trainable("x", &p[0]);
+        assert!(opt.step(&[x], &g).is_err());
+        assert!(opt.set_clip(Some(Clip::Value(-1.0))).is_err());
     }
 
     #[test]
     fn clipped_optimizer_steps_with_the_clipped_gradient() {
         let (p, g) = setup(&[30.0, 40.0], &[0.0]);
-        let mut opt =
-            Clipped::new(Sgd::new(SgdConfig { learning_rate: 1.0, ..Default::default() }), Clip::GlobalNorm(5.0));
-        opt.step(&p, &g).unwrap();
+        let mut opt = Sgd::new(SgdConfig { learning_rate: 1.0, ..Default::default() }).with_clip(Clip::GlobalNorm(5.0));
+        let named = [Param::trainable("x", &p[0]), Param::trainable("y", &p[1])];
+        opt.step(&named, &g).unwrap();
         assert_eq!(p[0].to_vec(), vec![-3.0, -4.0]);
         assert_eq!(opt.state().optimizer, "sgd");
     }

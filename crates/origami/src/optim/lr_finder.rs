@@ -13,6 +13,7 @@
 //! it works on "a copy of the model" without needing to know its type.
 
 use super::Optimizer;
+use crate::nn::Param;
 use crate::{Error, Result, Tensor};
 
 /// Settings of [`lr_find`].
@@ -97,20 +98,20 @@ impl LrFinderConfig {
 /// a loss that can be negative, more than (factor − 1)·|best| above it).
 ///
 /// `params` and the optimizer's state are restored before returning, also on
-/// error. Pass the bare optimizer, not one wrapped in a schedule, which would
+/// error. Pass an optimizer without a schedule, which would
 /// override the swept rates.
 pub fn lr_find(
-    params: &[Tensor],
+    params: &[Param],
     optimizer: &mut dyn Optimizer,
     mut loss_fn: impl FnMut(usize) -> Result<Tensor>,
     cfg: LrFinderConfig,
 ) -> Result<LrFinderResult> {
     cfg.validate()?;
-    let saved_params: Vec<Vec<f32>> = params.iter().map(|p| p.to_vec()).collect();
+    let saved_params: Vec<Vec<f32>> = params.iter().map(|p| p.value.to_vec()).collect();
     let saved_state = optimizer.state();
     let sweep = sweep(params, optimizer, &mut loss_fn, &cfg);
     for (p, values) in params.iter().zip(&saved_params) {
-        p.assign(values)?;
+        p.value.assign(values)?;
     }
     optimizer.load_state(&saved_state)?;
     let (lrs, raw_losses, losses, diverged) = sweep?;
@@ -120,7 +121,7 @@ pub fn lr_find(
 type Sweep = (Vec<f32>, Vec<f32>, Vec<f32>, bool);
 
 fn sweep(
-    params: &[Tensor],
+    params: &[Param],
     optimizer: &mut dyn Optimizer,
     loss_fn: &mut dyn FnMut(usize) -> Result<Tensor>,
     cfg: &LrFinderConfig,
@@ -188,6 +189,7 @@ fn analyse(lrs: Vec<f32>, raw_losses: Vec<f32>, losses: Vec<f32>, diverged: bool
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::nn::Param;
     use crate::optim::{Adam, AdamConfig, OptimizerState, Sgd, SgdConfig};
 
     /// J(x) = ½·a·Σx² with a = 4: gradient descent converges for η < 2/a = 0.5,
@@ -204,7 +206,7 @@ mod tests {
     fn finds_a_sensible_rate_on_a_quadratic() {
         let x = start();
         let mut opt = Sgd::new(SgdConfig { learning_rate: 0.01, ..Default::default() });
-        let r = lr_find(std::slice::from_ref(&x), &mut opt, |_| quadratic(&x), LrFinderConfig::default()).unwrap();
+        let r = lr_find(&[Param::trainable("x", &x)], &mut opt, |_| quadratic(&x), LrFinderConfig::default()).unwrap();
         assert!(r.diverged, "η reaches 10 ≫ 0.5: the loss must explode");
         // The raw loss is lowest just below the stability edge η = 0.5; the
         // smoothed one lags behind the raw loss, so its minimum lies beyond
@@ -227,10 +229,10 @@ mod tests {
         let mut opt = Adam::new(AdamConfig::default());
         // Give the optimizer some state first.
         let grads = quadratic(&x).unwrap().backward().unwrap();
-        opt.step(std::slice::from_ref(&x), &grads).unwrap();
+        opt.step(&[Param::trainable("x", &x)], &grads).unwrap();
         let before: (Vec<f32>, OptimizerState) = (x.to_vec(), opt.state());
         let failing = |i: usize| if i == 50 { Err(Error::arg("test", "boom")) } else { quadratic(&x) };
-        assert!(lr_find(std::slice::from_ref(&x), &mut opt, failing, LrFinderConfig::default()).is_err());
+        assert!(lr_find(&[Param::trainable("x", &x)], &mut opt, failing, LrFinderConfig::default()).is_err());
         assert_eq!(x.to_vec(), before.0);
         assert_eq!(opt.state(), before.1);
     }
@@ -240,8 +242,8 @@ mod tests {
         let x = start();
         let mut opt = Sgd::default();
         let bad = LrFinderConfig { start_lr: 1.0, end_lr: 0.1, ..Default::default() };
-        assert!(lr_find(std::slice::from_ref(&x), &mut opt, |_| quadratic(&x), bad).is_err());
+        assert!(lr_find(&[Param::trainable("x", &x)], &mut opt, |_| quadratic(&x), bad).is_err());
         let nan = |_| Ok(Tensor::scalar(f32::NAN));
-        assert!(lr_find(std::slice::from_ref(&x), &mut opt, nan, LrFinderConfig::default()).is_err());
+        assert!(lr_find(&[Param::trainable("x", &x)], &mut opt, nan, LrFinderConfig::default()).is_err());
     }
 }

@@ -5,28 +5,43 @@
 //! it. The optimizers here fix that in the two classic ways — *momentum*
 //! (remember past gradients: SGD with momentum, Nesterov) and *per-parameter
 //! scaling* (divide by a running size of the gradient: AdaGrad, RMSProp) —
-//! and Adam and its relatives (AdaMax, Nadam, AdamW) do both.
+//! and Adam and its relatives (AdaMax, Nadam, AdamW) do both; Lion keeps
+//! only the sign of a momentum.
+//!
+//! An optimizer is its update rule and nothing else: a config type (its
+//! hyperparameters, with Keras's names and defaults, serde and a JSON
+//! schema) implementing [`Rule`] — a few lines of maths beside the formula.
+//! One [`Driver`] runs every rule and owns what they would otherwise each
+//! repeat: input checks, per-parameter state, the split of large tensors
+//! across threads, save/restore ([`OptimizerState`]), and gradient
+//! [clipping](clip) and a learning-rate [schedule](schedule) as options.
+//! `Adam` is `Driver<AdamConfig>`, and so on. Adding an optimizer is one file
+//! (config + rule + tests) and one line in the spec's registry
+//! (`spec/optimizer.rs`), which puts it in configs, the CLI's reference and
+//! the playground.
 //!
 //! Everything implements one [`Optimizer`] trait so that a training loop can
-//! hold a `Box<dyn Optimizer>`. Parameters are identified by their *position*
-//! in the slice passed to [`Optimizer::step`] (a model lists them in a fixed
-//! order), not by tensor identity, so that a state saved from one process
-//! can be loaded into a model rebuilt in another. Per-parameter buffers are
-//! created lazily at the parameter's size, and a later step with a parameter
-//! of another shape is an error rather than silent corruption.
+//! hold a `Box<dyn Optimizer>`. Parameters are identified by their *name*
+//! ([`Param::name`](crate::nn::Param)), not by their position in the list
+//! or by tensor identity: passing them in another order finds each one's
+//! moments again, and a state saved from one process can be loaded into a
+//! model rebuilt in another. Per-parameter buffers are created lazily at the
+//! parameter's size, and a later step with a parameter of another shape is
+//! an error rather than silent corruption.
 //!
 //! Around the optimizers: gradient [clipping](clip) (by value, by norm, by
 //! global norm), learning-rate [schedules](schedule) (including 1cycle, which
 //! also drives momentum) and a [learning-rate finder](lr_finder).
 //!
 //! ```
+//! use origami::nn::Param;
 //! use origami::optim::{Adam, AdamConfig, Optimizer};
 //! use origami::Tensor;
 //! let w = Tensor::from_vec(vec![1.0, -2.0], &[2])?.requires_grad();
 //! let mut opt = Adam::new(AdamConfig { learning_rate: 0.1, ..Default::default() });
 //! for _ in 0..100 {
 //!     let grads = w.square().sum_all().backward()?;
-//!     opt.step(&[w.clone()], &grads)?;
+//!     opt.step(&[Param::trainable("w", &w)], &grads)?;
 //! }
 //! assert!(w.to_vec().iter().all(|x| x.abs() < 0.1));
 //! # Ok::<(), origami::Error>(())
@@ -35,7 +50,10 @@
 pub mod adagrad;
 pub mod adam;
 pub mod adamax;
+pub mod adamw;
 pub mod clip;
+pub mod driver;
+pub mod lion;
 pub mod lr_finder;
 pub mod nadam;
 pub mod rmsprop;
@@ -43,34 +61,37 @@ pub mod schedule;
 pub mod sgd;
 mod state;
 
-use std::sync::Arc;
-
 pub use adagrad::{AdaGrad, AdaGradConfig};
-pub use adam::{Adam, AdamConfig, AdamW, AdamWConfig};
+pub use adam::{Adam, AdamConfig};
 pub use adamax::{AdaMax, AdaMaxConfig};
-pub use clip::{clip_by_global_norm, clip_by_norm, clip_by_value, Clip, Clipped};
+pub use adamw::{AdamW, AdamWConfig};
+pub use clip::{clip_by_global_norm, clip_by_norm, clip_by_value, Clip};
+pub use driver::{Driver, Invalid, Rule};
+pub use lion::{Lion, LionConfig};
 pub use lr_finder::{lr_find, LrFinderConfig, LrFinderResult};
 pub use nadam::{Nadam, NadamConfig};
 pub use rmsprop::{RmsProp, RmsPropConfig};
 pub use schedule::{
     apply_schedule, Constant, CosineDecay, ExponentialDecay, OneCycle, OneCycleConfig, PiecewiseConstant,
-    PlateauConfig, PlateauMode, PowerDecay, ReduceLrOnPlateau, Schedule, Scheduled,
+    PlateauConfig, PlateauMode, PowerDecay, ReduceLrOnPlateau, Schedule,
 };
 pub use sgd::{Sgd, SgdConfig};
 pub use state::OptimizerState;
 
-pub(crate) use state::Buffers;
-
-use crate::{Error, Grads, Result, Tensor};
+use crate::nn::Param;
+use crate::{Error, Grads, Result};
 
 /// Updates parameters from their gradients.
 ///
-/// `params` must list the same parameters in the same order at every step;
-/// a parameter without an entry in `grads` is left alone (its state too).
+/// Parameters are keyed by name: the order of `params` may change between
+/// steps, but a name must always denote a parameter of the same shape. A
+/// parameter without an entry in `grads`, or not trainable, is left alone
+/// (its state too). To step bare tensors, name them:
+/// `opt.step(&[Param::trainable("w", &w)], &grads)`.
 pub trait Optimizer: Send {
-    /// One update of every parameter in `params` that has a gradient.
-    /// Nothing is changed when it returns an error.
-    fn step(&mut self, params: &[Tensor], grads: &Grads) -> Result<()>;
+    /// One update of every trainable parameter in `params` that has a
+    /// gradient. Nothing is changed when it returns an error.
+    fn step(&mut self, params: &[Param], grads: &Grads) -> Result<()>;
     /// The current learning rate η.
     fn learning_rate(&self) -> f32;
     /// Sets η for the following steps (a schedule calls this every step).
@@ -89,10 +110,21 @@ pub trait Optimizer: Send {
     fn load_state(&mut self, s: &OptimizerState) -> Result<()>;
     /// A short lowercase name ("adam"), also recorded in the state.
     fn name(&self) -> &'static str;
+    /// Clips the gradients with `clip` before every step (`None`: no
+    /// clipping). The [`Driver`] supports it; by default it is an error.
+    fn set_clip(&mut self, _clip: Option<Clip>) -> Result<()> {
+        Err(Error::arg(self.name(), "this optimizer has no clipping option"))
+    }
+    /// Follows `schedule` from the next step on, read at the step's index
+    /// divided by `steps_per_epoch` (1: by step); `None` removes it. The
+    /// [`Driver`] supports it; by default it is an error.
+    fn set_schedule(&mut self, _schedule: Option<Box<dyn Schedule>>, _steps_per_epoch: usize) -> Result<()> {
+        Err(Error::arg(self.name(), "this optimizer has no schedule option"))
+    }
 }
 
 impl<O: Optimizer + ?Sized> Optimizer for Box<O> {
-    fn step(&mut self, params: &[Tensor], grads: &Grads) -> Result<()> {
+    fn step(&mut self, params: &[Param], grads: &Grads) -> Result<()> {
         (**self).step(params, grads)
     }
     fn learning_rate(&self) -> f32 {
@@ -116,112 +148,12 @@ impl<O: Optimizer + ?Sized> Optimizer for Box<O> {
     fn name(&self) -> &'static str {
         (**self).name()
     }
-}
-
-// ----- helpers shared by the optimizers -----------------------------------
-
-/// Runs an elementwise update over a parameter and its state buffers, split
-/// into chunks across the thread pool when the parameter is large. Each
-/// element's update is independent, so the split changes nothing but speed.
-pub(crate) fn par_update4(
-    theta: &mut [f32],
-    g: &[f32],
-    m: &mut [f32],
-    s: &mut [f32],
-    extra: Option<&mut [f32]>,
-    f: impl Fn(&mut [f32], &[f32], &mut [f32], &mut [f32], Option<&mut [f32]>) + Sync,
-) {
-    use rayon::prelude::*;
-    const CHUNK: usize = 1 << 14;
-    if !crate::parallel::should_split(theta.len(), 2 * CHUNK) {
-        return f(theta, g, m, s, extra);
+    fn set_clip(&mut self, clip: Option<Clip>) -> Result<()> {
+        (**self).set_clip(clip)
     }
-    crate::parallel::pool().install(|| match extra {
-        None => theta
-            .par_chunks_mut(CHUNK)
-            .zip(g.par_chunks(CHUNK))
-            .zip(m.par_chunks_mut(CHUNK))
-            .zip(s.par_chunks_mut(CHUNK))
-            .for_each(|(((t, g), m), s)| f(t, g, m, s, None)),
-        Some(e) => theta
-            .par_chunks_mut(CHUNK)
-            .zip(g.par_chunks(CHUNK))
-            .zip(m.par_chunks_mut(CHUNK))
-            .zip(s.par_chunks_mut(CHUNK))
-            .zip(e.par_chunks_mut(CHUNK))
-            .for_each(|((((t, g), m), s), e)| f(t, g, m, s, Some(e))),
-    });
-}
-
-/// The parameters that have a gradient, as `(index, parameter, gradient)`,
-/// after checking everything that could make a later update fail half-way.
-pub(crate) fn with_grads<'a>(
-    op: &'static str,
-    params: &'a [Tensor],
-    grads: &'a Grads,
-) -> Result<Vec<(usize, &'a Tensor, &'a Tensor)>> {
-    if let Some(i) = repeated(params) {
-        return Err(Error::arg(op, format!("parameter {i} appears twice in the parameter list")));
+    fn set_schedule(&mut self, schedule: Option<Box<dyn Schedule>>, steps_per_epoch: usize) -> Result<()> {
+        (**self).set_schedule(schedule, steps_per_epoch)
     }
-    let mut out = Vec::with_capacity(params.len());
-    for (i, p) in params.iter().enumerate() {
-        let Some(g) = grads.get(p) else { continue };
-        if g.shape() != p.shape() {
-            return Err(Error::shape(
-                op,
-                p.shape(),
-                g.shape(),
-                "a parameter and its gradient must have the same shape",
-            ));
-        }
-        // Reading the gradient while writing the parameter would deadlock on
-        // one storage; only a hand-built `Grads` could do this.
-        if Arc::ptr_eq(&p.0.storage, &g.0.storage) {
-            return Err(Error::arg(op, format!("parameter {i} shares its storage with its own gradient")));
-        }
-        out.push((i, p, g));
-    }
-    Ok(out)
-}
-
-/// The index of a parameter that appears earlier in the list too, if any.
-/// Runs every step: a few comparisons for a small model, a sort for a big one.
-fn repeated(params: &[Tensor]) -> Option<usize> {
-    if params.len() <= 16 {
-        return (1..params.len()).find(|&j| params[..j].iter().any(|p| p.id() == params[j].id()));
-    }
-    let mut ids: Vec<(crate::tensor::TensorId, usize)> = params.iter().enumerate().map(|(i, p)| (p.id(), i)).collect();
-    ids.sort_unstable();
-    ids.windows(2).find(|w| w[0].0 == w[1].0).map(|w| w[0].1.max(w[1].1))
-}
-
-/// A learning rate must be finite and non-negative.
-pub(crate) fn check_lr(op: &'static str, lr: f32) -> Result<()> {
-    if !(lr.is_finite() && lr >= 0.0) {
-        return Err(Error::arg(op, format!("the learning rate must be finite and non-negative, got {lr}")));
-    }
-    Ok(())
-}
-
-/// A decay rate or momentum coefficient must lie in [0, 1).
-pub(crate) fn check_unit(op: &'static str, name: &str, v: f32) -> Result<()> {
-    if !(0.0..1.0).contains(&v) {
-        return Err(Error::arg(op, format!("{name} must lie in [0, 1), got {v}")));
-    }
-    Ok(())
-}
-
-/// A coefficient that must be finite and non-negative (ε, weight decay, …).
-pub(crate) fn check_nonneg(op: &'static str, name: &str, v: f32) -> Result<()> {
-    if !(v.is_finite() && v >= 0.0) {
-        return Err(Error::arg(op, format!("{name} must be finite and non-negative, got {v}")));
-    }
-    Ok(())
-}
-
-/// β^t, computed in f64 so that the bias correction does not drift with t.
-pub(crate) fn pow_t(beta: f32, t: u64) -> f64 {
-    (beta as f64).powf(t as f64)
 }
 
 #[cfg(test)]
@@ -230,6 +162,7 @@ pub(crate) mod testing {
     //! of it for their independent reference computations.
 
     use super::Optimizer;
+    use crate::nn::Param;
     use crate::Tensor;
 
     /// J(θ) = Σ ½cᵢθᵢ² + bᵢθᵢ: a quadratic with very different curvatures.
@@ -259,7 +192,7 @@ pub(crate) mod testing {
         (0..steps)
             .map(|_| {
                 let grads = loss(theta).backward().unwrap();
-                opt.step(std::slice::from_ref(theta), &grads).unwrap();
+                opt.step(&[Param::trainable("theta", theta)], &grads).unwrap();
                 theta.to_vec()
             })
             .collect()

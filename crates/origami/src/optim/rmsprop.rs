@@ -7,21 +7,31 @@
 //! the gradient's *variance* instead of its second moment; momentum adds a
 //! velocity on top of the scaled step.
 
-use super::{check_lr, check_nonneg, check_unit, with_grads, Buffers, Optimizer, OptimizerState};
-use crate::{Grads, Result, Tensor};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
-const NAME: &str = "rmsprop";
+use super::driver::{check, knobs, Invalid, Rule};
 
-/// Hyperparameters of [`RmsProp`]; the defaults are Keras's.
-#[derive(Clone, Debug, PartialEq)]
+/// RMSProp (Hinton, unpublished lecture notes, 2012): AdaGrad with a fading memory.
+///
+/// s ← ρs + (1 − ρ) ∇J(θ) ⊗ ∇J(θ);  θ ← θ − η ∇J(θ) ⊘ √(s + ε)
+///
+/// Centred: also ḡ ← ρḡ + (1 − ρ) ∇J(θ), and the root is of s − ḡ⊗ḡ + ε
+/// (clamped at 0 before adding ε, where rounding could make it negative).
+/// With momentum μ > 0 the step goes through a velocity:
+/// m ← μm + η ∇J(θ) ⊘ √(…);  θ ← θ − m. ε under the root and this velocity
+/// are Keras 3's `RMSprop` (PyTorch adds ε outside the root); the tests'
+/// reference is Keras's rule. The defaults are Keras's.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
 pub struct RmsPropConfig {
-    /// η. Keras: 0.001.
+    /// η, the learning rate. Keras: 0.001.
     pub learning_rate: f32,
     /// ρ, the decay of the squared-gradient average. Keras: 0.9.
     pub rho: f32,
-    /// μ in [0, 1); 0 for none. Keras: 0.
+    /// μ in [0, 1); 0 for none (the momentum 1cycle varies). Keras: 0.
     pub momentum: f32,
-    /// ε, added under the root. Keras: 1e-7.
+    /// ε, added under the root (Keras's placement). Keras: 1e-7.
     pub epsilon: f32,
     /// Divide by the gradient's running variance rather than its second moment. Keras: false.
     pub centered: bool,
@@ -33,142 +43,56 @@ impl Default for RmsPropConfig {
     }
 }
 
-/// RMSProp (Hinton, unpublished lecture notes, 2012):
-///
-/// s ← ρs + (1 − ρ) ∇J(θ) ⊗ ∇J(θ);  θ ← θ − η ∇J(θ) ⊘ √(s + ε)
-///
-/// Centred: also ḡ ← ρḡ + (1 − ρ) ∇J(θ), and the root is of s − ḡ⊗ḡ + ε.
-/// With momentum μ > 0 the step goes through a velocity, as in Keras:
-/// m ← μm + η ∇J(θ) ⊘ √(…);  θ ← θ − m.
-#[derive(Clone, Debug)]
-pub struct RmsProp {
-    /// The hyperparameters; may be changed between steps.
-    pub config: RmsPropConfig,
-    step: u64,
-    square_avg: Buffers,
-    grad_avg: Buffers,
-    velocity: Buffers,
-}
+/// RMSProp: [`RmsPropConfig`]'s rule run by the [`Driver`](super::Driver).
+pub type RmsProp = super::Driver<RmsPropConfig>;
 
-impl RmsProp {
-    /// An optimizer with the given hyperparameters.
-    pub fn new(config: RmsPropConfig) -> Self {
-        RmsProp {
-            config,
-            step: 0,
-            square_avg: Buffers::new("s", 0.0),
-            grad_avg: Buffers::new("g", 0.0),
-            velocity: Buffers::new("m", 0.0),
+impl Rule for RmsPropConfig {
+    const NAME: &'static str = "rmsprop";
+    const SLOTS: &'static [&'static str] = &["s", "g", "m"];
+    type Step = RmsPropConfig;
+    knobs!(momentum);
+
+    fn validate(&self) -> Result<(), Invalid> {
+        check::learning_rate(self.learning_rate)?;
+        check::unit("rho", self.rho)?;
+        check::unit("momentum", self.momentum)?;
+        check::nonneg("epsilon", self.epsilon)
+    }
+    fn uses(&self, slot: usize) -> bool {
+        match slot {
+            1 => self.centered,
+            2 => self.momentum > 0.0,
+            _ => true,
         }
     }
-}
-
-impl Default for RmsProp {
-    fn default() -> Self {
-        RmsProp::new(RmsPropConfig::default())
+    fn prepare(&self, _t: u64) -> RmsPropConfig {
+        self.clone()
     }
-}
-
-impl Optimizer for RmsProp {
-    fn step(&mut self, params: &[Tensor], grads: &Grads) -> Result<()> {
-        let RmsPropConfig { learning_rate: lr, rho, momentum: mu, epsilon: eps, centered } = self.config;
-        check_lr(NAME, lr)?;
-        check_unit(NAME, "rho", rho)?;
-        check_unit(NAME, "momentum", mu)?;
-        check_nonneg(NAME, "epsilon", eps)?;
-        let items = with_grads(NAME, params, grads)?;
-        for &(i, p, _) in &items {
-            self.square_avg.check(NAME, i, p)?;
-            if centered {
-                self.grad_avg.check(NAME, i, p)?;
-            }
-            if mu > 0.0 {
-                self.velocity.check(NAME, i, p)?;
-            }
-        }
-        self.step += 1;
-        for (i, p, g) in items {
-            let g = g.data();
-            let mut theta = p.data_mut();
-            let s = self.square_avg.get(NAME, i, p)?;
-            let mut gbar = if centered { Some(self.grad_avg.get(NAME, i, p)?) } else { None };
-            let mut m = if mu > 0.0 { Some(self.velocity.get(NAME, i, p)?) } else { None };
-            for k in 0..theta.len() {
-                let gk = g[k];
-                s[k] = rho * s[k] + (1.0 - rho) * gk * gk;
-                let denom = match gbar.as_deref_mut() {
-                    Some(gbar) => {
-                        gbar[k] = rho * gbar[k] + (1.0 - rho) * gk;
-                        // Non-negative in exact arithmetic (Cauchy–Schwarz); rounding may not be.
-                        (s[k] - gbar[k] * gbar[k]).max(0.0) + eps
-                    }
-                    None => s[k] + eps,
-                };
-                let increment = lr * gk / denom.sqrt();
-                match m.as_deref_mut() {
-                    Some(m) => {
-                        m[k] = mu * m[k] + increment;
-                        theta[k] -= m[k];
-                    }
-                    None => theta[k] -= increment,
+    fn update(c: &RmsPropConfig, theta: &mut [f32], g: &[f32], state: &mut [&mut [f32]]) {
+        let RmsPropConfig { learning_rate: lr, rho, momentum: mu, epsilon: eps, centered } = *c;
+        let [s, gbar, m] = state else { unreachable!("the driver passes one buffer per slot") };
+        let mut gbar = if centered { Some(gbar) } else { None };
+        let mut m = if mu > 0.0 { Some(m) } else { None };
+        for k in 0..theta.len() {
+            let gk = g[k];
+            s[k] = rho * s[k] + (1.0 - rho) * gk * gk;
+            let denom = match gbar.as_deref_mut() {
+                Some(gbar) => {
+                    gbar[k] = rho * gbar[k] + (1.0 - rho) * gk;
+                    // Non-negative in exact arithmetic (Cauchy–Schwarz); rounding may not be.
+                    (s[k] - gbar[k] * gbar[k]).max(0.0) + eps
                 }
+                None => s[k] + eps,
+            };
+            let increment = lr * gk / denom.sqrt();
+            match m.as_deref_mut() {
+                Some(m) => {
+                    m[k] = mu * m[k] + increment;
+                    theta[k] -= m[k];
+                }
+                None => theta[k] -= increment,
             }
         }
-        Ok(())
-    }
-
-    fn learning_rate(&self) -> f32 {
-        self.config.learning_rate
-    }
-    fn set_learning_rate(&mut self, lr: f32) {
-        self.config.learning_rate = lr;
-    }
-    fn momentum(&self) -> Option<f32> {
-        Some(self.config.momentum)
-    }
-    fn set_momentum(&mut self, momentum: f32) {
-        self.config.momentum = momentum;
-    }
-
-    fn state(&self) -> OptimizerState {
-        let c = &self.config;
-        let mut s = OptimizerState::new(
-            NAME,
-            self.step,
-            &[
-                ("learning_rate", c.learning_rate),
-                ("rho", c.rho),
-                ("momentum", c.momentum),
-                ("epsilon", c.epsilon),
-                ("centered", c.centered as u8 as f32),
-            ],
-        );
-        self.square_avg.save(&mut s.buffers);
-        self.grad_avg.save(&mut s.buffers);
-        self.velocity.save(&mut s.buffers);
-        s
-    }
-
-    fn load_state(&mut self, s: &OptimizerState) -> Result<()> {
-        s.expect_optimizer(NAME)?;
-        s.expect_buffer_kinds(&["s", "g", "m"])?;
-        let config = RmsPropConfig {
-            learning_rate: s.require("learning_rate")?,
-            rho: s.require("rho")?,
-            momentum: s.require("momentum")?,
-            epsilon: s.require("epsilon")?,
-            centered: s.require_flag("centered")?,
-        };
-        self.config = config;
-        self.step = s.step;
-        self.square_avg.load(s);
-        self.grad_avg.load(s);
-        self.velocity.load(s);
-        Ok(())
-    }
-
-    fn name(&self) -> &'static str {
-        NAME
     }
 }
 
@@ -177,7 +101,8 @@ mod tests {
     use super::*;
     use crate::optim::testing::{assert_trajectory, grad, run, THETA0};
 
-    /// The rule in f64 for any combination of momentum and centring.
+    /// Keras 3's `RMSprop.update_step` (keras/src/optimizers/rmsprop.py) in
+    /// f64, for any combination of momentum and centring.
     fn reference(eta: f64, rho: f64, mu: f64, centered: bool, steps: usize) -> Vec<Vec<f64>> {
         let eps = 1e-7;
         let mut theta = THETA0.to_vec();

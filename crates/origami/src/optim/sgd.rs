@@ -9,27 +9,10 @@
 //! parameters rather than where they are, which corrects an overshoot one
 //! step earlier.
 
-use super::{check_lr, check_unit, with_grads, Buffers, Optimizer, OptimizerState};
-use crate::{Grads, Result, Tensor};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
-const NAME: &str = "sgd";
-
-/// Hyperparameters of [`Sgd`]; the defaults are Keras's.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SgdConfig {
-    /// η. Keras: 0.01.
-    pub learning_rate: f32,
-    /// β in [0, 1); 0 is plain gradient descent. Keras: 0.
-    pub momentum: f32,
-    /// Nesterov's accelerated gradient (needs `momentum > 0` to matter). Keras: false.
-    pub nesterov: bool,
-}
-
-impl Default for SgdConfig {
-    fn default() -> Self {
-        SgdConfig { learning_rate: 0.01, momentum: 0.0, nesterov: false }
-    }
-}
+use super::driver::{check, knobs, Invalid, Rule};
 
 /// Gradient descent, optionally with momentum or Nesterov momentum.
 ///
@@ -42,106 +25,67 @@ impl Default for SgdConfig {
 /// stored parameters are the look-ahead point φ = θ + βm itself, and the
 /// update φ ← φ + βm′ − η∇J(φ) with m′ = βm − η∇J(φ) follows from
 /// φ′ = θ′ + βm′ = θ + m′ + βm′ and θ = φ − βm. A test checks the two forms
-/// step by step.
-#[derive(Clone, Debug)]
-pub struct Sgd {
-    /// The hyperparameters; may be changed between steps.
-    pub config: SgdConfig,
-    step: u64,
-    velocity: Buffers,
+/// step by step. The defaults are Keras's.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct SgdConfig {
+    /// η, the learning rate. Keras: 0.01.
+    pub learning_rate: f32,
+    /// β in [0, 1); 0 is plain gradient descent (the momentum 1cycle varies). Keras: 0.
+    pub momentum: f32,
+    /// Nesterov's accelerated gradient (needs `momentum > 0` to matter). Keras: false.
+    pub nesterov: bool,
 }
 
-impl Sgd {
-    /// An optimizer with the given hyperparameters.
-    pub fn new(config: SgdConfig) -> Self {
-        Sgd { config, step: 0, velocity: Buffers::new("m", 0.0) }
-    }
-}
-
-impl Default for Sgd {
+impl Default for SgdConfig {
     fn default() -> Self {
-        Sgd::new(SgdConfig::default())
+        SgdConfig { learning_rate: 0.01, momentum: 0.0, nesterov: false }
     }
 }
 
-impl Optimizer for Sgd {
-    fn step(&mut self, params: &[Tensor], grads: &Grads) -> Result<()> {
-        let SgdConfig { learning_rate: lr, momentum: beta, nesterov } = self.config;
-        check_lr(NAME, lr)?;
-        check_unit(NAME, "momentum", beta)?;
-        let items = with_grads(NAME, params, grads)?;
-        let use_velocity = beta > 0.0;
-        if use_velocity {
-            for &(i, p, _) in &items {
-                self.velocity.check(NAME, i, p)?;
+/// SGD: [`SgdConfig`]'s rule run by the [`Driver`](super::Driver).
+pub type Sgd = super::Driver<SgdConfig>;
+
+impl Rule for SgdConfig {
+    const NAME: &'static str = "sgd";
+    const SLOTS: &'static [&'static str] = &["m"];
+    type Step = SgdConfig;
+    knobs!(momentum);
+
+    fn validate(&self) -> Result<(), Invalid> {
+        check::learning_rate(self.learning_rate)?;
+        check::unit("momentum", self.momentum)
+    }
+    /// Plain gradient descent keeps nothing per parameter.
+    fn uses(&self, _slot: usize) -> bool {
+        self.momentum > 0.0
+    }
+    fn prepare(&self, _t: u64) -> SgdConfig {
+        self.clone()
+    }
+    fn update(c: &SgdConfig, theta: &mut [f32], g: &[f32], state: &mut [&mut [f32]]) {
+        let SgdConfig { learning_rate: lr, momentum: beta, nesterov } = *c;
+        if beta <= 0.0 {
+            for (t, &g) in theta.iter_mut().zip(g.iter()) {
+                *t -= lr * g;
             }
+            return;
         }
-        self.step += 1;
-        for (i, p, g) in items {
-            let g = g.data();
-            let mut theta = p.data_mut();
-            if !use_velocity {
-                for (t, &g) in theta.iter_mut().zip(g.iter()) {
-                    *t -= lr * g;
-                }
-                continue;
-            }
-            let m = self.velocity.get(NAME, i, p)?;
-            for ((t, m), &g) in theta.iter_mut().zip(m.iter_mut()).zip(g.iter()) {
-                *m = beta * *m - lr * g;
-                *t += if nesterov { beta * *m - lr * g } else { *m };
-            }
+        let [m] = state else { unreachable!("the driver passes one buffer per slot") };
+        for ((t, m), &g) in theta.iter_mut().zip(m.iter_mut()).zip(g.iter()) {
+            *m = beta * *m - lr * g;
+            *t += if nesterov { beta * *m - lr * g } else { *m };
         }
-        Ok(())
-    }
-
-    fn learning_rate(&self) -> f32 {
-        self.config.learning_rate
-    }
-    fn set_learning_rate(&mut self, lr: f32) {
-        self.config.learning_rate = lr;
-    }
-    fn momentum(&self) -> Option<f32> {
-        Some(self.config.momentum)
-    }
-    fn set_momentum(&mut self, momentum: f32) {
-        self.config.momentum = momentum;
-    }
-
-    fn state(&self) -> OptimizerState {
-        let c = &self.config;
-        let mut s = OptimizerState::new(
-            NAME,
-            self.step,
-            &[("learning_rate", c.learning_rate), ("momentum", c.momentum), ("nesterov", c.nesterov as u8 as f32)],
-        );
-        self.velocity.save(&mut s.buffers);
-        s
-    }
-
-    fn load_state(&mut self, s: &OptimizerState) -> Result<()> {
-        s.expect_optimizer(NAME)?;
-        s.expect_buffer_kinds(&["m"])?;
-        let config = SgdConfig {
-            learning_rate: s.require("learning_rate")?,
-            momentum: s.require("momentum")?,
-            nesterov: s.require_flag("nesterov")?,
-        };
-        self.config = config;
-        self.step = s.step;
-        self.velocity.load(s);
-        Ok(())
-    }
-
-    fn name(&self) -> &'static str {
-        NAME
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::nn::Param;
     use crate::optim::testing::{assert_trajectory, grad, run, THETA0};
+    use crate::optim::Optimizer;
+    use crate::Tensor;
 
     fn sgd(learning_rate: f32, momentum: f32, nesterov: bool) -> Sgd {
         Sgd::new(SgdConfig { learning_rate, momentum, nesterov })
@@ -213,7 +157,7 @@ mod tests {
         for _ in 0..300 {
             // J(x) = 2x: constant gradient 2.
             let grads = x.mul_scalar(2.0).sum_all().backward().unwrap();
-            opt.step(std::slice::from_ref(&x), &grads).unwrap();
+            opt.step(&[Param::trainable("x", &x)], &grads).unwrap();
             let now = x.to_vec()[0];
             step = now - last;
             last = now;
@@ -227,7 +171,7 @@ mod tests {
         let x = Tensor::ones(&[2]).requires_grad();
         let grads = x.sum_all().backward().unwrap();
         for mut opt in [sgd(-1.0, 0.0, false), sgd(f32::NAN, 0.0, false), sgd(0.1, 1.0, false)] {
-            assert!(opt.step(std::slice::from_ref(&x), &grads).is_err());
+            assert!(opt.step(&[Param::trainable("x", &x)], &grads).is_err());
         }
         assert_eq!(x.to_vec(), vec![1.0, 1.0]);
     }

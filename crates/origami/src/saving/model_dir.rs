@@ -5,7 +5,7 @@
 //!                      optimizer, schedule, seed, input preprocessing
 //! weights.safetensors  parameters under their names (layers.0.kernel, …)
 //! optimizer.json       optimizer name, step count, hyperparameters   ┐ written by
-//! optimizer.safetensors its per-parameter buffers (m.0, v.0, …)      │ save_checkpoint,
+//! optimizer.safetensors its buffers by parameter (m.layers.0.kernel) │ save_checkpoint,
 //! history.json         the epochs so far                             │ for resuming
 //! progress.json        epochs completed, finished?, fingerprint,     ┘
 //!                      the layers' random streams (dropout masks)
@@ -355,7 +355,7 @@ mod tests {
         let params = net.params();
         let mut opt = Adam::default();
         let g = net.forward(&x, true).unwrap().sum_all().backward().unwrap();
-        opt.step(&net.trainable_params(), &g).unwrap();
+        opt.step(&net.params(), &g).unwrap();
         let y2 = net.forward(&x, false).unwrap().to_vec();
         assert_ne!(y, y2);
         let ckpt = Checkpoint {
@@ -372,7 +372,7 @@ mod tests {
         assert_eq!(c2.progress.epochs_completed, 3);
         // a weights file changed after the checkpoint is detected
         save_params(dir.join(WEIGHTS_FILE), &net.params()).unwrap();
-        save_tensors(dir.join(OPTIMIZER_BUFFERS_FILE), &[("m.0".into(), Tensor::ones(&[1]))]).unwrap();
+        save_tensors(dir.join(OPTIMIZER_BUFFERS_FILE), &[("m.layers.0.bias".into(), Tensor::ones(&[1]))]).unwrap();
         assert!(load_checkpoint(&dir).is_err());
         std::fs::remove_dir_all(&dir).ok();
     }

@@ -30,14 +30,16 @@
 mod build;
 mod layer;
 pub mod names;
+mod optimizer;
+mod schedule;
 mod training;
 
 pub use build::{resolve_metric, BuiltTraining};
 pub use layer::LayerSpec;
 pub use names::{parse_activation, parse_call, parse_constraint, parse_initializer, parse_loss, parse_regularizer};
-pub use training::{
-    ClipSpec, MetricSpec, OptimizerKind, OptimizerSpec, PlateauSpec, ScheduleKind, ScheduleSpec, TrainingSpec,
-};
+pub use optimizer::{ClipSpec, OptimizerConfig, OptimizerSpec};
+pub use schedule::{ScheduleKind, ScheduleSpec};
+pub use training::{MetricSpec, PlateauSpec, TrainingSpec};
 
 use serde::{Deserialize, Serialize};
 

@@ -92,13 +92,14 @@ fn training_specs_validate_and_build() {
     let mut t = TrainingSpec {
         loss: Loss::SparseCategoricalCrossentropy { from_logits: true },
         metrics: vec!["accuracy".into(), "top_k(2)".into()],
-        optimizer: OptimizerSpec { rho: Some(0.9), ..OptimizerSpec::new(OptimizerKind::Adam, 0.01) },
+        optimizer: OptimizerSpec::from(crate::optim::AdamConfig { beta_1: 1.5, ..Default::default() })
+            .with_learning_rate(0.01),
         schedule: None,
     };
     let e = t.validate().unwrap_err().to_string();
-    assert!(e.contains("optimizer.rho: adam has no option rho"), "{e}");
-    t.optimizer.rho = None;
-    t.optimizer.clipnorm = Some(1.0);
+    assert!(e.contains("optimizer.beta_1: expected a number in [0, 1), found 1.5"), "{e}");
+    t.optimizer = OptimizerSpec::named("adam").unwrap().with_learning_rate(0.01);
+    t.optimizer.clip = Some(ClipSpec::Norm(1.0));
     let built = t.build().unwrap();
     assert_eq!(built.optimizer.learning_rate(), 0.01);
     assert_eq!(built.metrics, vec![crate::train::Metric::SparseAccuracy, crate::train::Metric::TopK(2)]);
@@ -110,7 +111,7 @@ fn training_specs_validate_and_build() {
     let bad = ScheduleSpec { kind: ScheduleKind::Constant, decay_rate: Some(0.5), ..Default::default() };
     assert!(bad.validate().unwrap_err().1.contains("no option decay_rate"));
     // every optimizer builds
-    for k in ["sgd", "adam", "adamw", "rmsprop", "adagrad", "adamax", "nadam"] {
+    for k in ["sgd", "adam", "adamw", "rmsprop", "adagrad", "adamax", "nadam", "lion"] {
         let o: OptimizerSpec = serde_json::from_str(&format!("{{\"type\": \"{k}\"}}")).unwrap();
         assert_eq!(o.build().name(), k);
     }

@@ -133,7 +133,7 @@ impl Model {
     /// drives training itself (the playground, the examples); `fit` adds
     /// batching, metrics, validation and callbacks around it.
     pub fn train_step(&mut self, x: &Tensor, y: &Tensor) -> Result<Step> {
-        let trainable: Vec<Tensor> = self.net.params().into_iter().filter(|p| p.trainable).map(|p| p.value).collect();
+        let trainable: Vec<Param> = self.net.params().into_iter().filter(|p| p.trainable).collect();
         train_step(&mut *self.net, &mut *self.optimizer, &self.loss, &trainable, x, y)
     }
 
@@ -170,7 +170,7 @@ impl Model {
             return Err(Error::arg("fit", "the batch size is 0; it must be at least 1"));
         }
         let params = self.net.params();
-        let trainable: Vec<Tensor> = params.iter().filter(|p| p.trainable).map(|p| p.value.clone()).collect();
+        let trainable: Vec<Param> = params.iter().filter(|p| p.trainable).cloned().collect();
         if trainable.is_empty() {
             return Err(Error::arg("fit", "the network has no trainable parameters: build it first"));
         }
@@ -275,7 +275,7 @@ fn train_step(
     net: &mut dyn Layer,
     optimizer: &mut dyn Optimizer,
     loss_fn: &Loss,
-    trainable: &[Tensor],
+    trainable: &[Param],
     x: &Tensor,
     y: &Tensor,
 ) -> Result<Step> {

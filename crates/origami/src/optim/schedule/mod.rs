@@ -10,10 +10,11 @@
 //! training observes rather than on the step, so it is a stateful object fed
 //! once per epoch ([`ReduceLrOnPlateau`]) rather than a [`Schedule`].
 //!
-//! A schedule is only a function; [`Scheduled`] wraps an optimizer to set η
-//! (and the momentum, where the schedule gives one) before every step, and
-//! [`apply_schedule`] does it once, for a training loop that schedules by
-//! epoch.
+//! A schedule is only a function; the [`Driver`](super::Driver) takes one as
+//! an option (`with_schedule`, `with_schedule_per_epoch`, or
+//! [`Optimizer::set_schedule`]) and sets η (and the momentum, where the
+//! schedule gives one) from it before every step, and [`apply_schedule`]
+//! does it once, for a training loop that schedules by epoch.
 
 mod decay;
 mod one_cycle;
@@ -23,8 +24,7 @@ pub use decay::{Constant, CosineDecay, ExponentialDecay, PiecewiseConstant, Powe
 pub use one_cycle::{OneCycle, OneCycleConfig};
 pub use plateau::{PlateauConfig, PlateauMode, ReduceLrOnPlateau};
 
-use super::{Optimizer, OptimizerState};
-use crate::{Error, Grads, Result, Tensor};
+use super::Optimizer;
 
 /// η (and optionally a momentum coefficient) as a function of the step or epoch index.
 pub trait Schedule: Send {
@@ -54,107 +54,22 @@ pub fn apply_schedule(optimizer: &mut dyn Optimizer, schedule: &dyn Schedule, in
     }
 }
 
-/// An optimizer whose learning rate (and momentum) follow a schedule.
-///
-/// Before step n (counting from 0 at the wrap, or from the step count of a
-/// loaded state) it applies the schedule at n, or at n / `steps_per_epoch`
-/// when scheduling by epoch.
-///
-/// ```
-/// use origami::optim::{ExponentialDecay, Optimizer, Scheduled, Sgd};
-/// let schedule = ExponentialDecay::new(0.1, 1000, 0.1)?;
-/// let opt = Scheduled::new(Sgd::default(), schedule);
-/// assert_eq!(opt.name(), "sgd");
-/// # Ok::<(), origami::Error>(())
-/// ```
-#[derive(Clone, Debug)]
-pub struct Scheduled<O, S> {
-    /// The optimizer that takes the steps.
-    pub inner: O,
-    /// Where η comes from.
-    pub schedule: S,
-    steps_per_epoch: usize,
-    step: u64,
-}
-
-impl<O: Optimizer, S: Schedule> Scheduled<O, S> {
-    /// `inner` with η from `schedule`, indexed by step.
-    pub fn new(inner: O, schedule: S) -> Self {
-        Scheduled { inner, schedule, steps_per_epoch: 1, step: 0 }
-    }
-
-    /// `inner` with η from `schedule`, indexed by epoch (`steps_per_epoch` steps each).
-    pub fn per_epoch(inner: O, schedule: S, steps_per_epoch: usize) -> Result<Self> {
-        if steps_per_epoch == 0 {
-            return Err(Error::arg("Scheduled::per_epoch", "steps_per_epoch must be positive"));
-        }
-        Ok(Scheduled { inner, schedule, steps_per_epoch, step: 0 })
-    }
-
-    /// The index the schedule will be read at on the next step.
-    pub fn position(&self) -> usize {
-        (self.step / self.steps_per_epoch as u64) as usize
-    }
-}
-
-impl<O: Optimizer, S: Schedule> Optimizer for Scheduled<O, S> {
-    fn step(&mut self, params: &[Tensor], grads: &Grads) -> Result<()> {
-        let (lr, momentum) = (self.inner.learning_rate(), self.inner.momentum());
-        let index = self.position();
-        apply_schedule(&mut self.inner, &self.schedule, index);
-        if let Err(e) = self.inner.step(params, grads) {
-            // Leave nothing changed on failure, as the trait promises.
-            self.inner.set_learning_rate(lr);
-            if let Some(m) = momentum {
-                self.inner.set_momentum(m);
-            }
-            return Err(e);
-        }
-        self.step += 1;
-        Ok(())
-    }
-    fn learning_rate(&self) -> f32 {
-        self.inner.learning_rate()
-    }
-    /// Overridden by the schedule at the next step.
-    fn set_learning_rate(&mut self, lr: f32) {
-        self.inner.set_learning_rate(lr)
-    }
-    fn momentum(&self) -> Option<f32> {
-        self.inner.momentum()
-    }
-    fn set_momentum(&mut self, momentum: f32) {
-        self.inner.set_momentum(momentum)
-    }
-    fn state(&self) -> OptimizerState {
-        let mut s = self.inner.state();
-        s.step = self.step;
-        s
-    }
-    fn load_state(&mut self, s: &OptimizerState) -> Result<()> {
-        self.inner.load_state(s)?;
-        self.step = s.step;
-        Ok(())
-    }
-    fn name(&self) -> &'static str {
-        self.inner.name()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::nn::Param;
     use crate::optim::{Sgd, SgdConfig};
+    use crate::Tensor;
 
     #[test]
-    fn scheduled_sets_the_rate_before_each_step() {
+    fn a_scheduled_driver_sets_the_rate_before_each_step() {
         let x = Tensor::zeros(&[1]).requires_grad();
         let schedule = PiecewiseConstant::new(vec![1], vec![1.0, 0.5]).unwrap();
-        let mut opt = Scheduled::new(Sgd::new(SgdConfig::default()), schedule);
+        let mut opt = Sgd::new(SgdConfig::default()).with_schedule(schedule);
         let mut seen = Vec::new();
         for _ in 0..4 {
             let grads = x.sum_all().backward().unwrap();
-            opt.step(std::slice::from_ref(&x), &grads).unwrap();
+            opt.step(&[Param::trainable("x", &x)], &grads).unwrap();
             seen.push(opt.learning_rate());
         }
         // Steps 0 and 1 (≤ boundary 1) at 1.0, then 0.5; the gradient is 1.
@@ -164,18 +79,24 @@ mod tests {
     }
 
     #[test]
-    fn per_epoch_indexes_by_epoch() {
+    fn per_epoch_indexes_by_epoch_and_a_failed_step_changes_nothing() {
         let schedule = ExponentialDecay::new(1.0, 1, 0.5).unwrap();
-        let mut opt = Scheduled::per_epoch(Sgd::default(), schedule, 3).unwrap();
+        let mut opt = Sgd::default().with_schedule_per_epoch(schedule, 3).unwrap();
         let x = Tensor::zeros(&[1]).requires_grad();
         let mut seen = Vec::new();
         for _ in 0..7 {
             let grads = x.sum_all().backward().unwrap();
-            opt.step(std::slice::from_ref(&x), &grads).unwrap();
+            opt.step(&[Param::trainable("x", &x)], &grads).unwrap();
             seen.push(opt.learning_rate());
         }
         assert_eq!(seen, vec![1.0, 1.0, 1.0, 0.5, 0.5, 0.5, 0.25]);
-        assert!(Scheduled::per_epoch(Sgd::default(), Constant(0.1), 0).is_err());
+        assert!(Sgd::default().with_schedule_per_epoch(Constant(0.1), 0).is_err());
+        // A schedule giving an invalid rate fails the step and leaves the rate as it was.
+        let mut opt = Sgd::default().with_schedule(Constant(-1.0));
+        let grads = x.sum_all().backward().unwrap();
+        assert!(opt.step(&[Param::trainable("x", &x)], &grads).is_err());
+        assert_eq!(opt.learning_rate(), 0.01);
+        assert_eq!(opt.state().step, 0);
     }
 
     #[test]

@@ -2,10 +2,14 @@
 //!
 //! Unlike the other schedules this one needs to see training's results, so
 //! it is an object fed one value (typically the validation loss) per epoch.
-//! It follows Keras's `ReduceLROnPlateau`: after `patience` epochs without
-//! an improvement larger than `min_delta`, η is multiplied by `factor` (not
-//! below `min_lr`), and then `cooldown` epochs pass before waiting starts
-//! again, so that the model has time to benefit from the new rate.
+//! It follows Keras's `ReduceLROnPlateau` (keras/src/callbacks/
+//! reduce_lr_on_plateau.py): after `patience` epochs without an improvement
+//! larger than `min_delta`, η is multiplied by `factor` (not below `min_lr`),
+//! and a cooldown gives the model time to benefit from the new rate. Keras
+//! counts the cooldown down at the start of each epoch's check and resumes
+//! waiting in the epoch where it reaches 0, so `cooldown` c leaves c − 1
+//! epochs out of the count: with patience 2 and cooldown 2, a metric that
+//! never improves is reduced at epochs 2, 5, 8, … (counting from 0).
 
 use crate::optim::Optimizer;
 use crate::{Error, Result};
@@ -28,7 +32,8 @@ pub struct PlateauConfig {
     pub patience: usize,
     /// The smallest change that counts as an improvement. Keras: 1e-4.
     pub min_delta: f32,
-    /// Epochs after a reduction during which no waiting is counted. Keras: 0.
+    /// Epochs of cooldown after a reduction, counted down before each check
+    /// (so c − 1 epochs are not counted towards patience, as in Keras). Keras: 0.
     pub cooldown: usize,
     /// η is never lowered below this. Keras: 0.
     pub min_lr: f32,
@@ -90,8 +95,7 @@ impl ReduceLrOnPlateau {
             PlateauMode::Min => metric < self.best - c.min_delta,
             PlateauMode::Max => metric > self.best + c.min_delta,
         };
-        let cooling = self.cooldown_left > 0;
-        if cooling {
+        if self.cooldown_left > 0 {
             self.cooldown_left -= 1;
             self.wait = 0;
         }
@@ -100,7 +104,8 @@ impl ReduceLrOnPlateau {
             self.wait = 0;
             return lr;
         }
-        if cooling {
+        // Keras asks "in cooldown?" again after counting down.
+        if self.cooldown_left > 0 {
             return lr;
         }
         self.wait += 1;
@@ -169,15 +174,66 @@ mod tests {
         // Max mode: rising accuracy is an improvement.
         let cfg = PlateauConfig { factor: 0.5, patience: 1, mode: PlateauMode::Max, ..Default::default() };
         assert_eq!(run(cfg, &[0.5, 0.6, 0.6, 0.7], 1.0), vec![1.0, 1.0, 0.5, 0.5]);
-        // Cooldown 2: two epochs are not counted after a reduction.
+        // Cooldown 2 with patience 1: one epoch is not counted after a reduction.
         let cfg = PlateauConfig { factor: 0.5, patience: 1, cooldown: 2, ..Default::default() };
-        assert_eq!(run(cfg, &[1.0, 1.0, 1.0, 1.0, 1.0], 1.0), vec![1.0, 0.5, 0.5, 0.5, 0.25]);
+        assert_eq!(run(cfg, &[1.0, 1.0, 1.0, 1.0, 1.0], 1.0), vec![1.0, 0.5, 0.5, 0.25, 0.25]);
         // Never below min_lr.
         let cfg = PlateauConfig { factor: 0.1, patience: 1, min_lr: 0.05, ..Default::default() };
         assert_eq!(run(cfg, &[1.0, 1.0, 1.0, 1.0], 1.0), vec![1.0, 0.1, 0.05, 0.05]);
         // NaN is not an improvement.
         let cfg = PlateauConfig { factor: 0.5, patience: 1, ..Default::default() };
         assert_eq!(run(cfg, &[1.0, f32::NAN], 1.0), vec![1.0, 0.5]);
+    }
+
+    /// Keras 3's `ReduceLROnPlateau.on_epoch_end`, transcribed (mode min,
+    /// min_lr 0): the epochs (from 0) at which it reduces.
+    fn keras_reductions(metrics: &[f64], patience: usize, cooldown: usize, min_delta: f64) -> Vec<usize> {
+        let (mut best, mut wait, mut cooldown_counter) = (f64::INFINITY, 0, 0);
+        let mut out = Vec::new();
+        for (epoch, &current) in metrics.iter().enumerate() {
+            if cooldown_counter > 0 {
+                cooldown_counter -= 1;
+                wait = 0;
+            }
+            if current < best - min_delta {
+                best = current;
+                wait = 0;
+            } else if cooldown_counter == 0 {
+                wait += 1;
+                if wait >= patience {
+                    out.push(epoch);
+                    cooldown_counter = cooldown;
+                    wait = 0;
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn cooldown_counts_as_keras_counts_it() {
+        // 16 flat epochs, patience 2, cooldown 2: Keras reduces at 2, 5, 8, 11, 14.
+        let flat = [1.0f64; 16];
+        let keras = keras_reductions(&flat, 2, 2, 1e-4);
+        assert_eq!(keras, vec![2, 5, 8, 11, 14]);
+        let cfg = PlateauConfig { factor: 0.5, patience: 2, cooldown: 2, ..Default::default() };
+        let lrs = run(cfg, &[1.0; 16], 1.0);
+        let ours: Vec<usize> = (0..16).filter(|&e| lrs[e] < if e == 0 { 1.0 } else { lrs[e - 1] }).collect();
+        assert_eq!(ours, keras);
+        assert_eq!(lrs[15], 0.5f32.powi(5));
+        // A noisier metric, several settings: the same epochs as Keras.
+        let noisy = [1.0, 0.9, 0.95, 0.91, 0.8, 0.85, 0.85, 0.79, 0.9, 0.9, 0.9, 0.9, 0.7, 0.8, 0.8, 0.8, 0.8, 0.8];
+        for (patience, cooldown) in [(1, 0), (1, 1), (1, 3), (2, 1), (3, 2), (2, 4)] {
+            let cfg = PlateauConfig { factor: 0.5, patience, cooldown, ..Default::default() };
+            let lrs = run(cfg, &noisy.map(|x| x as f32), 1.0);
+            let ours: Vec<usize> =
+                (0..noisy.len()).filter(|&e| lrs[e] < if e == 0 { 1.0 } else { lrs[e - 1] }).collect();
+            assert_eq!(
+                ours,
+                keras_reductions(&noisy, patience, cooldown, 1e-4),
+                "patience {patience}, cooldown {cooldown}"
+            );
+        }
     }
 
     #[test]
