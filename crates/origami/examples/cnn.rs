@@ -4,18 +4,23 @@
 //! BatchNormalization → ReLU → MaxPool 2 → Conv2D(32, 3×3, ReLU) → MaxPool 2
 //! → Flatten → Dense(64, ReLU) → Dense(10) logits, trained with Adam; prints
 //! the first and last loss and the test accuracy.
+//!
+//! The step after the `mlp` example's hand-written one: `Model::train_step`
+//! is the step `fit` runs (forward, loss plus the layers' penalties,
+//! backward, update, constraints), here driven batch by batch.
 
 use std::time::Instant;
 
 use origami::data::mnist;
-use origami::nn::{loss, Activation, BatchNormalization, Conv2D, Dense, Flatten, MaxPool2D, Sequential};
-use origami::optim::{Adam, AdamConfig, Optimizer};
+use origami::nn::{Activation, BatchNormalization, Conv2D, Dense, Flatten, Loss, MaxPool2D, Sequential};
+use origami::optim::{Adam, AdamConfig};
+use origami::train::Model;
 use origami::{no_grad, Padding, Result, Rng};
 
 fn main() -> Result<()> {
     let data = mnist::load(mnist::default_dir())?;
     let mut rng = Rng::seed(7);
-    let mut model = Sequential::new(&[28, 28, 1], Vec::new())
+    let mut net = Sequential::new(&[28, 28, 1], Vec::new())
         .add(Conv2D::new(16, (3, 3)).padding(Padding::Same))
         .add(BatchNormalization::new())
         .add(Activation::Relu)
@@ -25,19 +30,15 @@ fn main() -> Result<()> {
         .add(Flatten::new())
         .add(Dense::new(64).activation(Activation::Relu))
         .add(Dense::new(10));
-    model.build(&mut rng)?;
-    println!("{}", model.summary());
+    net.build(&mut rng)?;
+    println!("{}", net.summary());
 
-    let params = model.params();
-    let mut opt = Adam::new(AdamConfig { learning_rate: 2e-3, ..Default::default() });
+    let adam = Adam::new(AdamConfig { learning_rate: 2e-3, ..Default::default() });
+    let mut model = Model::new(net, adam, Loss::SparseCategoricalCrossentropy { from_logits: true }, vec![]);
     let start = Instant::now();
     let mut losses = Vec::new();
     for (step, (x, y)) in data.train.batches(64, Some(&mut rng))?.enumerate() {
-        let logits = model.forward(&x, true)?;
-        let l = loss::sparse_categorical_crossentropy_with_logits(&logits, &y)?;
-        let grads = l.backward()?;
-        opt.step(&params, &grads)?;
-        losses.push(l.item()?);
+        losses.push(model.train_step(&x, &y)?.loss);
         if (step + 1) % 25 == 0 {
             println!(
                 "step {:>3}: loss {:.4} ({:.1} s)",
@@ -51,7 +52,7 @@ fn main() -> Result<()> {
         let labels = data.test.labels()?;
         let mut correct = 0;
         for (x, y) in data.test.batches(500, None)? {
-            let pred = model.forward(&x, false)?.argmax(1)?;
+            let pred = model.net.forward(&x, false)?.argmax(1)?;
             let truth: Vec<usize> = y.to_vec().iter().map(|&v| v as usize).collect();
             correct += pred.iter().zip(&truth).filter(|(p, t)| p == t).count();
         }

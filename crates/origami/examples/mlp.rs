@@ -4,6 +4,11 @@
 //! Dropout(0.2) → Dense(10) logits, trained with Adam on sparse categorical
 //! cross-entropy from logits; prints the first and last loss and the test
 //! accuracy.
+//!
+//! The training step is written out — forward, loss, backward, update — to
+//! show what one is; this network has no regularizers or constraints, which
+//! a full step adds (`Model::train_step`, used by the `cnn` example and by
+//! `fit`).
 
 use std::time::Instant;
 
