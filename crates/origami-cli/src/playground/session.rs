@@ -12,9 +12,9 @@
 use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
 use std::hash::BuildHasher;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -111,6 +111,8 @@ pub struct Registry {
     next: AtomicU64,
     /// Randomly keyed per process.
     hasher: RandomState,
+    /// Worker threads still running (closed sessions' included until they end).
+    workers: Arc<AtomicUsize>,
 }
 
 impl Registry {
@@ -134,14 +136,32 @@ impl Registry {
             config: Mutex::new(cfg.clone()),
             last_seen: Mutex::new(Instant::now()),
         });
-        let worker =
-            Worker { session: Arc::clone(&session), engine: None, playing: false, version: 0, data_version: 0 };
+        // The worker holds the session weakly: once the registry drops it
+        // (closed or reaped) the channel's sender goes with it, a blocked
+        // `recv` returns and a playing worker sees the session gone.
+        let worker = Worker {
+            session: Arc::downgrade(&session),
+            engine: None,
+            playing: false,
+            version: 0,
+            data_version: 0,
+            config_error: None,
+        };
+        let running = Running::start(&self.workers);
         std::thread::Builder::new()
             .name(format!("playground-{id}"))
-            .spawn(move || worker.run(rx, cfg))
+            .spawn(move || {
+                let _running = running;
+                worker.run(rx, cfg)
+            })
             .map_err(|e| format!("cannot start a worker thread: {e}"))?;
         map.insert(id, session);
         Ok(id)
+    }
+
+    /// Worker threads still running.
+    pub fn workers(&self) -> usize {
+        self.workers.load(Ordering::SeqCst)
     }
 
     pub fn get(&self, id: u64) -> Option<Arc<Session>> {
@@ -162,18 +182,39 @@ impl Registry {
     }
 }
 
+/// Counts a worker thread while it runs.
+struct Running(Arc<AtomicUsize>);
+
+impl Running {
+    fn start(count: &Arc<AtomicUsize>) -> Running {
+        count.fetch_add(1, Ordering::SeqCst);
+        Running(Arc::clone(count))
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 struct Worker {
-    session: Arc<Session>,
+    session: Weak<Session>,
     engine: Option<Engine>,
     playing: bool,
     version: u64,
     data_version: u64,
+    /// Why the last config failed to build; shown until the config changes.
+    config_error: Option<String>,
 }
 
 impl Worker {
     fn run(mut self, rx: Receiver<Command>, cfg: Config) {
         self.configure(cfg);
         loop {
+            if self.session.strong_count() == 0 {
+                return; // closed or reaped
+            }
             let cmd = if self.playing {
                 match rx.try_recv() {
                     Ok(c) => Some(c),
@@ -213,7 +254,8 @@ impl Worker {
                 self.train_for(Duration::ZERO);
             }
             Command::Reset => {
-                let cfg = lock(&self.session.config).clone();
+                let Some(session) = self.session.upgrade() else { return };
+                let cfg = lock(&session.config).clone();
                 self.configure(cfg);
             }
             Command::Params(reply) => {
@@ -224,11 +266,15 @@ impl Worker {
 
     fn configure(&mut self, cfg: Config) {
         self.playing = false;
-        *lock(&self.session.config) = cfg.clone();
+        let Some(session) = self.session.upgrade() else { return };
+        *lock(&session.config) = cfg.clone();
+        drop(session);
         match Engine::new(cfg) {
             Ok(e) => {
+                self.config_error = None;
                 self.data_version += 1;
-                *lock(&self.session.data) = Arc::new(DataPoints {
+                let Some(session) = self.session.upgrade() else { return };
+                *lock(&session.data) = Arc::new(DataPoints {
                     data_version: self.data_version,
                     train: e.train.clone(),
                     test: e.test.clone(),
@@ -238,7 +284,8 @@ impl Worker {
             }
             Err(msg) => {
                 self.engine = None;
-                self.publish(Some(msg));
+                self.config_error = Some(msg);
+                self.publish(None);
             }
         }
     }
@@ -269,7 +316,7 @@ impl Worker {
             playing: self.playing,
             output_res: OUTPUT_RES,
             neuron_res: NEURON_RES,
-            error: error.clone(),
+            error: error.clone().or_else(|| self.config_error.clone()),
             ..Snapshot::default()
         };
         if let Some(e) = &mut self.engine {
@@ -291,7 +338,9 @@ impl Worker {
                 Err(m) => s.error = Some(m),
             }
         }
-        *lock(&self.session.snapshot) = Arc::new(s);
+        if let Some(session) = self.session.upgrade() {
+            *lock(&session.snapshot) = Arc::new(s);
+        }
     }
 }
 
@@ -303,4 +352,52 @@ pub fn downsample(h: &[[f32; 3]], max: usize) -> Vec<[f32; 3]> {
     let mut out: Vec<[f32; 3]> = (0..max - 1).map(|i| h[i * (h.len() - 1) / (max - 1)]).collect();
     out.push(h[h.len() - 1]);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wait_until(what: &str, f: impl Fn() -> bool) {
+        let start = Instant::now();
+        while !f() {
+            assert!(start.elapsed() < Duration::from_secs(1), "{what} within a second");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// A playing session's worker ends within a second of `close` or of
+    /// being reaped (it held the session, and so its own channel, alive).
+    #[test]
+    fn closed_and_reaped_sessions_end_their_workers() {
+        let r = Registry::default();
+        let id = r.open(Config::default()).unwrap();
+        assert!(r.get(id).unwrap().send(Command::Play));
+        let idle = r.open(Config::default()).unwrap();
+        wait_until("two workers", || r.workers() == 2);
+        assert!(r.close(id));
+        wait_until("the closed session's worker to end", || r.workers() == 1);
+        assert_eq!(r.reap(Duration::ZERO), 1);
+        wait_until("the reaped (idle, blocked) worker to end", || r.workers() == 0);
+        assert!(r.get(idle).is_none());
+    }
+
+    /// A config that validates but cannot be built keeps its error on the
+    /// page through later commands, until the config changes.
+    #[test]
+    fn a_build_error_stays_until_the_config_changes() {
+        let r = Registry::default();
+        let bad = Config { schedule: "onecycle".into(), decay_epochs: 1, ..Config::default() };
+        let id = r.open(bad).unwrap();
+        let s = r.get(id).unwrap();
+        let error = || lock(&s.snapshot).error.clone();
+        wait_until("the build error", || error().is_some());
+        s.send(Command::Pause);
+        s.send(Command::Step);
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(error().is_some(), "the error vanished after a control command");
+        s.send(Command::Configure(Box::new(Config::default())));
+        wait_until("the error to clear with a good config", || error().is_none());
+        r.close(id);
+    }
 }
