@@ -231,6 +231,35 @@ fn share(n: usize, k: usize, c: usize) -> usize {
     n / k + usize::from(c < n % k)
 }
 
+/// Every set's name, as configs and the playground spell it: the
+/// classification sets, then the regressions ([`is_regression`]).
+pub const NAMES: [&str; 8] =
+    ["circle", "xor", "gaussian", "spiral", "blobs", "spirals", "regress_plane", "regress_gaussian"];
+
+/// Whether the set called `name` is a regression (its targets are numbers).
+pub fn is_regression(name: &str) -> bool {
+    name.starts_with("regress_")
+}
+
+/// The set called `name` (one of [`NAMES`]) with `n` points; `classes` is
+/// read by `blobs` and `spirals` only.
+pub fn by_name(name: &str, n: usize, classes: usize, noise: f32, rng: &mut Rng) -> Result<Dataset> {
+    match name {
+        "circle" => circle(n, noise, rng),
+        "xor" => xor(n, noise, rng),
+        "gaussian" => gaussian(n, noise, rng),
+        "spiral" => spiral(n, noise, rng),
+        "blobs" => blobs(n, classes, noise, rng),
+        "spirals" => spirals(n, classes, noise, rng),
+        "regress_plane" => regress_plane(n, noise, rng),
+        "regress_gaussian" => regress_gaussian(n, noise, rng),
+        _ => Err(Error::arg(
+            "synthetic::by_name",
+            format!("unknown synthetic set {name:?}; expected one of {}", NAMES.join(", ")),
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -339,5 +368,15 @@ mod tests {
         }
         assert!(blobs(10, 1, 0.0, &mut Rng::seed(0)).is_err());
         assert!(spirals(10, 0, 0.0, &mut Rng::seed(0)).is_err());
+    }
+
+    #[test]
+    fn every_name_builds_its_set() {
+        for name in NAMES {
+            let d = by_name(name, 40, 3, 0.1, &mut Rng::seed(1)).unwrap();
+            assert_eq!(d.len(), 40, "{name}");
+            assert_eq!(d.y().shape().len() == 2, is_regression(name), "{name}");
+        }
+        assert!(by_name("moon", 40, 3, 0.0, &mut Rng::seed(1)).unwrap_err().to_string().contains("circle"));
     }
 }

@@ -14,7 +14,7 @@ use std::path::Path;
 
 use crate::{Error, Result};
 
-pub use weights::{load_params, load_tensors, save_params, save_tensors};
+pub use weights::{load_params, load_tensors, save_params, save_tensors, tensors_to_bytes};
 
 /// Writes `bytes` to `path` atomically: a temporary file beside the target,
 /// created exclusively (`create_new`: a planted file or symlink there is

@@ -12,6 +12,16 @@ use crate::{Error, Result, Tensor};
 /// Writes named tensors to `path` atomically.
 pub fn save_tensors(path: impl AsRef<Path>, tensors: &[(String, Tensor)]) -> Result<()> {
     let path = path.as_ref();
+    super::write_atomic(path, &encode(path, tensors)?)
+}
+
+/// Named tensors as the bytes of a safetensors file, for a caller that
+/// sends them rather than writing them (the playground's download).
+pub fn tensors_to_bytes(tensors: &[(String, Tensor)]) -> Result<Vec<u8>> {
+    encode(Path::new("safetensors bytes"), tensors)
+}
+
+fn encode(path: &Path, tensors: &[(String, Tensor)]) -> Result<Vec<u8>> {
     let bytes: Vec<(String, Vec<usize>, Vec<u8>)> = tensors
         .iter()
         .map(|(n, t)| (n.clone(), t.shape().to_vec(), t.data().iter().flat_map(|v| v.to_le_bytes()).collect()))
@@ -21,9 +31,7 @@ pub fn save_tensors(path: impl AsRef<Path>, tensors: &[(String, Tensor)]) -> Res
         .map(|(n, s, b)| TensorView::new(Dtype::F32, s.clone(), b).map(|v| (n.clone(), v)))
         .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(|e| Error::format(path, format!("cannot encode tensors: {e}")))?;
-    let out =
-        safetensors::serialize(views, None).map_err(|e| Error::format(path, format!("cannot encode tensors: {e}")))?;
-    super::write_atomic(path, &out)
+    safetensors::serialize(views, None).map_err(|e| Error::format(path, format!("cannot encode tensors: {e}")))
 }
 
 /// Reads every tensor of a safetensors file (f32 only), in file order.
