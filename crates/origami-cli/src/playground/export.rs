@@ -6,7 +6,7 @@
 //! Keras's `type` and options in call syntax (`"l2(0.001)"`), `[training]`,
 //! `[optimizer]` and `[schedule]` (per epoch, as the playground schedules).
 //! What that format has no place for (the derived input features) is said
-//! in a comment. Weights are written with `origami::io::save_tensors` under the
+//! in a comment. Weights are encoded with `origami::io::tensors_to_bytes` under the
 //! model's parameter names (`layers.0.kernel`…).
 
 use std::fmt::Write as _;
@@ -159,19 +159,11 @@ pub fn config_toml(cfg: &Config) -> String {
     t
 }
 
-/// The parameters as the bytes of a safetensors file, written with
-/// `origami::io::save_tensors` to a temporary file and read back.
-pub fn weights_bytes(session: u64, params: &[(String, Tensor)]) -> Result<Vec<u8>, String> {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let path =
-        std::env::temp_dir().join(format!("origami-playground-{}-{session}-{n}.safetensors", std::process::id()));
-    let result = origami::io::save_tensors(&path, params)
-        .map_err(|e| format!("cannot write the weights: {e}"))
-        .and_then(|()| std::fs::read(&path).map_err(|e| format!("cannot read the weights back: {e}")));
-    let _ = std::fs::remove_file(&path);
-    result
+/// The parameters as the bytes of a safetensors file, encoded in memory:
+/// the server writes nothing to disk (a planted file or symlink in a
+/// temporary folder can be neither read nor overwritten through it).
+pub fn weights_bytes(_session: u64, params: &[(String, Tensor)]) -> Result<Vec<u8>, String> {
+    origami::io::tensors_to_bytes(params).map_err(|e| format!("cannot encode the weights: {e}"))
 }
 
 #[cfg(test)]

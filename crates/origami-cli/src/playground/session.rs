@@ -160,6 +160,7 @@ impl Registry {
     }
 
     /// Worker threads still running.
+    #[cfg(test)]
     pub fn workers(&self) -> usize {
         self.workers.load(Ordering::SeqCst)
     }
