@@ -264,3 +264,27 @@ fn the_schema_lists_every_layer_with_its_options() {
         }
     }
 }
+
+/// A layer of a billion units is refused before its 8 GB are allocated,
+/// as a spec error naming the layer (it used to abort the process).
+#[test]
+fn oversized_layers_are_spec_errors_before_allocation() {
+    let dense = |units| LayerSpec::Dense(DenseConfig { units, ..Default::default() });
+    let spec = ModelSpec { input_shape: vec![2], layers: vec![dense(4), dense(1_000_000_000)] };
+    match spec.build(&mut Rng::seed(0)) {
+        Err(crate::Error::Spec { path, msg }) => {
+            assert_eq!(path, "layers[1]");
+            assert!(msg.contains("[4, 1000000000]") && msg.contains("limit"), "{msg}");
+        }
+        Err(e) => panic!("not a spec error: {e}"),
+        Ok(_) => panic!("built a billion units"),
+    }
+    // the parameters of the whole model count against one budget
+    let wide = ModelSpec { input_shape: vec![2], layers: vec![dense(4), dense(100)] };
+    let r = crate::limits::with_parameter_budget(30, "a budget of 30", || wide.build(&mut Rng::seed(0)));
+    let e = r.err().expect("over budget").to_string();
+    assert!(e.starts_with("layers[1]:") && e.contains("a budget of 30"), "{e}");
+    let small = ModelSpec { input_shape: vec![2], layers: vec![dense(4), dense(3)] };
+    crate::limits::with_parameter_budget(27, "27", || small.build(&mut Rng::seed(0))).unwrap();
+    assert!(crate::limits::with_parameter_budget(26, "26", || small.build(&mut Rng::seed(0))).is_err());
+}
