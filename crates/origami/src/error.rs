@@ -47,6 +47,17 @@ pub type Result<T> = std::result::Result<T, Error>;
 /// The most characters of a bad value that a message quotes.
 pub const QUOTE_CHARS: usize = 80;
 
+/// `text` (a message's part that already quotes a value, as serde's
+/// `invalid type: string "…"` does) cut to its first [`QUOTE_CHARS`]
+/// characters with `…` and its full length when longer.
+pub fn shorten(text: &str) -> String {
+    let chars = text.chars().count();
+    if chars <= QUOTE_CHARS {
+        return text.to_string();
+    }
+    format!("{}… ({chars} characters)", text.chars().take(QUOTE_CHARS).collect::<String>())
+}
+
 /// `value` quoted for an error message: in double quotes with quotes,
 /// backslashes and control characters escaped (as Rust's `{:?}`), and cut
 /// to its first [`QUOTE_CHARS`] characters with `…` and its full length when
@@ -151,9 +162,9 @@ impl fmt::Display for Error {
                 write!(f, "{file}: ")?;
                 let mut place: Vec<String> = line.iter().map(|l| format!("line {l}")).collect();
                 place.extend(match (column, column_name) {
-                    (Some(c), Some(n)) => Some(format!("column {c} (\"{n}\")")),
+                    (Some(c), Some(n)) => Some(format!("column {c} ({})", quote(n))),
                     (Some(c), None) => Some(format!("column {c}")),
-                    (None, Some(n)) => Some(format!("column \"{n}\"")),
+                    (None, Some(n)) => Some(format!("column {}", quote(n))),
                     (None, None) => None,
                 });
                 if !place.is_empty() {

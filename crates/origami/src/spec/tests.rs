@@ -66,6 +66,12 @@ fn option_names_parse_and_print_back() {
     assert!(parse_initializer("he_normal(1)").is_err());
     assert!(parse_constraint("max_norm(1, 2)").is_err());
     assert!(parse_call("l2(0.1").is_err());
+    // arguments are finite numbers: a NaN slope used to train to NaN silently
+    for bad in ["leaky_relu(nan)", "elu(inf)", "l2(-inf)", "max_norm(NaN)"] {
+        let e = parse_call(bad).unwrap_err();
+        assert!(e.contains("is not a finite number") && e.contains(bad), "{bad}: {e}");
+    }
+    assert!(parse_activation("leaky_relu(nan)").is_err());
 }
 
 #[test]
