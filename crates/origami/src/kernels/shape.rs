@@ -60,7 +60,7 @@ pub fn broadcast_shapes(op: &'static str, a: &[usize], b: &[usize]) -> Result<Sh
 }
 
 /// Strides of `shape` seen from a broadcast `out` shape: 0 where the input is repeated.
-pub fn broadcast_strides(shape: &[usize], out: &[usize]) -> Shape {
+pub(crate) fn broadcast_strides(shape: &[usize], out: &[usize]) -> Shape {
     let st = strides(shape);
     let off = out.len() - shape.len();
     (0..out.len()).map(|i| if i < off || shape[i - off] == 1 { 0 } else { st[i - off] }).collect()
@@ -68,7 +68,7 @@ pub fn broadcast_strides(shape: &[usize], out: &[usize]) -> Shape {
 
 /// Splits a shape around `axis` into (outer, len, inner) sizes, the view every
 /// axis-wise kernel works on.
-pub fn split_at_axis(shape: &[usize], axis: usize) -> (usize, usize, usize) {
+pub(crate) fn split_at_axis(shape: &[usize], axis: usize) -> (usize, usize, usize) {
     (numel(&shape[..axis]), shape[axis], numel(&shape[axis + 1..]))
 }
 
