@@ -115,19 +115,20 @@ fn gemm(quick: bool) -> Result<()> {
         let (ad, bd) = (a.data(), b.data());
         let mut c = vec![0.0f32; m * n];
         let mut once = || origami::kernels::matmul::matmul(&ad, &bd, &mut c, m, k, n, false, false, false);
+        once()?;
         let runs: Vec<f64> = (0..3)
             .map(|_| {
                 for _ in 0..3 {
-                    once();
+                    let _ = once();
                 }
                 let t = Instant::now();
-                once();
+                let _ = once();
                 let est = t.elapsed().as_secs_f64().max(1e-6);
                 let reps = ((budget / est) as usize).clamp(if quick { 2 } else { 7 }, 3000);
                 let times: Vec<f64> = (0..reps)
                     .map(|_| {
                         let t = Instant::now();
-                        once();
+                        let _ = once();
                         t.elapsed().as_secs_f64()
                     })
                     .collect();

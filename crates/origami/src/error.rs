@@ -44,6 +44,36 @@ pub enum Error {
 /// `std::result::Result` with origami's [`Error`].
 pub type Result<T> = std::result::Result<T, Error>;
 
+/// The most characters of a bad value that a message quotes.
+pub const QUOTE_CHARS: usize = 80;
+
+/// `text` (a message's part that already quotes a value, as serde's
+/// `invalid type: string "…"` does) cut to its first [`QUOTE_CHARS`]
+/// characters with `…` and its full length when longer.
+pub fn shorten(text: &str) -> String {
+    let chars = text.chars().count();
+    if chars <= QUOTE_CHARS {
+        return text.to_string();
+    }
+    format!("{}… ({chars} characters)", text.chars().take(QUOTE_CHARS).collect::<String>())
+}
+
+/// `value` quoted for an error message: in double quotes with quotes,
+/// backslashes and control characters escaped (as Rust's `{:?}`), and cut
+/// to its first [`QUOTE_CHARS`] characters with `…` and its full length when
+/// longer, so that a 50 MB cell gives a line of stderr, not 50 MB. Every
+/// message of origami that shows a value from a file or a config quotes it
+/// through here.
+pub fn quote(value: &str) -> String {
+    let chars = value.chars().count();
+    if chars <= QUOTE_CHARS {
+        return format!("{value:?}");
+    }
+    let head: String = value.chars().take(QUOTE_CHARS).collect();
+    let shown = format!("{head:?}");
+    format!("{}…\" ({chars} characters)", &shown[..shown.len() - 1])
+}
+
 impl Error {
     pub(crate) fn shape(op: &'static str, lhs: &[usize], rhs: &[usize], why: &'static str) -> Self {
         Error::ShapeMismatch { op, lhs: lhs.to_vec(), rhs: rhs.to_vec(), why }
@@ -132,9 +162,9 @@ impl fmt::Display for Error {
                 write!(f, "{file}: ")?;
                 let mut place: Vec<String> = line.iter().map(|l| format!("line {l}")).collect();
                 place.extend(match (column, column_name) {
-                    (Some(c), Some(n)) => Some(format!("column {c} (\"{n}\")")),
+                    (Some(c), Some(n)) => Some(format!("column {c} ({})", quote(n))),
                     (Some(c), None) => Some(format!("column {c}")),
-                    (None, Some(n)) => Some(format!("column \"{n}\"")),
+                    (None, Some(n)) => Some(format!("column {}", quote(n))),
                     (None, None) => None,
                 });
                 if !place.is_empty() {
@@ -194,6 +224,19 @@ mod tests {
         let e = Error::format("w.safetensors", "truncated").with_path_prefix("model.");
         assert_eq!(e.to_string(), "w.safetensors: truncated");
         assert_eq!(Error::spec("", "no layers").to_string(), "no layers");
+    }
+
+    #[test]
+    fn quoted_values_are_escaped_and_cut() {
+        assert_eq!(quote("oops"), "\"oops\"");
+        assert_eq!(quote("say \"hi\"\n"), "\"say \\\"hi\\\"\\n\"");
+        let long = "x".repeat(50_000_000);
+        let q = quote(&long);
+        assert!(q.len() < 120, "{} bytes", q.len());
+        assert_eq!(q, format!("\"{}…\" (50000000 characters)", "x".repeat(80)));
+        // cut at a character, not a byte
+        let q = quote(&"é".repeat(100));
+        assert!(q.starts_with(&format!("\"{}…", "é".repeat(80))), "{q}");
     }
 
     #[test]

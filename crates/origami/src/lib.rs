@@ -22,6 +22,7 @@ pub mod data;
 mod error;
 pub mod io;
 pub mod kernels;
+pub mod limits;
 pub mod nn;
 pub mod ops;
 pub mod optim;
@@ -33,7 +34,7 @@ pub mod tensor;
 pub mod train;
 
 pub use autograd::{check_gradients, grad_enabled, no_grad, GradCheck, Grads};
-pub use error::{Error, Result};
+pub use error::{quote, shorten, Error, Result};
 pub use ops::nn::Padding;
 pub use parallel::{num_threads, set_num_threads};
 pub use rng::{Rng, RngState};

@@ -21,7 +21,7 @@ fn results_are_reproducible_for_a_thread_count_and_close_across_counts() {
         let run = |threads: usize| {
             set_num_threads(threads);
             let mut c = vec![0.0f32; m * n];
-            matmul(&a, &b, &mut c, m, k, n, false, false, false);
+            matmul(&a, &b, &mut c, m, k, n, false, false, false).unwrap();
             c
         };
         let (one, two, two_again) = (run(1), run(2), run(2));
@@ -52,4 +52,16 @@ fn a_dense_layers_gradients_agree_on_one_and_two_threads() {
     for (a, b) in one.iter().zip(&two) {
         assert!(a.iter().zip(b).all(|(p, q)| (p - q).abs() <= 1e-4 * (1.0 + p.abs())));
     }
+}
+
+/// The public product checks its slices: a short one (or sizes whose
+/// product overflows) is an error, where the kernel used to assert.
+#[test]
+fn the_public_product_refuses_short_slices() {
+    let (a, b, mut c) = (vec![0.0; 6], vec![0.0; 6], vec![0.0; 4]);
+    matmul(&a, &b, &mut c, 2, 3, 2, false, false, false).unwrap();
+    let e = matmul(&a, &b, &mut c, 2, 4, 2, false, false, false).unwrap_err().to_string();
+    assert!(e.contains("a holds 6 values") && e.contains("2x4"), "{e}");
+    assert!(matmul(&a, &b, &mut c, usize::MAX, 2, 0, false, false, false).is_err());
+    assert!(matmul(&[], &[], &mut [], 1 << 40, 0, 1 << 40, false, false, false).is_err());
 }

@@ -20,7 +20,7 @@ use std::io::Read;
 use std::path::Path;
 
 use super::Dataset;
-use crate::{Error, Result, Tensor};
+use crate::{quote, Error, Result, Tensor};
 
 /// Which column holds the target.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -223,7 +223,7 @@ pub fn read_from(reader: impl Read, source: impl AsRef<Path>, opts: &CsvOptions)
         (Header::Absent, Target::Name(name)) => {
             return Err(Error::data(
                 src,
-                format!("target column \"{name}\" is named, but the options say there is no header"),
+                format!("target column {} is named, but the options say there is no header", quote(name)),
             ))
         }
         (Header::Present, _) | (_, Target::Name(_)) => true,
@@ -233,9 +233,14 @@ pub fn read_from(reader: impl Read, source: impl AsRef<Path>, opts: &CsvOptions)
         }
     };
     let names: Vec<String> = if has_header { first.clone() } else { (0..width).map(|j| format!("col{j}")).collect() };
+    check_unique_names(src, first_line, &names)?;
     let target = match &opts.target {
         Target::Name(name) => names.iter().position(|n| n == name).ok_or_else(|| {
-            Error::data_at_line(src, first_line, format!("no column is named \"{name}\"; the header has {names:?}"))
+            Error::data_at_line(
+                src,
+                first_line,
+                format!("no column is named {}; the header has {}", quote(name), list_names(&names)),
+            )
         })?,
         // Index and Last are resolved (and checked) above.
         _ => named_index.unwrap_or(0),
@@ -263,10 +268,7 @@ pub fn read_from(reader: impl Read, source: impl AsRef<Path>, opts: &CsvOptions)
                 raw_targets.push((*line, cell.as_str()));
                 continue;
             }
-            match parse_number(cell) {
-                Some(v) => x.push(v),
-                None => return Err(cell_error(*line, j, not_a_number(cell))),
-            }
+            x.push(parse_cell(src, *line, j, &names[j], cell)?);
         }
     }
 
@@ -274,13 +276,17 @@ pub fn read_from(reader: impl Read, source: impl AsRef<Path>, opts: &CsvOptions)
         Task::Regression => {
             let mut y = Vec::with_capacity(n);
             for &(line, cell) in &raw_targets {
-                y.push(parse_number(cell).ok_or_else(|| cell_error(line, target, not_a_number(cell)))?);
+                y.push(parse_cell(src, line, target, &names[target], cell)?);
             }
             (Tensor::from_vec(y, &[n, 1])?, None)
         }
         Task::Classification => {
             if let Some(&(line, _)) = raw_targets.iter().find(|(_, c)| c.is_empty()) {
                 return Err(cell_error(line, target, "the class is empty".into()));
+            }
+            // "NaN", "inf", "1e309": a missing or broken number, not a class
+            if let Some(&(line, c)) = raw_targets.iter().find(|(_, c)| c.parse::<f64>().is_ok_and(|v| !v.is_finite())) {
+                return Err(cell_error(line, target, format!("{} is not a class (a missing value?)", quote(c))));
             }
             let classes = class_order(raw_targets.iter().map(|&(_, c)| c));
             let y = raw_targets
@@ -295,17 +301,49 @@ pub fn read_from(reader: impl Read, source: impl AsRef<Path>, opts: &CsvOptions)
     Ok(Table { feature_names, target_name, class_names, data: Dataset::new(Tensor::from_vec(x, &[n, nf])?, y)? })
 }
 
-/// A finite number (spaces around it allowed, as in a quoted `" 2 "`), or `None`.
-fn parse_number(cell: &str) -> Option<f32> {
+/// A finite number (spaces around it allowed, as in a quoted `" 2 "`), or
+/// `None`: NaN, infinities and numbers past f32's range (`1e309`) are not.
+pub fn parse_number(cell: &str) -> Option<f32> {
     cell.trim().parse::<f32>().ok().filter(|v| v.is_finite())
 }
 
-fn not_a_number(cell: &str) -> String {
-    if cell.is_empty() {
-        "the cell is empty (missing values are not supported)".into()
-    } else {
-        format!("\"{cell}\" is not a finite number")
+/// The number in the cell at `line` (from 1) and 0-based `column`, named
+/// `name`, of `source`; else an [`Error::Data`] at the cell that quotes it
+/// (cut, see [`crate::quote`]) — every reader of numeric cells uses it, so
+/// training, `evaluate` and `predict` accept and refuse the same cells.
+pub fn parse_cell(source: impl AsRef<Path>, line: u64, column: usize, name: &str, cell: &str) -> Result<f32> {
+    parse_number(cell).ok_or_else(|| {
+        let why = if cell.is_empty() {
+            "the cell is empty (missing values are not supported)".to_string()
+        } else {
+            format!("{} is not a finite number", quote(cell))
+        };
+        Error::data_at_cell(source, line, column + 1, name, why)
+    })
+}
+
+/// Refuses a header that names two columns alike (`a,a,label`): columns are
+/// picked by name, and the second of two equal names would never be, so a
+/// model would read the first twice. The error names both positions.
+pub fn check_unique_names(source: impl AsRef<Path>, line: u64, names: &[String]) -> Result<()> {
+    let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (j, n) in names.iter().enumerate() {
+        if let Some(first) = seen.insert(n.as_str(), j) {
+            return Err(Error::data_at_line(
+                source,
+                line,
+                format!("columns {} and {} are both named {}; column names must differ", first + 1, j + 1, quote(n)),
+            ));
+        }
     }
+    Ok(())
+}
+
+/// The header's names for a message: quoted, at most 20 of them.
+pub fn list_names(names: &[String]) -> String {
+    let shown: Vec<String> = names.iter().take(20).map(|n| quote(n)).collect();
+    let more = if names.len() > 20 { format!(" and {} more", names.len() - 20) } else { String::new() };
+    format!("[{}]{more}", shown.join(", "))
 }
 
 /// The distinct classes, integers in numeric order when all are integers,
@@ -455,6 +493,31 @@ mod tests {
         assert!(e.contains("no rows"), "{e}");
         let opts = CsvOptions { header: Header::Absent, ..cls.clone() };
         assert!(err("1,2,3\n", &opts).contains("no header"));
+        // NaN, infinities and numbers beyond f32 are not numbers, nor classes
+        let e = err("a,b,y\n1,2,x\n1e309,2,x\n", &cls);
+        assert!(e.contains("line 3, column 1") && e.contains("\"1e309\" is not a finite number"), "{e}");
+        let e = err("a,b,y\n1,2,x\n1,2,NaN\n", &cls);
+        assert!(e.contains("line 3, column 3 (\"y\")") && e.contains("\"NaN\" is not a class"), "{e}");
+        let e = err("a,b,y\n1,2,3\n1,2,nan\n", &CsvOptions::regression("y"));
+        assert!(e.contains("line 3, column 3") && e.contains("\"nan\" is not a finite number"), "{e}");
+    }
+
+    /// `a,a,label` used to train on both columns by position while predict
+    /// picked the first `a` twice by name.
+    #[test]
+    fn duplicate_column_names_are_refused_naming_both() {
+        let e = err("a,b,a,y\n1,2,3,x\n", &CsvOptions::classification("y"));
+        assert!(e.contains("line 1") && e.contains("columns 1 and 3 are both named \"a\""), "{e}");
+        // without a header the generated names are distinct
+        assert!(parse("1,2,1\n3,4,0\n", &CsvOptions::classification(Target::Last)).is_ok());
+    }
+
+    /// A 50 MB cell is quoted by its first 80 characters, not whole.
+    #[test]
+    fn a_huge_bad_cell_is_quoted_short() {
+        let cell = "z".repeat(5_000_000);
+        let e = parse(&format!("a,y\n{cell},x\n"), &CsvOptions::classification("y")).unwrap_err().to_string();
+        assert!(e.len() < 300 && e.contains("5000000 characters"), "{} bytes", e.len());
     }
 
     #[test]

@@ -109,94 +109,135 @@ fn find(dir: &Path, name: &str) -> Result<PathBuf> {
     ))
 }
 
-/// The file's bytes, gunzipped when they start with the gzip magic (the
-/// content decides, not the name).
-fn read_bytes(path: &Path) -> Result<Vec<u8>> {
-    let raw = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    if raw.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::with_capacity(raw.len() * 4);
-        flate2::read::MultiGzDecoder::new(raw.as_slice())
-            .read_to_end(&mut out)
-            .map_err(|e| Error::data(path, format!("corrupt gzip data: {e}")))?;
-        Ok(out)
-    } else {
-        Ok(raw)
-    }
-}
+/// Slack read past the end that a header declares, to say how many bytes
+/// follow it (a few, not the rest of a huge file).
+const TRAILING_SLACK: u64 = 4096;
 
-/// Checks the magic number and reads the dimensions of an IDX header.
-fn header(path: &Path, bytes: &[u8], magic: u32, what: &str) -> Result<Vec<usize>> {
-    let be = |at: usize| u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
-    if bytes.len() < 4 {
+/// An IDX file's dimensions and body, read through a bounded reader: the
+/// header is read and checked first (magic, then `item_dims` more sizes per
+/// item after the count), the body's size it declares is checked against
+/// [`crate::limits`], and no more than that size and a few bytes is ever
+/// read or — for a gzip file (the content decides, not the name) —
+/// decompressed. A 3 MB gzip bomb declaring 1,000 images inflates 784,000
+/// bytes and a few, then stops.
+fn read_idx(path: &Path, magic: u32, what: &str) -> Result<(Vec<usize>, Vec<u8>)> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut raw = std::io::BufReader::new(file);
+    let gzip = {
+        use std::io::BufRead;
+        raw.fill_buf().map_err(|e| Error::io(path, e))?.starts_with(&[0x1f, 0x8b])
+    };
+    let mut reader: Box<dyn Read> =
+        if gzip { Box::new(flate2::read::MultiGzDecoder::new(raw)) } else { Box::new(raw) };
+    let read_err = |e: std::io::Error| {
+        if gzip {
+            Error::data(path, format!("corrupt gzip data: {e}"))
+        } else {
+            Error::io(path, e)
+        }
+    };
+    // the magic number, then one u32 per dimension
+    let mut head = Vec::new();
+    (&mut reader).take(4).read_to_end(&mut head).map_err(read_err)?;
+    let dims = header(path, &head, magic, what, &mut reader).map_err(|e| match e {
+        HeaderError::Io(e) => read_err(e),
+        HeaderError::Bad(e) => e,
+    })?;
+    let header_len = 4 + 4 * dims.len();
+    let item_len = dims[1..].iter().try_fold(1usize, |a, &d| a.checked_mul(d));
+    let body = item_len.and_then(|l| l.checked_mul(dims[0]));
+    let Some(body) = body.filter(|&b| b <= crate::limits::max_elements()) else {
+        let n = body.map_or("more than fit in memory".to_string(), crate::limits::thousands);
         return Err(Error::data(
             path,
-            format!("truncated at byte offset {}: the 4-byte magic number is incomplete", bytes.len()),
+            format!(
+                "byte offset 4: the header declares {dims:?} {what}, {n} bytes that would become as many floats, \
+                 more than the limit of {} (the environment variable ORIGAMI_MAX_ELEMENTS sets it)",
+                crate::limits::thousands(crate::limits::max_elements())
+            ),
+        ));
+    };
+    let mut bytes = Vec::new();
+    reader.take(body as u64 + TRAILING_SLACK).read_to_end(&mut bytes).map_err(read_err)?;
+    let item_len = item_len.unwrap_or(1);
+    let (got, need) = (header_len + bytes.len(), header_len + body);
+    if bytes.len() < body {
+        let complete = bytes.len() / item_len.max(1);
+        return Err(Error::data(
+            path,
+            format!(
+                "truncated at byte offset {got}: the header promises {} {what} ({need} bytes), \
+                 the data ends inside item {complete}",
+                dims[0]
+            ),
         ));
     }
-    let found = be(0);
+    if bytes.len() > body {
+        let extra = bytes.len() - body;
+        let more = if extra as u64 == TRAILING_SLACK { "at least " } else { "" };
+        return Err(Error::data(
+            path,
+            format!("byte offset {need}: {more}{extra} unexpected bytes after the last of {} {what}", dims[0]),
+        ));
+    }
+    Ok((dims, bytes))
+}
+
+enum HeaderError {
+    Io(std::io::Error),
+    Bad(Error),
+}
+
+/// Checks the magic number in `magic_bytes` (what the file's first 4 bytes
+/// were) and reads the dimensions that follow it from `rest`.
+fn header(
+    path: &Path,
+    magic_bytes: &[u8],
+    magic: u32,
+    what: &str,
+    rest: &mut dyn Read,
+) -> std::result::Result<Vec<usize>, HeaderError> {
+    let bad = |msg: String| HeaderError::Bad(Error::data(path, msg));
+    if magic_bytes.len() < 4 {
+        return Err(bad(format!(
+            "truncated at byte offset {}: the 4-byte magic number is incomplete",
+            magic_bytes.len()
+        )));
+    }
+    let found = u32::from_be_bytes([magic_bytes[0], magic_bytes[1], magic_bytes[2], magic_bytes[3]]);
     if found != magic {
         let hint = match found {
             IMAGES_MAGIC => " (this is an image file)",
             LABELS_MAGIC => " (this is a label file)",
-            _ if bytes.starts_with(&[0x1f, 0x8b]) => " (gzip data inside gzip?)",
+            _ if magic_bytes.starts_with(&[0x1f, 0x8b]) => " (gzip data inside gzip?)",
             _ => "",
         };
-        return Err(Error::data(
-            path,
-            format!(
-                "byte offset 0: wrong magic number {found:#010x}, \
-                 expected {magic:#010x} for IDX {what}{hint}"
-            ),
-        ));
+        return Err(bad(format!(
+            "byte offset 0: wrong magic number {found:#010x}, expected {magic:#010x} for IDX {what}{hint}"
+        )));
     }
     let rank = (magic & 0xff) as usize;
     let end = 4 + 4 * rank;
-    if bytes.len() < end {
-        return Err(Error::data(
-            path,
-            format!("truncated at byte offset {}: the header of {rank} dimensions needs {end} bytes", bytes.len()),
-        ));
+    let mut dims = Vec::new();
+    rest.take(4 * rank as u64).read_to_end(&mut dims).map_err(HeaderError::Io)?;
+    if dims.len() < 4 * rank {
+        return Err(bad(format!(
+            "truncated at byte offset {}: the header of {rank} dimensions needs {end} bytes",
+            4 + dims.len()
+        )));
     }
-    Ok((0..rank).map(|d| be(4 + 4 * d) as usize).collect())
-}
-
-/// Checks that `bytes` holds exactly `header + items * item_len` bytes.
-fn check_length(path: &Path, bytes: &[u8], header: usize, items: usize, item_len: usize, what: &str) -> Result<()> {
-    let need = items
-        .checked_mul(item_len)
-        .and_then(|b| b.checked_add(header))
-        .ok_or_else(|| Error::data(path, format!("byte offset 4: {items} {what} is an impossible count")))?;
-    if bytes.len() < need {
-        let complete = (bytes.len() - header) / item_len.max(1);
-        return Err(Error::data(
-            path,
-            format!(
-                "truncated at byte offset {}: the header promises {items} {what} ({need} bytes), \
-                 the data ends inside item {complete}",
-                bytes.len()
-            ),
-        ));
-    }
-    if bytes.len() > need {
-        return Err(Error::data(
-            path,
-            format!("byte offset {need}: {} unexpected bytes after the last of {items} {what}", bytes.len() - need),
-        ));
-    }
-    Ok(())
+    Ok(dims.chunks_exact(4).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize).collect())
 }
 
 /// Reads an IDX image file into `[n, rows, cols, 1]` pixels in [0, 1].
 pub fn read_images(path: impl AsRef<Path>) -> Result<Tensor> {
     let path = path.as_ref();
-    let bytes = read_bytes(path)?;
-    let dims = header(path, &bytes, IMAGES_MAGIC, "images")?;
+    let (dims, bytes) = read_idx(path, IMAGES_MAGIC, "images")?;
     let (n, rows, cols) = (dims[0], dims[1], dims[2]);
     if rows == 0 || cols == 0 {
         return Err(Error::data(path, format!("byte offset 8: image size {rows}x{cols} is empty")));
     }
-    check_length(path, &bytes, 16, n, rows.saturating_mul(cols), "images")?;
-    let pixels: Vec<f32> = bytes[16..].iter().map(|&b| b as f32 / 255.0).collect();
+    let pixels: Vec<f32> = bytes.iter().map(|&b| b as f32 / 255.0).collect();
     Tensor::from_vec(pixels, &[n, rows, cols, 1])
 }
 
@@ -204,13 +245,11 @@ pub fn read_images(path: impl AsRef<Path>) -> Result<Tensor> {
 /// an error naming its byte offset.
 pub fn read_labels(path: impl AsRef<Path>) -> Result<Tensor> {
     let path = path.as_ref();
-    let bytes = read_bytes(path)?;
-    let n = header(path, &bytes, LABELS_MAGIC, "labels")?[0];
-    check_length(path, &bytes, 8, n, 1, "labels")?;
-    if let Some(i) = bytes[8..].iter().position(|&b| b > 9) {
-        return Err(Error::data(path, format!("byte offset {}: label {} is not a digit 0-9", 8 + i, bytes[8 + i])));
+    let (dims, bytes) = read_idx(path, LABELS_MAGIC, "labels")?;
+    if let Some(i) = bytes.iter().position(|&b| b > 9) {
+        return Err(Error::data(path, format!("byte offset {}: label {} is not a digit 0-9", 8 + i, bytes[i])));
     }
-    Tensor::from_vec(bytes[8..].iter().map(|&b| b as f32).collect(), &[n])
+    Tensor::from_vec(bytes.iter().map(|&b| b as f32).collect(), &[dims[0]])
 }
 
 #[cfg(test)]
@@ -294,6 +333,10 @@ mod tests {
         std::fs::write(&p, gz(&idx(IMAGES_MAGIC, &[5], &[]))).unwrap();
         let e = err_of(read_images(&p));
         assert!(e.contains("short-header.gz") && e.contains("truncated at byte offset 8"), "{e}");
+        // an image size of 0 is caught before the length
+        let p = dir.join("empty-images");
+        std::fs::write(&p, idx(IMAGES_MAGIC, &[3, 0, 2], &[])).unwrap();
+        assert!(err_of(read_images(&p)).contains("image size 0x2 is empty"));
 
         let p = dir.join("truncated");
         std::fs::write(&p, idx(IMAGES_MAGIC, &[3, 2, 2], &[0; 10])).unwrap();
@@ -325,6 +368,41 @@ mod tests {
         std::fs::write(&p, z).unwrap();
         let e = err_of(read_labels(&p));
         assert!(e.contains("bad.gz") && e.contains("gzip"), "{e}");
+    }
+
+    /// A gzip bomb (a small file that inflates to gigabytes) and a header
+    /// that declares more than the limit are refused after reading the
+    /// header and what it declares, never inflating the rest (the reader
+    /// used to inflate 6.3 GB before looking at the header).
+    #[test]
+    fn a_gzip_bomb_is_refused_without_inflating_it() {
+        let dir = temp_dir("mnist-bomb");
+        // the header declares 10 images of 28x28; the stream holds 256 MB of zeros
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        e.write_all(&idx(IMAGES_MAGIC, &[10, 28, 28], &[])).unwrap();
+        let chunk = vec![0u8; 1 << 20];
+        for _ in 0..256 {
+            e.write_all(&chunk).unwrap();
+        }
+        let bomb = e.finish().unwrap();
+        assert!(bomb.len() < 1 << 20, "{} bytes", bomb.len());
+        let p = dir.join("bomb.gz");
+        std::fs::write(&p, &bomb).unwrap();
+        let started = std::time::Instant::now();
+        let e = err_of(read_images(&p));
+        assert!(e.contains("bomb.gz") && e.contains("byte offset 7856: at least 4096 unexpected bytes"), "{e}");
+        assert!(started.elapsed().as_secs_f64() < 1.0, "inflated the bomb: {:?}", started.elapsed());
+        // a header past the limit, raw or compressed, is refused from the header alone
+        for (name, bytes) in [
+            ("huge", idx(IMAGES_MAGIC, &[u32::MAX, 28, 28], &[])),
+            ("huge.gz", gz(&idx(LABELS_MAGIC, &[u32::MAX], &[]))),
+        ] {
+            let p = dir.join(name);
+            std::fs::write(&p, bytes).unwrap();
+            let r = if name.ends_with("gz") { read_labels(&p) } else { read_images(&p) };
+            let e = err_of(r);
+            assert!(e.contains(name) && e.contains("byte offset 4") && e.contains("limit"), "{e}");
+        }
     }
 
     #[test]

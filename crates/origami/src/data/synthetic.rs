@@ -28,7 +28,11 @@ use crate::{Error, Result, Rng, Tensor};
 /// Points in the W3-tiny benchmark workload.
 pub const W3_TINY_POINTS: usize = 500;
 
-fn check_noise(op: &'static str, noise: f32) -> Result<f64> {
+/// Checks the arguments every generator takes: `n` points of 3 floats (two
+/// coordinates and a target) within [`crate::limits`], before any is made,
+/// and a finite noise ≥ 0.
+fn check_args(op: &'static str, n: usize, noise: f32) -> Result<f64> {
+    crate::limits::check_elements(op, &format!("{n} points"), n.saturating_mul(3))?;
     if !(noise.is_finite() && noise >= 0.0) {
         return Err(Error::arg(
             op,
@@ -67,7 +71,7 @@ fn class(positive: bool) -> f32 {
 /// A disc of class 1 (radius < 2.5) inside a ring of class 0 (radius 3.5 to
 /// 5), angles uniform: the Playground's "circle". Half the points in each.
 pub fn circle(n: usize, noise: f32, rng: &mut Rng) -> Result<Dataset> {
-    let noise = check_noise("synthetic::circle", noise)?;
+    let noise = check_args("synthetic::circle", n, noise)?;
     let radius = 5.0;
     let mut points = Vec::with_capacity(n);
     let mut labels = Vec::with_capacity(n);
@@ -93,7 +97,7 @@ pub fn w3_tiny(rng: &mut Rng) -> Result<Dataset> {
 /// Class 1 where x·y ≥ 0 (first and third quadrants), else 0; points in
 /// [−5.3, 5.3]² kept 0.3 away from the axes: the Playground's "exclusive or".
 pub fn xor(n: usize, noise: f32, rng: &mut Rng) -> Result<Dataset> {
-    let noise = check_noise("synthetic::xor", noise)?;
+    let noise = check_args("synthetic::xor", n, noise)?;
     let pad = |v: f64| if v > 0.0 { v + 0.3 } else { v - 0.3 };
     let mut points = Vec::with_capacity(n);
     let mut labels = Vec::with_capacity(n);
@@ -111,7 +115,7 @@ pub fn xor(n: usize, noise: f32, rng: &mut Rng) -> Result<Dataset> {
 /// Two Gaussian blobs, class 1 around (2, 2) and class 0 around (−2, −2),
 /// variance 0.5 + 7·noise: the Playground's "Gaussian".
 pub fn gaussian(n: usize, noise: f32, rng: &mut Rng) -> Result<Dataset> {
-    let noise = check_noise("synthetic::gaussian", noise)?;
+    let noise = check_args("synthetic::gaussian", n, noise)?;
     // Centres at angles 5π/4 and π/4 on a circle through (2, 2).
     gaussian_blobs(n, 2, noise, 8f64.sqrt(), rng)
 }
@@ -120,8 +124,8 @@ pub fn gaussian(n: usize, noise: f32, rng: &mut Rng) -> Result<Dataset> {
 /// apart that neighbours are 4 apart), variance 0.5 + 7·noise as in
 /// [`gaussian`], which this equals for `k = 2`. Meant for 3 to 5 classes.
 pub fn blobs(n: usize, k: usize, noise: f32, rng: &mut Rng) -> Result<Dataset> {
-    let noise = check_noise("synthetic::blobs", noise)?;
-    check_classes("synthetic::blobs", k)?;
+    let noise = check_args("synthetic::blobs", n, noise)?;
+    check_classes("synthetic::blobs", n, k)?;
     let r = 8f64.sqrt().max(2.0 / (PI / k as f64).sin());
     gaussian_blobs(n, k, noise, r, rng)
 }
@@ -145,15 +149,15 @@ fn gaussian_blobs(n: usize, k: usize, noise: f64, r: f64, rng: &mut Rng) -> Resu
 /// starting at angle 0 and class 0 at π; noise moves each coordinate by up
 /// to ±noise: the Playground's "spiral".
 pub fn spiral(n: usize, noise: f32, rng: &mut Rng) -> Result<Dataset> {
-    let noise = check_noise("synthetic::spiral", noise)?;
+    let noise = check_args("synthetic::spiral", n, noise)?;
     spiral_arms(n, 2, noise, rng)
 }
 
 /// `k` spiral arms, class `c` starting at angle π + 2πc/k; equal to
 /// [`spiral`] for `k = 2`. Meant for 3 to 5 classes.
 pub fn spirals(n: usize, k: usize, noise: f32, rng: &mut Rng) -> Result<Dataset> {
-    let noise = check_noise("synthetic::spirals", noise)?;
-    check_classes("synthetic::spirals", k)?;
+    let noise = check_args("synthetic::spirals", n, noise)?;
+    check_classes("synthetic::spirals", n, k)?;
     spiral_arms(n, k, noise, rng)
 }
 
@@ -180,7 +184,7 @@ fn spiral_arms(n: usize, k: usize, noise: f64, rng: &mut Rng) -> Result<Dataset>
 /// Regression: the target is (x + y) / 10, from −1.2 to 1.2, over
 /// [−6, 6]² (computed at the noisy point): the Playground's "plane".
 pub fn regress_plane(n: usize, noise: f32, rng: &mut Rng) -> Result<Dataset> {
-    let noise = check_noise("synthetic::regress_plane", noise)?;
+    let noise = check_args("synthetic::regress_plane", n, noise)?;
     regression(n, noise, rng, |x, y| (x + y) / 10.0)
 }
 
@@ -188,7 +192,7 @@ pub fn regress_plane(n: usize, noise: f32, rng: &mut Rng) -> Result<Dataset> {
 /// (±4 or 0, ±2.5), falling linearly to 0 at distance 2; the strongest bump
 /// wins) over [−6, 6]²: the Playground's "multi-Gaussian".
 pub fn regress_gaussian(n: usize, noise: f32, rng: &mut Rng) -> Result<Dataset> {
-    let noise = check_noise("synthetic::regress_gaussian", noise)?;
+    let noise = check_args("synthetic::regress_gaussian", n, noise)?;
     const BUMPS: [(f64, f64, f64); 6] =
         [(-4.0, 2.5, 1.0), (0.0, 2.5, -1.0), (4.0, 2.5, 1.0), (-4.0, -2.5, -1.0), (0.0, -2.5, 1.0), (4.0, -2.5, -1.0)];
     regression(n, noise, rng, |x, y| {
@@ -218,9 +222,14 @@ fn regression(n: usize, noise: f64, rng: &mut Rng, target: impl Fn(f64, f64) -> 
     finish(points, targets, true, rng)
 }
 
-fn check_classes(op: &'static str, k: usize) -> Result<()> {
+/// At least 2 classes, and no more than points (a class loop of 10¹² with
+/// no point to make would spin rather than fail).
+fn check_classes(op: &'static str, n: usize, k: usize) -> Result<()> {
     if k < 2 {
         return Err(Error::arg(op, format!("{k} classes: at least 2 are needed")));
+    }
+    if k > n.max(2) {
+        return Err(Error::arg(op, format!("{k} classes for {n} points: at most one class per point")));
     }
     Ok(())
 }
@@ -308,6 +317,9 @@ mod tests {
             assert!(g(10, f32::NAN, &mut Rng::seed(0)).is_err());
         }
         let a = blobs(60, 4, 0.1, &mut Rng::seed(1)).unwrap();
+        // sizes are checked before anything is made
+        assert!(circle(100_000_000_000, 0.0, &mut Rng::seed(0)).unwrap_err().to_string().contains("limit"));
+        assert!(blobs(10, 1_000_000_000_000, 0.0, &mut Rng::seed(0)).is_err());
         assert_eq!(a.x().to_vec(), blobs(60, 4, 0.1, &mut Rng::seed(1)).unwrap().x().to_vec());
     }
 

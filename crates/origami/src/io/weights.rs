@@ -59,7 +59,9 @@ pub fn save_params(path: impl AsRef<Path>, params: &[Param]) -> Result<()> {
 }
 
 /// Loads weights into `params` (in place), matching by name; every parameter
-/// must be present with its shape.
+/// must be present with its shape, and finite: a NaN or an infinity (a run
+/// that diverged, a damaged file) is an error naming the file, the tensor
+/// and the element, rather than predictions that are silently NaN.
 pub fn load_params(path: impl AsRef<Path>, params: &[Param]) -> Result<()> {
     let path = path.as_ref();
     let tensors = load_tensors(path)?;
@@ -77,6 +79,12 @@ pub fn load_params(path: impl AsRef<Path>, params: &[Param]) -> Result<()> {
                     t.shape(),
                     p.value.shape()
                 ),
+            ));
+        }
+        if let Some(i) = t.data().iter().position(|v| !v.is_finite()) {
+            return Err(Error::format(
+                path,
+                format!("tensor {} holds {} at element {i}; weights must be finite numbers", p.name, t.data()[i]),
             ));
         }
         p.value.assign(&t.data())?;
@@ -106,6 +114,11 @@ mod tests {
         let wrong = Tensor::zeros(&[3, 2]);
         let e = load_params(&p, &[Param::trainable("layers.0.kernel", &wrong)]).unwrap_err().to_string();
         assert!(e.contains("[2, 3]") && e.contains("[3, 2]"), "{e}");
+        // a non-finite weight is refused, naming the file and the tensor
+        let nan = Tensor::from_vec(vec![1.0, f32::NAN, 0.0, 0.0, 0.0, 0.0], &[2, 3]).unwrap();
+        save_params(&p, &[Param::trainable("layers.0.kernel", &nan)]).unwrap();
+        let e = load_params(&p, &[Param::trainable("layers.0.kernel", &b)]).unwrap_err().to_string();
+        assert!(e.contains("w.safetensors") && e.contains("layers.0.kernel") && e.contains("NaN at element 1"), "{e}");
         std::fs::write(&p, b"garbage").unwrap();
         assert!(load_tensors(&p).unwrap_err().to_string().contains("w.safetensors"));
         std::fs::remove_dir_all(&dir).ok();

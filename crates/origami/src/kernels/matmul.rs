@@ -31,16 +31,47 @@ impl Ptr {
 }
 
 /// `c[m×n] = op(a)·op(b)` (or `+=` when `accumulate`), where `op(a)` is m×k
-/// (`a` stored k×m when `ta`) and `op(b)` is k×n (`b` stored n×k when `tb`).
+/// (`a` stored k×m when `ta`) and `op(b)` is k×n (`b` stored n×k when `tb`):
+/// the crate's own product, for a caller that measures it on raw slices.
+/// Slices shorter than the sizes say (or sizes whose products overflow) are
+/// an error naming them; tensors' products are [`crate::Tensor::matmul`].
 #[allow(clippy::too_many_arguments)]
-pub fn matmul(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: usize, ta: bool, tb: bool, accumulate: bool) {
+pub fn matmul(
+    a: &[f32],
+    b: &[f32],
+    c: &mut [f32],
+    m: usize,
+    k: usize,
+    n: usize,
+    ta: bool,
+    tb: bool,
+    accumulate: bool,
+) -> crate::Result<()> {
+    for (what, len, r, s) in [("a", a.len(), m, k), ("b", b.len(), k, n), ("c", c.len(), m, n)] {
+        if !r.checked_mul(s).is_some_and(|need| need <= len) {
+            return Err(crate::Error::arg(
+                "kernels::matmul",
+                format!("{what} holds {len} values, fewer than its {r}x{s} (m = {m}, k = {k}, n = {n})"),
+            ));
+        }
+    }
+    if m.checked_mul(k).and_then(|x| x.checked_mul(n)).is_none() {
+        return Err(crate::Error::arg("kernels::matmul", format!("{m}x{k}x{n} multiply-adds overflow")));
+    }
+    gemm(a, b, c, m, k, n, ta, tb, accumulate);
+    Ok(())
+}
+
+/// [`matmul`] for the crate's ops, which pass lengths they have checked.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn gemm(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: usize, ta: bool, tb: bool, accumulate: bool) {
     product(a, b, c, m, k, n, ta, tb, accumulate, None, None, usize::MAX);
 }
 
 /// One matrix product `c = op(a)·op(b)` (`+=` when `accumulate`), with
 /// [`matmul`]'s arguments, as data: a layer's backward pass hands two of them
 /// to [`gradient_products`], which decides how they share the threads.
-pub struct Product<'a> {
+pub(crate) struct Product<'a> {
     pub a: &'a [f32],
     pub b: &'a [f32],
     pub c: &'a mut [f32],
@@ -69,7 +100,7 @@ impl Product<'_> {
 /// (the measurements are in BENCHMARKS.md). Otherwise they run one after the
 /// other, each split across the threads by [`matmul`]'s rule. Either way each
 /// product's sums are formed in the same order, so the result is the same.
-pub fn gradient_products(first: Product<'_>, second: Product<'_>) {
+pub(crate) fn gradient_products(first: Product<'_>, second: Product<'_>) {
     let macs = (first.m * first.k * first.n).min(second.m * second.k * second.n);
     if macs >= 1 << 20 && num_threads() > 1 {
         crate::parallel::join(|| first.run(1), || second.run(1));
@@ -82,13 +113,13 @@ pub fn gradient_products(first: Product<'_>, second: Product<'_>) {
 /// A function applied in place to runs of C's elements once they are final
 /// (a fused activation): each thread applies it to its own block's rows right
 /// after computing them, while they are still in cache.
-pub type Epilogue<'a> = &'a (dyn Fn(&mut [f32]) + Sync);
+pub(crate) type Epilogue<'a> = &'a (dyn Fn(&mut [f32]) + Sync);
 
 /// `c[m×n] = a·b + bias` (the bias row added to every row), with the bias
 /// written into each thread's block of C just before its GEMM accumulates
 /// onto it: no separate pass over C, and it is split across threads too.
 #[allow(clippy::too_many_arguments)]
-pub fn matmul_bias(a: &[f32], b: &[f32], bias: &[f32], c: &mut [f32], m: usize, k: usize, n: usize) {
+pub(crate) fn matmul_bias(a: &[f32], b: &[f32], bias: &[f32], c: &mut [f32], m: usize, k: usize, n: usize) {
     assert!(bias.len() >= n);
     product(a, b, c, m, k, n, false, false, false, Some(bias), None, usize::MAX);
 }
@@ -96,7 +127,7 @@ pub fn matmul_bias(a: &[f32], b: &[f32], bias: &[f32], c: &mut [f32], m: usize, 
 /// `c[m×n] = f(a·b (+ bias))`: the product, the bias row if any, then the
 /// epilogue `f` applied in place to every element (see [`Epilogue`]).
 #[allow(clippy::too_many_arguments)]
-pub fn matmul_bias_then(
+pub(crate) fn matmul_bias_then(
     a: &[f32],
     b: &[f32],
     bias: Option<&[f32]>,
@@ -528,11 +559,11 @@ mod tests {
                     let b: Vec<f32> = (0..k * n).map(|_| r.normal()).collect();
                     let want = naive(&a, &b, m, k, n, ta, tb);
                     let mut c = vec![1.0f32; m * n];
-                    matmul(&a, &b, &mut c, m, k, n, ta, tb, true);
+                    gemm(&a, &b, &mut c, m, k, n, ta, tb, true);
                     for i in 0..m * n {
                         assert!((c[i] as f64 - want[i] - 1.0).abs() < tol, "{m}x{k}x{n} {ta} {tb}");
                     }
-                    matmul(&a, &b, &mut c, m, k, n, ta, tb, false);
+                    gemm(&a, &b, &mut c, m, k, n, ta, tb, false);
                     for i in 0..m * n {
                         assert!((c[i] as f64 - want[i]).abs() < tol);
                     }

@@ -12,9 +12,20 @@ use crate::{Error, Result};
 /// A tensor's dimensions, outermost first. Up to four live inline.
 pub type Shape = SmallVec<[usize; 4]>;
 
-/// Number of elements of a shape (1 for a scalar of rank 0).
+/// Number of elements of a shape (1 for a scalar of rank 0). For the shape
+/// of an existing tensor, whose count is known to fit; a shape from outside
+/// goes through [`checked_numel`] (every public constructor of a tensor
+/// does), so that an overflow is an error rather than a wrapped count.
 pub fn numel(shape: &[usize]) -> usize {
     shape.iter().product()
+}
+
+/// The number of elements of `shape`, or `None` when the product of its
+/// non-zero sizes overflows `usize` (a shape no buffer can have: even with
+/// a zero somewhere, the strides of the other axes would overflow).
+pub fn checked_numel(shape: &[usize]) -> Option<usize> {
+    let nonzero = shape.iter().filter(|&&d| d != 0).try_fold(1usize, |acc, &d| acc.checked_mul(d))?;
+    Some(if shape.contains(&0) { 0 } else { nonzero })
 }
 
 /// Row-major strides of a contiguous tensor.
@@ -49,7 +60,7 @@ pub fn broadcast_shapes(op: &'static str, a: &[usize], b: &[usize]) -> Result<Sh
 }
 
 /// Strides of `shape` seen from a broadcast `out` shape: 0 where the input is repeated.
-pub fn broadcast_strides(shape: &[usize], out: &[usize]) -> Shape {
+pub(crate) fn broadcast_strides(shape: &[usize], out: &[usize]) -> Shape {
     let st = strides(shape);
     let off = out.len() - shape.len();
     (0..out.len()).map(|i| if i < off || shape[i - off] == 1 { 0 } else { st[i - off] }).collect()
@@ -57,7 +68,7 @@ pub fn broadcast_strides(shape: &[usize], out: &[usize]) -> Shape {
 
 /// Splits a shape around `axis` into (outer, len, inner) sizes, the view every
 /// axis-wise kernel works on.
-pub fn split_at_axis(shape: &[usize], axis: usize) -> (usize, usize, usize) {
+pub(crate) fn split_at_axis(shape: &[usize], axis: usize) -> (usize, usize, usize) {
     (numel(&shape[..axis]), shape[axis], numel(&shape[axis + 1..]))
 }
 

@@ -7,7 +7,7 @@
 //! Keras does, which is right for Dense (`[in, out]`) and Conv2D
 //! (`[kh, kw, c, f]`: fan_in = kh·kw·c, fan_out = kh·kw·f).
 
-use crate::{Rng, Tensor};
+use crate::{Result, Rng, Tensor};
 
 /// How to fill a new parameter tensor.
 #[derive(Clone, Copy, Debug, PartialEq, Default)]
@@ -62,10 +62,14 @@ pub fn fans(shape: &[usize]) -> (usize, usize) {
 
 impl Initializer {
     /// A new tensor of `shape` filled by this rule (not yet a gradient leaf).
-    pub fn init(&self, shape: &[usize], rng: &mut Rng) -> Tensor {
+    /// Every layer creates its parameters here, so that a size past
+    /// [`crate::limits`] (or past the weights file a model is loaded from)
+    /// is an error before anything is allocated.
+    pub fn init(&self, shape: &[usize], rng: &mut Rng) -> Result<Tensor> {
+        crate::limits::claim_parameter(shape)?;
         let (fan_in, fan_out) = fans(shape);
         let (fan_in, fan_avg) = (fan_in.max(1) as f32, ((fan_in + fan_out) as f32 / 2.0).max(1.0));
-        match *self {
+        Ok(match *self {
             Initializer::Zeros => Tensor::zeros(shape),
             Initializer::Ones => Tensor::ones(shape),
             Initializer::Constant(v) => Tensor::full(shape, v),
@@ -79,7 +83,7 @@ impl Initializer {
             Initializer::GlorotUniform => uniform(shape, (3.0 / fan_avg).sqrt(), rng),
             Initializer::HeUniform => uniform(shape, (6.0 / fan_in).sqrt(), rng),
             Initializer::LecunUniform => uniform(shape, (3.0 / fan_in).sqrt(), rng),
-        }
+        })
     }
 
     /// The variance this rule gives a kernel of `shape` (for tests and docs).
@@ -154,7 +158,7 @@ mod tests {
         let mut rng = Rng::seed(42);
         for shape in shapes {
             for rule in rules {
-                let t = rule.init(shape, &mut rng);
+                let t = rule.init(shape, &mut rng).unwrap();
                 assert_eq!(t.shape(), shape);
                 let (_, var) = moments(&t);
                 let want = rule.variance(shape) as f64;
@@ -172,16 +176,16 @@ mod tests {
     #[test]
     fn constants_and_bounds() {
         let mut rng = Rng::seed(1);
-        assert!(Initializer::Zeros.init(&[3, 2], &mut rng).to_vec().iter().all(|&v| v == 0.0));
-        assert!(Initializer::Ones.init(&[3], &mut rng).to_vec().iter().all(|&v| v == 1.0));
-        assert!(Initializer::Constant(0.5).init(&[3], &mut rng).to_vec().iter().all(|&v| v == 0.5));
-        let t = Initializer::TruncatedNormal { mean: 1.0, std: 0.1 }.init(&[10_000], &mut rng).to_vec();
+        assert!(Initializer::Zeros.init(&[3, 2], &mut rng).unwrap().to_vec().iter().all(|&v| v == 0.0));
+        assert!(Initializer::Ones.init(&[3], &mut rng).unwrap().to_vec().iter().all(|&v| v == 1.0));
+        assert!(Initializer::Constant(0.5).init(&[3], &mut rng).unwrap().to_vec().iter().all(|&v| v == 0.5));
+        let t = Initializer::TruncatedNormal { mean: 1.0, std: 0.1 }.init(&[10_000], &mut rng).unwrap().to_vec();
         assert!(t.iter().all(|&v| (v - 1.0).abs() <= 0.2 + 1e-6));
         let l = (6.0f32 / 30.0).sqrt();
-        let u = Initializer::GlorotUniform.init(&[10, 20], &mut rng).to_vec();
+        let u = Initializer::GlorotUniform.init(&[10, 20], &mut rng).unwrap().to_vec();
         assert!(u.iter().all(|&v| v.abs() <= l));
         // seeded: the same seed, the same weights
-        let a = Initializer::HeNormal.init(&[4, 4], &mut Rng::seed(9)).to_vec();
-        assert_eq!(a, Initializer::HeNormal.init(&[4, 4], &mut Rng::seed(9)).to_vec());
+        let a = Initializer::HeNormal.init(&[4, 4], &mut Rng::seed(9)).unwrap().to_vec();
+        assert_eq!(a, Initializer::HeNormal.init(&[4, 4], &mut Rng::seed(9)).unwrap().to_vec());
     }
 }

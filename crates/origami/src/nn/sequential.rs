@@ -41,10 +41,17 @@ impl Sequential {
 
     /// Builds every layer in order; returns the model's output shape.
     pub fn build(&mut self, rng: &mut Rng) -> Result<Vec<usize>> {
+        self.build_with(rng, |_, e| e)
+    }
+
+    /// [`build`](Self::build), with the error of layer `i` passed through
+    /// `at(i, error)` (a spec names the layer's key path).
+    pub(crate) fn build_with(&mut self, rng: &mut Rng, at: impl Fn(usize, Error) -> Error) -> Result<Vec<usize>> {
         let mut shape = self.input_shape.clone();
         self.shapes.clear();
-        for layer in &mut self.layers {
-            shape = layer.build(&shape, rng)?;
+        self.built = false;
+        for (i, layer) in self.layers.iter_mut().enumerate() {
+            shape = layer.build(&shape, rng).map_err(|e| at(i, e))?;
             self.shapes.push(shape.clone());
         }
         self.built = true;

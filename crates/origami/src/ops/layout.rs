@@ -7,7 +7,9 @@ use std::sync::Arc;
 use crate::autograd::{GradAcc, Op};
 use crate::kernels::elementwise::{for_each_index, sum_to_shape};
 use crate::kernels::layout::{gather, index_add, index_select, narrow_add_back, narrow_copy, permute, scatter_add};
-use crate::kernels::shape::{broadcast_shapes, broadcast_strides, check_axis, numel, split_at_axis, Shape};
+use crate::kernels::shape::{
+    broadcast_shapes, broadcast_strides, check_axis, checked_numel, numel, split_at_axis, Shape,
+};
 use crate::{Error, Result, Tensor};
 
 impl Tensor {
@@ -15,7 +17,9 @@ impl Tensor {
     /// given as `usize::MAX` to be inferred.
     pub fn reshape(&self, shape: &[usize]) -> Result<Tensor> {
         let mut s: Shape = shape.into();
-        let known: usize = s.iter().filter(|&&d| d != usize::MAX).product();
+        let sizes: Shape = s.iter().copied().filter(|&d| d != usize::MAX).collect();
+        let known = checked_numel(&sizes)
+            .ok_or_else(|| Error::shape("reshape", self.shape(), shape, "the new shape's element count overflows"))?;
         let holes = s.iter().filter(|&&d| d == usize::MAX).count();
         if holes > 1 {
             return Err(Error::arg("reshape", "at most one axis can be inferred"));
@@ -27,7 +31,7 @@ impl Tensor {
             let at = s.iter().position(|&d| d == usize::MAX).expect("one hole");
             s[at] = self.numel() / known;
         }
-        if numel(&s) != self.numel() {
+        if checked_numel(&s) != Some(self.numel()) {
             return Err(Error::shape("reshape", self.shape(), &s, "the element counts differ"));
         }
         Ok(self.share(s, || Op::Reshape(self.clone())))
@@ -130,12 +134,11 @@ impl Tensor {
     pub fn narrow(&self, axis: usize, start: usize, len: usize) -> Result<Tensor> {
         check_axis("narrow", axis, self.shape())?;
         let size = self.shape()[axis];
-        if start + len > size {
+        if !start.checked_add(len).is_some_and(|end| end <= size) {
             return Err(Error::arg(
                 "narrow",
                 format!(
-                    "{start}..{} is past the end of axis {axis} (size {size}) of shape {:?}",
-                    start + len,
+                    "{start}..{start}+{len} is past the end of axis {axis} (size {size}) of shape {:?}",
                     self.shape()
                 ),
             ));

@@ -1,7 +1,7 @@
 //! Matrix product, 2-D and batched.
 
 use crate::autograd::{GradAcc, Op};
-use crate::kernels::matmul::{gradient_products, matmul, matmul_bias, matmul_bias_then, Product};
+use crate::kernels::matmul::{gemm, gradient_products, matmul_bias, matmul_bias_then, Product};
 use crate::kernels::shape::{numel, Shape};
 use crate::ops::elementwise::{unary_backward_into, unary_in_place, UnaryOp};
 use crate::{Error, Result, Tensor};
@@ -140,10 +140,10 @@ impl Tensor {
 fn forward(a: &[f32], b: &[f32], c: &mut [f32], d: MatMulDims) {
     if d.b_step == 0 {
         // A shared right operand: all batches are one tall product.
-        return matmul(a, b, c, d.batch * d.m, d.k, d.n, false, false, false);
+        return gemm(a, b, c, d.batch * d.m, d.k, d.n, false, false, false);
     }
     for i in 0..d.batch {
-        matmul(&a[i * d.a_step..], &b[i * d.b_step..], &mut c[i * d.m * d.n..], d.m, d.k, d.n, false, false, false);
+        gemm(&a[i * d.a_step..], &b[i * d.b_step..], &mut c[i * d.m * d.n..], d.m, d.k, d.n, false, false, false);
     }
 }
 
@@ -159,12 +159,12 @@ pub(crate) fn matmul_backward(a: &Tensor, b: &Tensor, g: &[f32], acc: &mut GradA
             da.fill(0.0);
         }
         if d.b_step == 0 {
-            matmul(g, &bd, da, d.batch * d.m, d.n, d.k, false, true, add);
+            gemm(g, &bd, da, d.batch * d.m, d.n, d.k, false, true, add);
         } else {
             for i in 0..d.batch {
                 // A shared `a` (a_step 0) sums the batches' products.
                 let add = add || (d.a_step == 0 && i > 0);
-                matmul(&g[i * mn..], &bd[i * d.b_step..], &mut da[i * d.a_step..], d.m, d.n, d.k, false, true, add);
+                gemm(&g[i * mn..], &bd[i * d.b_step..], &mut da[i * d.a_step..], d.m, d.n, d.k, false, true, add);
             }
         }
     }
@@ -172,10 +172,10 @@ pub(crate) fn matmul_backward(a: &Tensor, b: &Tensor, g: &[f32], acc: &mut GradA
         let ad = a.data();
         let (db, add) = acc.slot_or_fresh(b).expect("wanted");
         if d.b_step == 0 {
-            matmul(&ad, g, db, d.k, d.batch * d.m, d.n, true, false, add);
+            gemm(&ad, g, db, d.k, d.batch * d.m, d.n, true, false, add);
         } else {
             for i in 0..d.batch {
-                matmul(&ad[i * d.a_step..], &g[i * mn..], &mut db[i * d.b_step..], d.k, d.m, d.n, true, false, add);
+                gemm(&ad[i * d.a_step..], &g[i * mn..], &mut db[i * d.b_step..], d.k, d.m, d.n, true, false, add);
             }
         }
     }
@@ -200,7 +200,7 @@ pub(crate) fn affine(
             matmul_bias_then(x, w, bias, out, m, k, n, &|c| unary_in_place(op, c))
         }
         (None, Some(b)) => matmul_bias(x, w, b, out, m, k, n),
-        (None, None) => matmul(x, w, out, m, k, n, false, false, false),
+        (None, None) => gemm(x, w, out, m, k, n, false, false, false),
     }
 }
 
@@ -254,11 +254,11 @@ fn linear_backward_products(x: &Tensor, w: &Tensor, g: &[f32], m: usize, k: usiz
     if acc.wants(x) {
         let wd = w.data();
         let (dx, add) = acc.slot_or_fresh(x).expect("wanted");
-        matmul(g, &wd, dx, m, n, k, false, true, add);
+        gemm(g, &wd, dx, m, n, k, false, true, add);
     }
     if acc.wants(w) {
         let xd = x.data();
         let (dw, add) = acc.slot_or_fresh(w).expect("wanted");
-        matmul(&xd, g, dw, k, m, n, true, false, add);
+        gemm(&xd, g, dw, k, m, n, true, false, add);
     }
 }

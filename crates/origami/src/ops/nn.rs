@@ -4,7 +4,7 @@
 
 use crate::autograd::{GradAcc, Op};
 use crate::kernels::conv::{col2im, im2col, Geometry};
-use crate::kernels::matmul::{gradient_products, matmul, Product};
+use crate::kernels::matmul::{gemm, gradient_products, Product};
 use crate::kernels::pool::{avg_pool, avg_pool_backward, max_pool, max_pool_backward};
 use crate::kernels::shape::{check_axis, split_at_axis, Shape};
 use crate::kernels::softmax::{log_softmax, log_softmax_backward, softmax, softmax_backward};
@@ -206,7 +206,7 @@ pub(crate) fn conv2d_bw(
         acc.put(w, dw);
         dcols = Some(dc);
     } else if let Some((dw, add)) = acc.slot_or_fresh(w) {
-        matmul(cols, grad, dw, patch, pixels, f, true, false, add);
+        gemm(cols, grad, dw, patch, pixels, f, true, false, add);
     }
     if let Some(db) = b.and_then(|b| acc.slot(b)) {
         add_row_sums(db, grad);
@@ -214,7 +214,7 @@ pub(crate) fn conv2d_bw(
     if acc.wants(x) {
         let dcols = dcols.unwrap_or_else(|| {
             let mut dc = crate::tensor::pool::scratch(cols.len());
-            matmul(grad, &w.data(), &mut dc, pixels, f, patch, false, true, false);
+            gemm(grad, &w.data(), &mut dc, pixels, f, patch, false, true, false);
             dc
         });
         if let Some(dx) = acc.slot(x) {

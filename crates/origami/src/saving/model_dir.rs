@@ -84,10 +84,10 @@ pub fn restore_rng_states(
             let have: Vec<&str> = streams.iter().map(|s| s.name.as_str()).collect();
             Error::format(
                 source.as_ref(),
-                format!("has the random stream {name:?}, but the model's streams are {have:?}"),
+                format!("has the random stream {}, but the model's streams are {have:?}", crate::quote(name)),
             )
         })?;
-        s.set_state(state).map_err(|e| Error::format(source.as_ref(), format!("random stream {name:?}: {e}")))?;
+        s.set_state(state).map_err(|e| Error::format(source.as_ref(), format!("random stream {}: {e}", crate::quote(name))))?;
     }
     Ok(())
 }
@@ -123,11 +123,21 @@ pub fn save_model(dir: impl AsRef<Path>, file: &ModelFile, params: &[Param]) -> 
 }
 
 /// Reads `architecture.json`, rebuilds the network and loads its weights.
+///
+/// The network is built within what `weights.safetensors` can hold (4 bytes
+/// a weight): an `architecture.json` that declares more parameters than the
+/// file has room for is refused before they are allocated, naming both
+/// files. The weights are checked to be finite (see [`load_params`]).
 pub fn load_model(dir: impl AsRef<Path>) -> Result<(ModelFile, Sequential)> {
     let dir = dir.as_ref();
     let file = load_architecture(dir)?;
-    let net = file.model.build(&mut Rng::seed(file.seed))?;
-    load_params(dir.join(WEIGHTS_FILE), &net.params())?;
+    let weights = dir.join(WEIGHTS_FILE);
+    let bytes = std::fs::metadata(&weights).map_err(|e| Error::io(&weights, e))?.len();
+    let room = usize::try_from(bytes / 4).unwrap_or(usize::MAX);
+    let source = format!("{} holds {} bytes", weights.display(), crate::limits::thousands(bytes as usize));
+    let net = crate::limits::with_parameter_budget(room, &source, || file.model.build(&mut Rng::seed(file.seed)))
+        .map_err(|e| Error::format(dir.join(ARCHITECTURE_FILE), e.to_string()))?;
+    load_params(&weights, &net.params())?;
     Ok((file, net))
 }
 
@@ -144,7 +154,7 @@ pub fn load_architecture(dir: impl AsRef<Path>) -> Result<ModelFile> {
     }
     let file: ModelFile = read_json(&path)?;
     if file.format != ModelFile::FORMAT {
-        return Err(Error::format(&path, format!("format is {:?}, not {:?}", file.format, ModelFile::FORMAT)));
+        return Err(Error::format(&path, format!("format is {}, not {:?}", crate::quote(&file.format), ModelFile::FORMAT)));
     }
     if file.version != 1 {
         return Err(Error::format(&path, format!("version {} is newer than this origami reads (1)", file.version)));
@@ -414,6 +424,27 @@ mod tests {
         assert!(e.contains("architecture.json"), "{e}");
         write_atomic(&dir.join(ARCHITECTURE_FILE), b"{\"format\": \"other\"}").unwrap();
         assert!(load_model(&dir).is_err());
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    /// An `architecture.json` edited to more units than `weights.safetensors`
+    /// holds is refused before the network is built (it used to allocate
+    /// the random weights of a billion units, then fail on the file).
+    #[test]
+    fn an_architecture_larger_than_its_weights_is_refused_before_building() {
+        let dir = crate::data::testutil::temp_dir("model-dir-oversized");
+        let f = file();
+        let net = f.model.build(&mut Rng::seed(1)).unwrap();
+        save_model(&dir, &f, &net.params()).unwrap();
+        let arch = std::fs::read_to_string(dir.join(ARCHITECTURE_FILE)).unwrap();
+        for units in ["1000", "1000000000"] {
+            let edited = arch.replacen("\"units\": 4", &format!("\"units\": {units}"), 1);
+            assert_ne!(edited, arch);
+            std::fs::write(dir.join(ARCHITECTURE_FILE), edited).unwrap();
+            let e = load_model(&dir).err().expect("refused").to_string();
+            assert!(e.contains(ARCHITECTURE_FILE) && e.contains("layers[0]"), "{e}");
+            assert!(e.contains(WEIGHTS_FILE) || e.contains("limit"), "{e}");
+        }
         std::fs::remove_dir_all(&dir).ok();
     }
 

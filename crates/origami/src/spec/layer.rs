@@ -91,7 +91,8 @@ macro_rules! layers {
                     }
                 )+
                 Err(D::Error::custom(format!(
-                    "unknown layer type {kind:?}; expected one of {}",
+                    "unknown layer type {}; expected one of {}",
+                    crate::quote(kind),
                     Self::KINDS.join(", ")
                 )))
             }

@@ -132,19 +132,24 @@ impl ModelSpec {
 
     /// Validates, creates the layers and builds them with parameters drawn
     /// from `rng`. A layer that cannot take its input (a Conv2D after a
-    /// Flatten) is an error naming the layer.
+    /// Flatten) is an error naming the layer, and so is a parameter past the
+    /// size limit: the parameters of one model may total at most
+    /// [`crate::limits::max_elements`] floats, each checked before it is
+    /// allocated.
     pub fn build(&self, rng: &mut Rng) -> Result<Sequential> {
         self.validate()?;
         let mut net = Sequential::new(&self.input_shape, Vec::new());
         for l in &self.layers {
             net.push(l.to_layer());
         }
-        // Build layer by layer to say which one failed.
-        let mut shape = self.input_shape.clone();
-        for (i, layer) in net.layers_mut().iter_mut().enumerate() {
-            shape = layer.build(&shape, &mut rng.clone()).map_err(|e| spec_err(&format!("layers[{i}]"), e))?;
-        }
-        net.build(rng)?;
+        let max = crate::limits::max_elements();
+        let limit = format!(
+            "a model's parameters may total {} floats (the environment variable ORIGAMI_MAX_ELEMENTS sets it)",
+            crate::limits::thousands(max)
+        );
+        crate::limits::with_parameter_budget(max, &limit, || {
+            net.build_with(rng, |i, e| spec_err(&format!("layers[{i}]"), e))
+        })?;
         Ok(net)
     }
 }

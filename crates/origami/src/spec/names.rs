@@ -22,7 +22,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::nn::activation::LEAKY_RELU_NEGATIVE_SLOPE;
 use crate::nn::{Activation, Constraint, Initializer, Loss, Regularizer};
-use crate::Padding;
+use crate::{quote, Padding};
 
 /// A numeric argument of a name: Keras's argument name and its default
 /// (`None`: required).
@@ -283,7 +283,7 @@ pub fn parse_call(s: &str) -> Result<(String, Vec<f32>), String> {
         return Ok((t, Vec::new()));
     };
     if !t.ends_with(')') {
-        return Err(format!("{s:?} is missing its closing parenthesis"));
+        return Err(format!("{} is missing its closing parenthesis", quote(s)));
     }
     let name = t[..open].to_string();
     let inner = &t[open + 1..t.len() - 1];
@@ -292,7 +292,10 @@ pub fn parse_call(s: &str) -> Result<(String, Vec<f32>), String> {
     } else {
         inner
             .split(',')
-            .map(|a| a.parse::<f32>().map_err(|_| format!("{a:?} in {s:?} is not a number")))
+            .map(|a| match a.parse::<f32>() {
+                Ok(v) if v.is_finite() => Ok(v),
+                _ => Err(format!("{} in {} is not a finite number", quote(a), quote(s))),
+            })
             .collect::<Result<Vec<_>, _>>()?
     };
     Ok((name, args))
@@ -304,7 +307,7 @@ fn parse_in<T>(what: &str, table: &'static [Name<T>], s: &str) -> Result<T, Stri
     let (name, given) = parse_call(s)?;
     let Some(e) = table.iter().find(|e| e.name == name || e.aliases.contains(&name.as_str())) else {
         let known: Vec<String> = table.iter().map(|e| e.signature()).collect();
-        return Err(format!("unknown {what} {s:?}; expected one of {}", known.join(", ")));
+        return Err(format!("unknown {what} {}; expected one of {}", quote(s), known.join(", ")));
     };
     if given.len() > e.args.len() {
         return Err(match e.args.len() {
@@ -410,7 +413,7 @@ pub(crate) fn parse_padding(s: &str) -> Result<Padding, String> {
     match s.trim().to_lowercase().as_str() {
         "valid" => Ok(Padding::Valid),
         "same" => Ok(Padding::Same),
-        _ => Err(format!("unknown padding {s:?}; expected one of valid, same")),
+        _ => Err(format!("unknown padding {}; expected one of valid, same", quote(s))),
     }
 }
 

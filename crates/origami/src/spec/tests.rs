@@ -66,6 +66,12 @@ fn option_names_parse_and_print_back() {
     assert!(parse_initializer("he_normal(1)").is_err());
     assert!(parse_constraint("max_norm(1, 2)").is_err());
     assert!(parse_call("l2(0.1").is_err());
+    // arguments are finite numbers: a NaN slope used to train to NaN silently
+    for bad in ["leaky_relu(nan)", "elu(inf)", "l2(-inf)", "max_norm(NaN)"] {
+        let e = parse_call(bad).unwrap_err();
+        assert!(e.contains("is not a finite number") && e.contains(bad), "{bad}: {e}");
+    }
+    assert!(parse_activation("leaky_relu(nan)").is_err());
 }
 
 #[test]
@@ -264,4 +270,28 @@ fn the_schema_lists_every_layer_with_its_options() {
             assert!(!o["doc"].as_str().unwrap().is_empty(), "{}.{}", l["type"], o["name"]);
         }
     }
+}
+
+/// A layer of a billion units is refused before its 8 GB are allocated,
+/// as a spec error naming the layer (it used to abort the process).
+#[test]
+fn oversized_layers_are_spec_errors_before_allocation() {
+    let dense = |units| LayerSpec::Dense(DenseConfig { units, ..Default::default() });
+    let spec = ModelSpec { input_shape: vec![2], layers: vec![dense(4), dense(1_000_000_000)] };
+    match spec.build(&mut Rng::seed(0)) {
+        Err(crate::Error::Spec { path, msg }) => {
+            assert_eq!(path, "layers[1]");
+            assert!(msg.contains("[4, 1000000000]") && msg.contains("limit"), "{msg}");
+        }
+        Err(e) => panic!("not a spec error: {e}"),
+        Ok(_) => panic!("built a billion units"),
+    }
+    // the parameters of the whole model count against one budget
+    let wide = ModelSpec { input_shape: vec![2], layers: vec![dense(4), dense(100)] };
+    let r = crate::limits::with_parameter_budget(30, "a budget of 30", || wide.build(&mut Rng::seed(0)));
+    let e = r.err().expect("over budget").to_string();
+    assert!(e.starts_with("layers[1]:") && e.contains("a budget of 30"), "{e}");
+    let small = ModelSpec { input_shape: vec![2], layers: vec![dense(4), dense(3)] };
+    crate::limits::with_parameter_budget(27, "27", || small.build(&mut Rng::seed(0))).unwrap();
+    assert!(crate::limits::with_parameter_budget(26, "26", || small.build(&mut Rng::seed(0))).is_err());
 }

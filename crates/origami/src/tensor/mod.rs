@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::autograd::{grad_enabled, Op};
-use crate::kernels::shape::numel;
+use crate::kernels::shape::{checked_numel, numel};
 use crate::{Error, Result, Rng};
 pub use shape::Shape;
 
@@ -123,12 +123,16 @@ impl Tensor {
         }))
     }
 
-    /// A tensor of `shape` holding `data` (row-major).
+    /// A tensor of `shape` holding `data` (row-major). A shape whose element
+    /// count overflows is an error, as is a count that differs from `data`'s.
     pub fn from_vec(data: Vec<f32>, shape: &[usize]) -> Result<Tensor> {
-        if data.len() != numel(shape) {
+        let n = checked_numel(shape).ok_or_else(|| {
+            Error::arg("from_vec", format!("shape {shape:?} has more elements than a buffer can hold"))
+        })?;
+        if data.len() != n {
             return Err(Error::arg(
                 "from_vec",
-                format!("{} values cannot fill shape {shape:?} ({} elements)", data.len(), numel(shape)),
+                format!("{} values cannot fill shape {shape:?} ({n} elements)", data.len()),
             ));
         }
         Ok(Tensor::leaf(data, shape.into()))
@@ -144,19 +148,34 @@ impl Tensor {
         Tensor::leaf(vec![v], Shape::new())
     }
 
-    /// All zeros.
+    /// All zeros. Panics if `shape`'s element count overflows `usize`
+    /// (as `vec!` does on such a length); [`try_zeros`](Self::try_zeros)
+    /// returns an error instead, for shapes from outside.
     pub fn zeros(shape: &[usize]) -> Tensor {
         Tensor::full(shape, 0.0)
     }
 
-    /// All ones.
+    /// All ones (panics as [`zeros`](Self::zeros) does).
     pub fn ones(shape: &[usize]) -> Tensor {
         Tensor::full(shape, 1.0)
     }
 
-    /// Every element `v`.
+    /// Every element `v` (panics as [`zeros`](Self::zeros) does).
     pub fn full(shape: &[usize], v: f32) -> Tensor {
-        Tensor::leaf(vec![v; numel(shape)], shape.into())
+        Tensor::leaf(vec![v; numel_or_panic("full", shape)], shape.into())
+    }
+
+    /// All zeros, or an error when `shape` is too large ([`crate::limits`]).
+    pub fn try_zeros(shape: &[usize]) -> Result<Tensor> {
+        Tensor::try_full(shape, 0.0)
+    }
+
+    /// Every element `v`, or an error naming the shape when its element
+    /// count overflows or passes [`crate::limits::max_elements`]: checked
+    /// before anything is allocated.
+    pub fn try_full(shape: &[usize], v: f32) -> Result<Tensor> {
+        let n = crate::limits::check_shape("full", shape)?;
+        Ok(Tensor::leaf(vec![v; n], shape.into()))
     }
 
     /// `start, start+step, …` below `end` (above it for a negative step), as a 1-D tensor.
@@ -167,7 +186,15 @@ impl Tensor {
                 format!("needs finite bounds and a non-zero step, got {start}..{end} by {step}"),
             ));
         }
-        let n = ((end - start) / step).ceil().max(0.0) as usize;
+        // in f64: the count of a long range (1e30 steps) is exact enough to refuse
+        let count = ((end as f64 - start as f64) / step as f64).ceil().max(0.0);
+        if count > crate::limits::max_elements() as f64 {
+            return Err(Error::arg(
+                "arange",
+                format!("{start}..{end} by {step} {}", crate::limits::too_many(count.min(usize::MAX as f64) as usize)),
+            ));
+        }
+        let n = count as usize;
         let v: Vec<f32> = (0..n).map(|i| start + i as f32 * step).collect();
         let len = v.len();
         Ok(Tensor::leaf(v, [len].as_slice().into()))
@@ -175,13 +202,13 @@ impl Tensor {
 
     /// Normal samples with the given mean and standard deviation.
     pub fn randn(shape: &[usize], mean: f32, std: f32, rng: &mut Rng) -> Tensor {
-        let v = (0..numel(shape)).map(|_| mean + std * rng.normal()).collect();
+        let v = (0..numel_or_panic("randn", shape)).map(|_| mean + std * rng.normal()).collect();
         Tensor::leaf(v, shape.into())
     }
 
     /// Uniform samples in [lo, hi).
     pub fn rand_uniform(shape: &[usize], lo: f32, hi: f32, rng: &mut Rng) -> Tensor {
-        let v = (0..numel(shape)).map(|_| rng.uniform_range(lo, hi)).collect();
+        let v = (0..numel_or_panic("rand_uniform", shape)).map(|_| rng.uniform_range(lo, hi)).collect();
         Tensor::leaf(v, shape.into())
     }
 
@@ -302,6 +329,12 @@ impl Tensor {
     }
 }
 
+/// The element count of a shape handed to an infallible constructor, which
+/// panics (naming the shape) rather than allocate a wrapped count.
+fn numel_or_panic(op: &str, shape: &[usize]) -> usize {
+    checked_numel(shape).unwrap_or_else(|| panic!("Tensor::{op}: shape {shape:?} has more elements than fit in usize"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -315,6 +348,29 @@ mod tests {
         assert_eq!(Tensor::arange(0.0, 1.0, 0.25).unwrap().to_vec(), vec![0.0, 0.25, 0.5, 0.75]);
         assert!(Tensor::arange(0.0, 1.0, 0.0).is_err());
         assert_eq!(Tensor::full(&[2], 3.0).to_vec(), vec![3.0, 3.0]);
+    }
+
+    /// Shapes whose element count overflows, or that ask for more than the
+    /// limit, are errors of every fallible constructor (in release builds a
+    /// wrapped product used to let `from_vec(vec![], [2³², 2³²])` through).
+    #[test]
+    fn impossible_shapes_are_errors() {
+        let huge = [1usize << 32, 1 << 32];
+        let e = Tensor::from_vec(vec![], &huge).unwrap_err().to_string();
+        assert!(e.contains("from_vec") && e.contains("4294967296"), "{e}");
+        assert!(Tensor::from_vec(vec![], &[0, 1 << 40, 1 << 40]).is_err());
+        assert!(Tensor::try_zeros(&huge).is_err());
+        let e = Tensor::try_full(&[2, 1_000_000_000], 1.0).unwrap_err().to_string();
+        assert!(e.contains("[2, 1000000000]") && e.contains("limit"), "{e}");
+        assert_eq!(Tensor::try_zeros(&[2, 2]).unwrap().to_vec(), vec![0.0; 4]);
+        let e = Tensor::arange(0.0, 1.0, 1e-30).unwrap_err().to_string();
+        assert!(e.contains("arange") && e.contains("limit"), "{e}");
+        assert!(std::panic::catch_unwind(|| Tensor::zeros(&huge)).is_err(), "zeros panics, never wraps");
+        let t = Tensor::zeros(&[0]);
+        assert!(t.reshape(&[0, 1 << 40, 1 << 40]).is_err());
+        // start + len past usize::MAX is out of range, not a wrapped small end
+        let e = Tensor::zeros(&[3]).narrow(0, 2, usize::MAX).unwrap_err().to_string();
+        assert!(e.contains("past the end"), "{e}");
     }
 
     #[test]

@@ -92,11 +92,11 @@ struct Projection {
 }
 
 impl Projection {
-    fn new(i: usize, o: usize, c: &MultiHeadAttentionConfig, rng: &mut Rng) -> Projection {
-        Projection {
-            kernel: c.kernel_initializer.init(&[i, o], rng).requires_grad(),
-            bias: c.use_bias.then(|| Tensor::zeros(&[o]).requires_grad()),
-        }
+    fn new(i: usize, o: usize, c: &MultiHeadAttentionConfig, rng: &mut Rng) -> Result<Projection> {
+        Ok(Projection {
+            kernel: c.kernel_initializer.init(&[i, o], rng)?.requires_grad(),
+            bias: c.use_bias.then(|| Initializer::Zeros.init(&[o], rng)).transpose()?.map(Tensor::requires_grad),
+        })
     }
 
     /// `[n, t, i] → [n, t, o]`.
@@ -264,10 +264,10 @@ impl Layer for MultiHeadAttention {
         }
         let h = c.num_heads;
         self.proj = Some([
-            Projection::new(d, h * c.key_dim, c, rng),
-            Projection::new(d, h * c.key_dim, c, rng),
-            Projection::new(d, h * vd, c, rng),
-            Projection::new(h * vd, d, c, rng),
+            Projection::new(d, h * c.key_dim, c, rng)?,
+            Projection::new(d, h * c.key_dim, c, rng)?,
+            Projection::new(d, h * vd, c, rng)?,
+            Projection::new(h * vd, d, c, rng)?,
         ]);
         Ok(input_shape.to_vec())
     }

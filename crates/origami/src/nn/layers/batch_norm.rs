@@ -102,10 +102,10 @@ impl Layer for BatchNormalization {
             return Err(Error::arg("BatchNormalization", "needs inputs with a channel axis"));
         };
         c.validate().map_err(|e| invalid("BatchNormalization", e))?;
-        self.gamma = c.scale.then(|| Initializer::Ones.init(&[ch], rng).requires_grad());
-        self.beta = c.center.then(|| Initializer::Zeros.init(&[ch], rng).requires_grad());
-        self.moving_mean = Some(Tensor::zeros(&[ch]));
-        self.moving_variance = Some(Tensor::ones(&[ch]));
+        self.gamma = c.scale.then(|| Initializer::Ones.init(&[ch], rng)).transpose()?.map(Tensor::requires_grad);
+        self.beta = c.center.then(|| Initializer::Zeros.init(&[ch], rng)).transpose()?.map(Tensor::requires_grad);
+        self.moving_mean = Some(Initializer::Zeros.init(&[ch], rng)?);
+        self.moving_variance = Some(Initializer::Ones.init(&[ch], rng)?);
         self.input_shape = input_shape.to_vec();
         Ok(input_shape.to_vec())
     }

@@ -201,8 +201,9 @@ impl Layer for Conv2D {
             return Err(Error::arg("Conv2D", "needs a positive number of input channels, found 0"));
         }
         let init = c.kernel_initializer.unwrap_or_else(|| c.activation.default_initializer());
-        self.kernel = Some(init.init(&[kh, kw, ch, c.filters], rng).requires_grad());
-        self.bias = c.use_bias.then(|| c.bias_initializer.init(&[c.filters], rng).requires_grad());
+        self.kernel = Some(init.init(&[kh, kw, ch, c.filters], rng)?.requires_grad());
+        self.bias =
+            c.use_bias.then(|| c.bias_initializer.init(&[c.filters], rng)).transpose()?.map(Tensor::requires_grad);
         self.input_shape = input_shape.to_vec();
         Ok(vec![oh, ow, c.filters])
     }

@@ -80,7 +80,7 @@ impl Layer for Embedding {
     fn build(&mut self, input_shape: &[usize], rng: &mut Rng) -> Result<Vec<usize>> {
         let c = &self.config;
         c.validate().map_err(|e| invalid("Embedding", e))?;
-        self.table = Some(c.embeddings_initializer.init(&[c.input_dim, c.output_dim], rng).requires_grad());
+        self.table = Some(c.embeddings_initializer.init(&[c.input_dim, c.output_dim], rng)?.requires_grad());
         let mut out = input_shape.to_vec();
         out.push(c.output_dim);
         Ok(out)

@@ -74,6 +74,7 @@ impl Layer for PositionalEncoding {
         if t > max {
             return Err(Error::arg("PositionalEncoding", format!("sequences of {t} exceed max_length {max}")));
         }
+        crate::limits::check_shape("PositionalEncoding", &[max, d])?;
         self.table = Some(sinusoidal_positional_encoding(max, d));
         Ok(input_shape.to_vec())
     }

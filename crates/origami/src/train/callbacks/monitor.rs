@@ -48,8 +48,8 @@ impl Monitor {
             Error::arg(
                 who,
                 format!(
-                    "monitors {:?}, which is not logged; logged are {names:?} (val_ values need a validation split)",
-                    self.name
+                    "monitors {}, which is not logged; logged are {names:?} (val_ values need a validation split)",
+                    crate::quote(&self.name)
                 ),
             )
         })
