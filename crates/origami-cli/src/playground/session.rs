@@ -397,7 +397,7 @@ mod tests {
         s.send(Command::Step);
         std::thread::sleep(Duration::from_millis(50));
         assert!(error().is_some(), "the error vanished after a control command");
-        s.send(Command::Configure(Box::new(Config::default())));
+        s.send(Command::Configure(Box::default()));
         wait_until("the error to clear with a good config", || error().is_none());
         r.close(id);
     }
