@@ -14,6 +14,12 @@ cargo clippy --workspace --all-targets --release -- -D warnings
 echo "== cargo test (release, including the slow end-to-end tests)"
 cargo test --workspace --release -- --include-ignored
 
+echo "== docs/config.md is the output of origami config --reference"
+if ! diff -u docs/config.md <(cargo run --release -q -p origami-cli -- config --reference); then
+  echo "docs/config.md is stale: run cargo run --release -q -p origami-cli -- config --reference > docs/config.md" >&2
+  exit 1
+fi
+
 echo "== origami bench all --quick (every line must be JSON with a figure)"
 cargo run --release -q -p origami-cli -- --threads 2 bench all --quick | tee /tmp/origami-bench-quick.jsonl
 python3 - /tmp/origami-bench-quick.jsonl <<'PY'

@@ -12,6 +12,7 @@
 use std::path::{Path, PathBuf};
 
 use origami::spec::{LayerSpec, ModelSpec, OptimizerSpec, ScheduleSpec, TrainingSpec};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::error::CliError;
@@ -21,7 +22,7 @@ use crate::error::CliError;
 pub const DEFAULT_CONFIG: &str = include_str!("default_mnist.toml");
 
 /// The whole config file.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// Names the run directory (default: a timestamp).
@@ -33,19 +34,28 @@ pub struct Config {
     /// Where run directories go (default `runs`).
     #[serde(default = "default_output_dir")]
     pub output_dir: PathBuf,
+    /// `[data]`: where the samples come from.
     pub data: DataConfig,
+    /// `[model]`: the input shape and the layers.
     #[serde(default)]
     pub model: ModelConfig,
+    /// `[training]`: loss, metrics, epochs, batches, validation.
     #[serde(default)]
     pub training: TrainConfig,
+    /// `[optimizer]`: its `type` (default `adam`) and options.
     #[serde(default)]
+    #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
     pub optimizer: OptimizerSpec,
+    /// `[schedule]`: the learning-rate schedule (default: none, a constant rate).
     #[serde(default)]
+    #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
     pub schedule: Option<ScheduleSpec>,
+    /// `[callbacks.*]`: early stopping, plateau, checkpoint.
     #[serde(default)]
     pub callbacks: CallbacksConfig,
-    /// Read by `origami tune` only.
+    /// `[tune]`: the hyperparameter search; read by `origami tune` only.
     #[serde(default)]
+    #[schemars(with = "Option<TuneConfig>")]
     pub tune: Option<toml::Table>,
 }
 
@@ -54,7 +64,7 @@ fn default_output_dir() -> PathBuf {
 }
 
 /// Where the data comes from.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DataConfig {
     /// `mnist` (an IDX directory), `csv` or `synthetic`.
@@ -71,6 +81,7 @@ pub struct DataConfig {
     /// Synthetic: `circle`, `xor`, `gaussian`, `spiral`, `blobs`, `spirals`,
     /// `regress_plane`, `regress_gaussian`.
     #[serde(default)]
+    #[schemars(schema_with = "synthetic_names")]
     pub name: Option<String>,
     /// Synthetic: number of points.
     #[serde(default)]
@@ -96,45 +107,67 @@ pub struct DataConfig {
     pub standardize: Option<bool>,
 }
 
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+/// The kind of a data set.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum DataKind {
+    /// The IDX files of MNIST (default directory: data/mnist or $ORIGAMI_DATA).
     Mnist,
+    /// A CSV file with a header row: `path` and `target`.
     Csv,
+    /// A generated 2-D set of the playground: `name`, `n`, `noise`.
     Synthetic,
 }
 
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, clap::ValueEnum)]
+/// The `name`s of the synthetic data sets (`data::load` reads each).
+pub const SYNTHETIC_NAMES: [&str; 8] =
+    ["circle", "xor", "gaussian", "spiral", "blobs", "spirals", "regress_plane", "regress_gaussian"];
+
+fn synthetic_names(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({"type": ["string", "null"], "enum": SYNTHETIC_NAMES})
+}
+
+/// What a model predicts.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, clap::ValueEnum, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum TaskName {
+    /// Class labels (text, or a few distinct whole numbers).
     Classification,
+    /// Real-valued targets.
     Regression,
 }
 
 /// `[model]`: the layers (as tables, typed later) and the input shape.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ModelConfig {
     /// Default: the data's sample shape.
     #[serde(default)]
     pub input_shape: Option<Vec<usize>>,
-    /// Default: a CNN for images, an MLP otherwise.
+    /// `[[model.layers]]`, each with a `type` (see Layers). Default: a CNN
+    /// for images, an MLP otherwise.
     #[serde(default)]
+    #[schemars(with = "Vec<serde_json::Map<String, serde_json::Value>>")]
     pub layers: Vec<toml::Table>,
 }
 
 /// `[training]`.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct TrainConfig {
     /// Default: sparse cross-entropy from logits (classification) or MSE.
+    #[schemars(extend("x-names" = "losses"))]
     pub loss: Option<String>,
     /// Default: `accuracy` (classification) or `mae`, `r2`.
+    #[schemars(extend("x-names" = "metrics"))]
     pub metrics: Option<Vec<String>>,
+    /// Passes over the training data.
     pub epochs: usize,
+    /// Samples per gradient step.
     pub batch_size: usize,
     /// Share of the training data held out for validation (0: none).
     pub validation_split: f32,
+    /// Reshuffle the training data every epoch (seeded by seed and epoch).
     pub shuffle: bool,
 }
 
@@ -145,23 +178,31 @@ impl Default for TrainConfig {
 }
 
 /// `[callbacks]`.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CallbacksConfig {
+    /// `[callbacks.early_stopping]`: stop when the monitored value stops improving.
     #[serde(default)]
     pub early_stopping: Option<EarlyStoppingConfig>,
+    /// `[callbacks.reduce_lr_on_plateau]`: cut the learning rate on a plateau (Keras's rule).
     #[serde(default)]
     pub reduce_lr_on_plateau: Option<PlateauConfig>,
+    /// `[callbacks.checkpoint]`: keep the best weights in `best.safetensors`.
     #[serde(default)]
     pub checkpoint: Option<CheckpointConfig>,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
+/// `[callbacks.early_stopping]`, as Keras's `EarlyStopping`.
 pub struct EarlyStoppingConfig {
+    /// The logged value watched (`val_loss`, `val_accuracy`, `loss`…).
     pub monitor: String,
+    /// Epochs without improvement before stopping.
     pub patience: usize,
+    /// The smallest change that counts as an improvement.
     pub min_delta: f64,
+    /// Go back to the best epoch's weights when stopping.
     pub restore_best_weights: bool,
 }
 
@@ -171,14 +212,21 @@ impl Default for EarlyStoppingConfig {
     }
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
+/// `[callbacks.reduce_lr_on_plateau]`, as Keras's `ReduceLROnPlateau`.
 pub struct PlateauConfig {
+    /// The logged value watched (`val_loss`, `val_accuracy`, `loss`…).
     pub monitor: String,
+    /// The learning rate is multiplied by this on a plateau (0 < factor < 1).
     pub factor: f32,
+    /// Epochs without improvement before a cut.
     pub patience: usize,
+    /// The smallest change that counts as an improvement.
     pub min_delta: f32,
+    /// Epochs after a cut before watching again.
     pub cooldown: usize,
+    /// The learning rate is never cut below this.
     pub min_lr: f32,
 }
 
@@ -197,16 +245,45 @@ impl Default for PlateauConfig {
 }
 
 /// Saves `best.safetensors` whenever the monitored value improves.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct CheckpointConfig {
+    /// The logged value watched (`val_loss`, `val_accuracy`, `loss`…).
     pub monitor: String,
+    /// Write only when the monitored value improves (false: every epoch).
     pub save_best_only: bool,
 }
 
 impl Default for CheckpointConfig {
     fn default() -> Self {
         CheckpointConfig { monitor: "val_loss".into(), save_best_only: true }
+    }
+}
+
+/// `[tune]` as `origami tune` reads it (`commands/tune.rs` parses the
+/// table itself, so a trial can edit any key); this struct documents it for
+/// `origami config --reference`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct TuneConfig {
+    /// `grid` (every combination of the lists) or `random` (`trials` draws).
+    #[schemars(extend("enum" = ["grid", "random"]))]
+    pub method: String,
+    /// Random search: the number of draws.
+    pub trials: usize,
+    /// K-fold cross-validation with this many folds (0: a validation split).
+    pub folds: usize,
+    /// The logged value that scores a trial (default: val_accuracy for classification, else val_loss; accuracies and r2 are maximised).
+    pub metric: Option<String>,
+    /// `[tune.params]`: key paths (`"optimizer.learning_rate"`, `"model.layers[0].units"`) to a list of
+    /// candidates or, for random search, a range `{ min, max, log, integer }`.
+    #[schemars(with = "serde_json::Map<String, serde_json::Value>")]
+    pub params: toml::Table,
+}
+
+impl Default for TuneConfig {
+    fn default() -> Self {
+        TuneConfig { method: "grid".into(), trials: 10, folds: 0, metric: None, params: toml::Table::new() }
     }
 }
 

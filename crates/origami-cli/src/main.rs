@@ -15,7 +15,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use clap::{Parser, Subcommand};
 
-use commands::{evaluate, lr_find, plot, predict, summary, train, tune};
+use commands::{config_ref, evaluate, lr_find, plot, predict, summary, train, tune};
 
 /// origami: neural networks on the CPU.
 #[derive(Parser)]
@@ -65,6 +65,10 @@ enum Command {
     ///
     /// Example: `origami tune my_config.toml`
     Tune(tune::TuneArgs),
+    /// The config reference: every section, key, layer, optimizer and name (docs/config.md).
+    ///
+    /// Example: `origami config --reference`
+    Config(config_ref::ConfigArgs),
     /// Measure origami on the workloads of shared/bench/WORKLOADS.md; one JSON line per figure.
     ///
     /// Example: `origami bench W4-gemm --threads 2`
@@ -93,6 +97,7 @@ fn main() -> ExitCode {
         Command::Plot(args) => plot::run(&args),
         Command::LrFind(args) => lr_find::run(&args),
         Command::Tune(args) => tune::run(&args),
+        Command::Config(args) => config_ref::run(&args),
         Command::Bench(args) => bench::run(&args).map_err(error::CliError::from),
         Command::Playground(args) => playground::run(&args).map_err(error::CliError::from),
     };

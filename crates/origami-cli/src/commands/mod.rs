@@ -2,6 +2,7 @@
 //! from a config and its data, and printing for people or scripts.
 
 pub mod callbacks;
+pub mod config_ref;
 pub mod evaluate;
 pub mod lr_find;
 pub mod plot;
