@@ -135,8 +135,12 @@ pub fn load_model(dir: impl AsRef<Path>) -> Result<(ModelFile, Sequential)> {
     let bytes = std::fs::metadata(&weights).map_err(|e| Error::io(&weights, e))?.len();
     let room = usize::try_from(bytes / 4).unwrap_or(usize::MAX);
     let source = format!("{} holds {} bytes", weights.display(), crate::limits::thousands(bytes as usize));
-    let net = crate::limits::with_parameter_budget(room, &source, || file.model.build(&mut Rng::seed(file.seed)))
-        .map_err(|e| Error::format(dir.join(ARCHITECTURE_FILE), e.to_string()))?;
+    let net = crate::limits::with_parameter_budget(room, &source, || {
+        let net = file.model.build(&mut Rng::seed(file.seed))?;
+        file.preprocessing.check(net.input_shape(), net.output_shape().unwrap_or_default())?;
+        Ok(net)
+    })
+    .map_err(|e| Error::format(dir.join(ARCHITECTURE_FILE), e.to_string()))?;
     load_params(&weights, &net.params())?;
     Ok((file, net))
 }
@@ -306,7 +310,8 @@ pub fn save_checkpoint(dir: impl AsRef<Path>, file: &ModelFile, params: &[Param]
 }
 
 /// Reads the checkpoint of `dir` (weights are loaded by [`load_model`]);
-/// an error if a save was interrupted half-way.
+/// an error if a save was interrupted half-way, or if `progress.json`'s
+/// epoch count disagrees with the history's (an edited file).
 pub fn load_checkpoint(dir: impl AsRef<Path>) -> Result<Checkpoint> {
     let dir = dir.as_ref();
     recover(dir)?;
@@ -319,11 +324,20 @@ pub fn load_checkpoint(dir: impl AsRef<Path>) -> Result<Checkpoint> {
             "does not match the weights and optimizer files (a save was interrupted); the checkpoint cannot be resumed",
         ));
     }
-    Ok(Checkpoint {
-        progress,
-        optimizer: load_optimizer_state(dir)?,
-        history: History::load_json(dir.join(HISTORY_FILE))?,
-    })
+    let history = History::load_json(dir.join(HISTORY_FILE))?;
+    // (a caller that keeps no history saves an empty one)
+    if !history.epochs.is_empty() && history.epochs.len() != progress.epochs_completed {
+        return Err(Error::format(
+            &path,
+            format!(
+                "says {} epochs are completed, but {} holds {}; the checkpoint cannot be resumed",
+                progress.epochs_completed,
+                HISTORY_FILE,
+                history.epochs.len()
+            ),
+        ));
+    }
+    Ok(Checkpoint { progress, optimizer: load_optimizer_state(dir)?, history })
 }
 
 #[cfg(test)]
@@ -384,6 +398,18 @@ mod tests {
         save_params(dir.join(WEIGHTS_FILE), &net.params()).unwrap();
         save_tensors(dir.join(OPTIMIZER_BUFFERS_FILE), &[("m.0".into(), Tensor::ones(&[1]))]).unwrap();
         assert!(load_checkpoint(&dir).is_err());
+        // a progress.json whose epoch count the history does not bear out is refused
+        let mut history = History::default();
+        for epoch in 0..3 {
+            history.epochs.push(crate::train::EpochLog { epoch, values: vec![("loss".into(), 1.0)] });
+        }
+        let mut ckpt = Checkpoint { history, ..ckpt };
+        save_checkpoint(&dir, &f, &params, &ckpt).unwrap();
+        assert_eq!(load_checkpoint(&dir).unwrap().progress.epochs_completed, 3);
+        ckpt.progress.epochs_completed = 999;
+        save_checkpoint(&dir, &f, &params, &ckpt).unwrap();
+        let e = load_checkpoint(&dir).unwrap_err().to_string();
+        assert!(e.contains("progress.json") && e.contains("999 epochs") && e.contains("holds 3"), "{e}");
         std::fs::remove_dir_all(&dir).ok();
     }
 
@@ -444,6 +470,31 @@ mod tests {
             let e = load_model(&dir).err().expect("refused").to_string();
             assert!(e.contains(ARCHITECTURE_FILE) && e.contains("layers[0]"), "{e}");
             assert!(e.contains(WEIGHTS_FILE) || e.contains("limit"), "{e}");
+        }
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    /// An `architecture.json` whose class names do not match the outputs
+    /// (predict's header mixed names and indices) is refused on loading.
+    #[test]
+    fn preprocessing_that_does_not_fit_the_network_is_refused() {
+        let dir = crate::data::testutil::temp_dir("model-dir-preprocessing");
+        let mut f = file();
+        let net = f.model.build(&mut Rng::seed(1)).unwrap();
+        f.preprocessing.class_names = vec!["a".into(), "b".into()];
+        save_model(&dir, &f, &net.params()).unwrap();
+        load_model(&dir).unwrap();
+        for (names, mean, want) in [
+            (vec!["a", "b", "c"], vec![], "preprocessing.class_names: has 3 names"),
+            (vec!["a", "a"], vec![], "names \"a\" twice"),
+            (vec!["a", "b"], vec![0.0, 1.0], "preprocessing.mean: has 2 entries"),
+        ] {
+            f.preprocessing.class_names = names.into_iter().map(String::from).collect();
+            f.preprocessing.std = vec![1.0; mean.len()];
+            f.preprocessing.mean = mean;
+            save_model(&dir, &f, &net.params()).unwrap();
+            let e = load_model(&dir).err().expect("refused").to_string();
+            assert!(e.contains(ARCHITECTURE_FILE) && e.contains(want), "{e}");
         }
         std::fs::remove_dir_all(&dir).ok();
     }
