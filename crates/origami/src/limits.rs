@@ -173,7 +173,10 @@ mod tests {
     #[test]
     fn sizes_past_the_limit_are_errors_that_say_so() {
         let e = check_shape("t", &[2, 1_000_000_000]).unwrap_err().to_string();
-        assert!(e.contains("2,000,000,000 floats") && e.contains("8.0 GB") && e.contains("ORIGAMI_MAX_ELEMENTS"), "{e}");
+        assert!(
+            e.contains("2,000,000,000 floats") && e.contains("8.0 GB") && e.contains("ORIGAMI_MAX_ELEMENTS"),
+            "{e}"
+        );
         assert!(check_shape("t", &[1 << 40, 1 << 40]).unwrap_err().to_string().contains("overflows"));
         assert_eq!(check_shape("t", &[3, 4]).unwrap(), 12);
     }

@@ -104,7 +104,9 @@ impl Rng {
 
     /// The generator at `state`: it draws what the saved one would have drawn next.
     pub fn from_state(state: &RngState) -> Result<Rng> {
-        let bad = || Error::arg("Rng::from_state", format!("the key must be 64 hex digits, got {}", crate::quote(&state.key)));
+        let bad = || {
+            Error::arg("Rng::from_state", format!("the key must be 64 hex digits, got {}", crate::quote(&state.key)))
+        };
         let hex = state.key.as_bytes();
         if hex.len() != 64 {
             return Err(bad());

@@ -127,8 +127,7 @@ fn read_idx(path: &Path, magic: u32, what: &str) -> Result<(Vec<usize>, Vec<u8>)
         use std::io::BufRead;
         raw.fill_buf().map_err(|e| Error::io(path, e))?.starts_with(&[0x1f, 0x8b])
     };
-    let mut reader: Box<dyn Read> =
-        if gzip { Box::new(flate2::read::MultiGzDecoder::new(raw)) } else { Box::new(raw) };
+    let mut reader: Box<dyn Read> = if gzip { Box::new(flate2::read::MultiGzDecoder::new(raw)) } else { Box::new(raw) };
     let read_err = |e: std::io::Error| {
         if gzip {
             Error::data(path, format!("corrupt gzip data: {e}"))

@@ -64,7 +64,17 @@ pub fn matmul(
 
 /// [`matmul`] for the crate's ops, which pass lengths they have checked.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn gemm(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: usize, ta: bool, tb: bool, accumulate: bool) {
+pub(crate) fn gemm(
+    a: &[f32],
+    b: &[f32],
+    c: &mut [f32],
+    m: usize,
+    k: usize,
+    n: usize,
+    ta: bool,
+    tb: bool,
+    accumulate: bool,
+) {
     product(a, b, c, m, k, n, ta, tb, accumulate, None, None, usize::MAX);
 }
 

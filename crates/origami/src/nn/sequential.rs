@@ -224,7 +224,8 @@ mod tests {
     /// before any layer allocates it (the check reads the batch's size only).
     #[test]
     fn a_batch_too_large_for_its_activations_is_refused_up_front() {
-        let mut m = Sequential::new(&[3], vec![Box::new(Dense::new(2)), Box::new(Dense::new(64)), Box::new(Dense::new(1))]);
+        let mut m =
+            Sequential::new(&[3], vec![Box::new(Dense::new(2)), Box::new(Dense::new(64)), Box::new(Dense::new(1))]);
         m.build(&mut Rng::seed(0)).unwrap();
         let e = m.forward(&Tensor::zeros(&[1 << 40, 0]), false).unwrap_err().to_string();
         assert!(e.contains("batch of 1099511627776 samples") && e.contains("layers.1") && e.contains("limit"), "{e}");

@@ -87,7 +87,8 @@ pub fn restore_rng_states(
                 format!("has the random stream {}, but the model's streams are {have:?}", crate::quote(name)),
             )
         })?;
-        s.set_state(state).map_err(|e| Error::format(source.as_ref(), format!("random stream {}: {e}", crate::quote(name))))?;
+        s.set_state(state)
+            .map_err(|e| Error::format(source.as_ref(), format!("random stream {}: {e}", crate::quote(name))))?;
     }
     Ok(())
 }
@@ -158,7 +159,10 @@ pub fn load_architecture(dir: impl AsRef<Path>) -> Result<ModelFile> {
     }
     let file: ModelFile = read_json(&path)?;
     if file.format != ModelFile::FORMAT {
-        return Err(Error::format(&path, format!("format is {}, not {:?}", crate::quote(&file.format), ModelFile::FORMAT)));
+        return Err(Error::format(
+            &path,
+            format!("format is {}, not {:?}", crate::quote(&file.format), ModelFile::FORMAT),
+        ));
     }
     if file.version != 1 {
         return Err(Error::format(&path, format!("version {} is newer than this origami reads (1)", file.version)));

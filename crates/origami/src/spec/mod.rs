@@ -81,7 +81,9 @@ impl Preprocessing {
     /// so an edited file cannot mix names and indices in predictions.
     pub fn check(&self, input_shape: &[usize], output_shape: &[usize]) -> Result<()> {
         let features = crate::limits::checked_numel(input_shape).unwrap_or(usize::MAX);
-        for (field, len) in [("mean", self.mean.len()), ("std", self.std.len()), ("feature_names", self.feature_names.len())] {
+        for (field, len) in
+            [("mean", self.mean.len()), ("std", self.std.len()), ("feature_names", self.feature_names.len())]
+        {
             if len != 0 && len != features {
                 return Err(spec_err(
                     &format!("preprocessing.{field}"),

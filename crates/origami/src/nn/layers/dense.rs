@@ -159,7 +159,8 @@ impl Layer for Dense {
         }
         let init = c.kernel_initializer.unwrap_or_else(|| c.activation.default_initializer());
         self.kernel = Some(init.init(&[d, c.units], rng)?.requires_grad());
-        self.bias = c.use_bias.then(|| c.bias_initializer.init(&[c.units], rng)).transpose()?.map(Tensor::requires_grad);
+        self.bias =
+            c.use_bias.then(|| c.bias_initializer.init(&[c.units], rng)).transpose()?.map(Tensor::requires_grad);
         let mut out = input_shape.to_vec();
         *out.last_mut().expect("non-empty") = c.units;
         Ok(out)

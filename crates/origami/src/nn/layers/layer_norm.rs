@@ -69,8 +69,10 @@ impl Layer for LayerNormalization {
             return Err(Error::arg("LayerNormalization", "needs inputs with a feature axis"));
         };
         self.config.validate().map_err(|e| invalid("LayerNormalization", e))?;
-        self.gamma = self.config.scale.then(|| Initializer::Ones.init(&[d], rng)).transpose()?.map(Tensor::requires_grad);
-        self.beta = self.config.center.then(|| Initializer::Zeros.init(&[d], rng)).transpose()?.map(Tensor::requires_grad);
+        self.gamma =
+            self.config.scale.then(|| Initializer::Ones.init(&[d], rng)).transpose()?.map(Tensor::requires_grad);
+        self.beta =
+            self.config.center.then(|| Initializer::Zeros.init(&[d], rng)).transpose()?.map(Tensor::requires_grad);
         self.features = Some(d);
         Ok(input_shape.to_vec())
     }

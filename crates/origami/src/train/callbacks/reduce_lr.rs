@@ -50,7 +50,10 @@ impl Callback for ReduceLrOnPlateau {
 
     fn on_epoch_end(&mut self, log: &EpochLog, ctl: &mut Control) -> Result<()> {
         let v = log.get(&self.monitor).ok_or_else(|| {
-            Error::arg("ReduceLrOnPlateau", format!("monitors {}, which is not logged this epoch", crate::quote(&self.monitor)))
+            Error::arg(
+                "ReduceLrOnPlateau",
+                format!("monitors {}, which is not logged this epoch", crate::quote(&self.monitor)),
+            )
         })?;
         if self.inner.is_none() {
             self.inner = Some(schedule::ReduceLrOnPlateau::new(self.config.clone())?);
