@@ -257,7 +257,17 @@ pub fn load(path: &Path) -> Result<Resolved, CliError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| CliError::usage(format!("cannot read the config {}: {e}.", path.display())))?;
     let table = parse_table(&text, &path.display().to_string())?;
-    resolve(table)
+    resolve(table).map_err(|e| in_file(e, &path.display().to_string()))
+}
+
+/// A config error (exit code 2) as `source: key.path: message`, naming the
+/// file the config came from; other errors are returned as they are.
+pub fn in_file(e: CliError, source: &str) -> CliError {
+    if e.code == 2 && !e.message.starts_with(source) {
+        CliError::usage(format!("{source}: {}", e.message))
+    } else {
+        e
+    }
 }
 
 /// TOML text to a table; a syntax error names the line and column (and
@@ -270,7 +280,11 @@ pub fn parse_table(text: &str, source: &str) -> Result<toml::Table, CliError> {
             let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
             format!("line {line}, column {column}: ")
         });
-        CliError::usage(format!("{source}: {}{}", place.unwrap_or_default(), shorten_quoted(e.message().trim())))
+        CliError::usage(format!(
+            "{source}: {}{}",
+            place.unwrap_or_default(),
+            origami::shorten_message(e.message().trim())
+        ))
     })
 }
 
@@ -441,9 +455,9 @@ fn humanize(field: &str, msg: &str) -> String {
         return format!("expected a number, found {found}");
     }
     if let Some(rest) = msg.strip_prefix("unknown field ") {
-        return format!("unknown key {}", shorten_quoted(rest).replace('`', "\""));
+        return format!("unknown key {}", origami::shorten_message(rest).replace('`', "\""));
     }
-    shorten_quoted(msg)
+    origami::shorten_message(msg)
 }
 
 /// What serde's "invalid type: X, expected Y" found: `-3` for
@@ -456,15 +470,6 @@ fn found_value(msg: &str) -> Option<String> {
         Some((_, v)) => origami::shorten(v.trim_end_matches('`')),
         None => origami::shorten(unexpected),
     })
-}
-
-/// `msg` with every `backquoted` part cut (see [`origami::shorten`]).
-fn shorten_quoted(msg: &str) -> String {
-    msg.split('`')
-        .enumerate()
-        .map(|(i, part)| if i % 2 == 1 { origami::shorten(part) } else { part.to_string() })
-        .collect::<Vec<_>>()
-        .join("`")
 }
 
 /// Sets `value` at a key path such as `optimizer.learning_rate` or

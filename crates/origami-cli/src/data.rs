@@ -83,7 +83,7 @@ pub fn load_unscaled(c: &DataConfig, seed: u64) -> CliResult<Loaded> {
                 return Err(CliError::data(format!(
                     "{}: the target column {} holds a single class {}; classification needs at least 2 \
                      (or set task = \"regression\")",
-                    path.display(),
+                    origami::shorten_path(&path.display().to_string()),
                     quote(&target),
                     classes.first().map_or_else(|| "\"\"".into(), |k| quote(k))
                 )));
@@ -116,7 +116,8 @@ pub fn load_unscaled(c: &DataConfig, seed: u64) -> CliResult<Loaded> {
 /// means classes.
 pub fn read_csv(path: &Path, target: &str, task: Option<TaskName>) -> CliResult<(csv::Table, TaskName)> {
     if !path.is_file() {
-        return Err(CliError::data(format!("{}: no such file.", path.display())));
+        let missing = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        return Err(origami::Error::io(path, missing).into());
     }
     let task = match task {
         Some(t) => t,

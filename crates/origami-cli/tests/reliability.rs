@@ -88,7 +88,11 @@ fn oversized_configs_are_config_errors_not_aborts() {
     let cases = [
         ("units = 8", "units = 1000000000", "model.layers[0]"),
         ("n = 200", "n = 100000000000", "data"),
-        ("[training]", "[[model.layers]]\ntype = \"Embedding\"\ninput_dim = 1000000000\noutput_dim = 8\n[training]", "model.layers[2]"),
+        (
+            "[training]",
+            "[[model.layers]]\ntype = \"Embedding\"\ninput_dim = 1000000000\noutput_dim = 8\n[training]",
+            "model.layers[2]",
+        ),
     ];
     for (from, to, key) in cases {
         std::fs::write(d.join("big.toml"), CIRCLE.replacen(from, to, 1)).unwrap();

@@ -21,7 +21,8 @@ use clap::Args;
 use origami::io::write_atomic;
 use origami::optim::Optimizer as _;
 use origami::saving::{
-    load_checkpoint, load_model, restore_rng_states, rng_states, save_checkpoint, Checkpoint, Progress, PROGRESS_FILE,
+    load_checkpoint, load_model, restore_rng_states, rng_states, save_checkpoint, Checkpoint, Progress, OPTIMIZER_FILE,
+    PROGRESS_FILE,
 };
 use origami::train::callbacks::{
     EarlyStopping, LearningRateScheduler, ModelCheckpoint, ReduceLrOnPlateau, SchedulePer,
@@ -146,6 +147,12 @@ pub fn timestamp() -> String {
 
 pub fn run(args: &TrainArgs) -> CliResult<()> {
     let out = args.output;
+    let source = match (&args.resume, &args.csv, &args.config) {
+        (Some(dir), _, _) => dir.join("config.toml").display().to_string(),
+        (None, Some(_), _) => "--csv".to_string(),
+        (None, None, Some(path)) => path.display().to_string(),
+        (None, None, None) => "the default config".to_string(),
+    };
     let (mut table, resume_dir) = match (&args.resume, &args.csv, &args.config) {
         (Some(dir), _, _) => {
             let path = dir.join("config.toml");
@@ -186,7 +193,7 @@ pub fn run(args: &TrainArgs) -> CliResult<()> {
         config::set_path(&mut table, "optimizer.learning_rate", toml::Value::Float(lr as f64))?;
     }
     absolute_data_path(&mut table)?;
-    let resolved = config::resolve(table)?;
+    let resolved = config::resolve(table).map_err(|e| config::in_file(e, &source))?;
     let dir = match (&resume_dir, &args.out) {
         (Some(d), _) => d.clone(),
         (None, Some(o)) => o.clone(),
@@ -231,7 +238,7 @@ fn enough_samples(c: &config::Config, data: &crate::data::Loaded) -> CliResult<(
         config::DataKind::Synthetic => Err(CliError::usage(format!("data.n: {found}."))),
         _ => {
             let source = c.data.path.clone().unwrap_or_else(origami::data::mnist::default_dir);
-            Err(CliError::data(format!("{}: {found}.", source.display())))
+            Err(CliError::data(format!("{}: {found}.", origami::shorten_path(&source.display().to_string()))))
         }
     }
 }
@@ -300,7 +307,11 @@ pub fn train(
     let initial_epoch = ckpt.as_ref().map_or(0, |k| k.progress.epochs_completed);
     let prior = ckpt.as_ref().map(|k| k.history.clone()).unwrap_or_default();
     if let Some(k) = &ckpt {
-        model.optimizer.load_state(&k.optimizer)?;
+        model.optimizer.load_state(&k.optimizer).map_err(|e| {
+            // (the optimizer's messages quote the file's values whole: cut here)
+            let file = origami::shorten_path(&dir.join(OPTIMIZER_FILE).display().to_string());
+            CliError::data(format!("{file}: {}", origami::shorten_message(&e.to_string())))
+        })?;
         if let Some(lr) = learning_rate {
             model.optimizer.set_learning_rate(lr);
         }

@@ -80,7 +80,7 @@ impl Sequential {
         // first layer allocates anything (each layer's output is one buffer)
         let (row, at) = self.widest;
         let n = x.shape().first().copied().unwrap_or(1);
-        let need = n.checked_mul(row).unwrap_or(usize::MAX);
+        let need = n.saturating_mul(row);
         if need > crate::limits::max_elements() {
             return Err(Error::arg(
                 "Sequential::forward",

@@ -110,8 +110,10 @@ fn to_json<T: Serialize>(path: &Path, v: &T) -> Result<Vec<u8>> {
 
 fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    serde_json::from_str(&text)
-        .map_err(|e| Error::format(path, format!("line {}, column {}: {e}", e.line(), e.column())))
+    serde_json::from_str(&text).map_err(|e| {
+        let msg = crate::shorten_message(&e.to_string());
+        Error::format(path, format!("line {}, column {}: {msg}", e.line(), e.column()))
+    })
 }
 
 /// Writes `architecture.json` and `weights.safetensors` into `dir` (created
@@ -208,11 +210,9 @@ pub fn load_optimizer_state(dir: impl AsRef<Path>) -> Result<OptimizerState> {
         .buffers
         .iter()
         .map(|n| {
-            tensors
-                .iter()
-                .find(|(t, _)| t == n)
-                .map(|(_, t)| (n.clone(), t.to_vec()))
-                .ok_or_else(|| Error::format(dir.join(OPTIMIZER_BUFFERS_FILE), format!("has no buffer {n}")))
+            tensors.iter().find(|(t, _)| t == n).map(|(_, t)| (n.clone(), t.to_vec())).ok_or_else(|| {
+                Error::format(dir.join(OPTIMIZER_BUFFERS_FILE), format!("has no buffer {}", crate::quote(n)))
+            })
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(OptimizerState { optimizer: meta.optimizer, step: meta.step, hyperparameters: meta.hyperparameters, buffers })
