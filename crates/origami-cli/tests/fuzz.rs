@@ -243,7 +243,7 @@ fn origami(cwd: &Path, args: &[&str], timeout: Duration) -> Run {
 }
 
 /// Writes a case's input into a worker's directory; returns the arguments.
-type Prepare = dyn Fn(&Path, &[u8], usize) -> Vec<String> + Sync;
+type Prepare<'a> = dyn Fn(&Path, &[u8], usize) -> Vec<String> + Sync + 'a;
 
 /// A command-level target: `prepare(dir, input)` writes the mutated input
 /// (and whatever it needs) into a worker's directory and returns the
@@ -255,7 +255,7 @@ struct CliTarget<'a> {
     seeds: Vec<Vec<u8>>,
     codes: &'a [i32],
     names: &'a [&'a str],
-    prepare: &'a Prepare,
+    prepare: &'a Prepare<'a>,
 }
 
 fn run_cli_target(t: &CliTarget, work: &Path, failures: &Failures) -> usize {
