@@ -299,3 +299,21 @@ fn stop_messages_print_once_and_threads_are_bounded() {
     assert!(started.elapsed().as_secs_f64() < 10.0, "{:?}", started.elapsed());
     std::fs::remove_dir_all(&d).ok();
 }
+
+/// A run killed after its last checkpoint but before its test metrics were
+/// written is finished by --resume (no epoch runs, the weights stay); one
+/// that wrote everything says there is nothing to resume (exit 2).
+#[test]
+fn a_run_killed_after_its_last_checkpoint_is_completed_by_resume() {
+    let d = temp("finish");
+    std::fs::write(d.join("c.toml"), CIRCLE).unwrap();
+    ok(&["train", "c.toml", "--out", "run", "-q"], &d);
+    let weights = std::fs::read(d.join("run/weights.safetensors")).unwrap();
+    let err = fails(origami(&["train", "--resume", "run"], &d), 2, "finished");
+    assert!(err.contains("finished training already"), "{err}");
+    std::fs::remove_file(d.join("run/metrics.json")).unwrap();
+    ok(&["train", "--resume", "run", "-q"], &d);
+    assert!(d.join("run/metrics.json").is_file());
+    assert_eq!(std::fs::read(d.join("run/weights.safetensors")).unwrap(), weights);
+    std::fs::remove_dir_all(&d).ok();
+}

@@ -277,7 +277,9 @@ pub fn train(
     let file = model_file(r, &data)?;
     let (net, ckpt) = if resume {
         let ckpt = load_checkpoint(dir)?;
-        if ckpt.progress.finished {
+        // killed after its last checkpoint, a finished run may lack its test
+        // metrics: resuming it writes them (no epoch runs)
+        if ckpt.progress.finished && dir.join("metrics.json").is_file() {
             return Err(CliError::usage(format!("{} finished training already; nothing to resume.", dir.display())));
         }
         if ckpt.progress.epochs_completed > c.training.epochs {
@@ -394,7 +396,9 @@ pub fn train(
     let seconds = started.elapsed().as_secs_f64();
     let mut history = prior;
     history.epochs.extend(new.epochs);
-    history.stop_reason = new.stop_reason.clone();
+    if initial_epoch < t.epochs {
+        history.stop_reason = new.stop_reason.clone();
+    }
     if new.diverged {
         let kept = history.epochs.len();
         let reason = new.stop_reason.as_deref().unwrap_or("the loss is not finite");
