@@ -109,7 +109,7 @@ fn runs_killed_at_random_moments_resume_to_the_uninterrupted_weights() {
     let full = started.elapsed();
     let want = std::fs::read(d.join("full/weights.safetensors")).unwrap();
 
-    let mut rng = XorShift(0x5EED_0F_C0FFEE);
+    let mut rng = XorShift(0x5EED_0FC0_FFEE);
     let (mut kills, mut rounds, mut resumes) = (0, 0, 0);
     while kills < 60 || rounds < 12 {
         rounds += 1;
