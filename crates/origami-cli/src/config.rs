@@ -28,8 +28,10 @@ pub struct Config {
     /// Names the run directory (default: a timestamp).
     #[serde(default)]
     pub name: Option<String>,
-    /// Seeds the weights, the shuffling and the splits.
-    #[serde(default)]
+    /// Seeds the weights, the shuffling and the splits: any u64 (TOML's
+    /// integers stop at 2⁶³ − 1, so a larger seed is written as a string of
+    /// digits, `seed = "18446744073709551615"`).
+    #[serde(default, deserialize_with = "seed_u64")]
     pub seed: u64,
     /// Where run directories go (default `runs`).
     #[serde(default = "default_output_dir")]
@@ -61,6 +63,36 @@ pub struct Config {
 
 fn default_output_dir() -> PathBuf {
     PathBuf::from("runs")
+}
+
+/// A seed from a TOML integer ≥ 0 or a string of digits (for seeds beyond
+/// TOML's i64).
+fn seed_u64<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    struct Seed;
+    impl serde::de::Visitor<'_> for Seed {
+        type Value = u64;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("u64")
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<u64, E> {
+            Ok(v)
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<u64, E> {
+            u64::try_from(v).map_err(|_| E::invalid_value(serde::de::Unexpected::Signed(v), &self))
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<u64, E> {
+            v.trim().parse().map_err(|_| E::invalid_value(serde::de::Unexpected::Str(v), &self))
+        }
+    }
+    d.deserialize_any(Seed)
+}
+
+/// The TOML value of a seed: an integer where TOML has one, else digits.
+pub fn seed_value(seed: u64) -> toml::Value {
+    match i64::try_from(seed) {
+        Ok(i) => toml::Value::Integer(i),
+        Err(_) => toml::Value::String(seed.to_string()),
+    }
 }
 
 /// Where the data comes from.
@@ -302,12 +334,35 @@ pub fn load(path: &Path) -> Result<Resolved, CliError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| CliError::usage(format!("cannot read the config {}: {e}.", path.display())))?;
     let table = parse_table(&text, &path.display().to_string())?;
-    resolve(table)
+    resolve(table).map_err(|e| in_file(e, &path.display().to_string()))
 }
 
-/// TOML text to a table; a syntax error names the line.
+/// A config error (exit code 2) as `source: key.path: message`, naming the
+/// file the config came from; other errors are returned as they are.
+pub fn in_file(e: CliError, source: &str) -> CliError {
+    if e.code == 2 && !e.message.starts_with(source) {
+        CliError::usage(format!("{source}: {}", e.message))
+    } else {
+        e
+    }
+}
+
+/// TOML text to a table; a syntax error names the line and column (and
+/// does not quote the line, which may be megabytes long).
 pub fn parse_table(text: &str, source: &str) -> Result<toml::Table, CliError> {
-    text.parse::<toml::Table>().map_err(|e| CliError::usage(format!("{source}: {}", e.to_string().trim())))
+    toml::from_str::<toml::Table>(text).map_err(|e| {
+        let place = e.span().map(|s| {
+            let before = &text[..s.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            format!("line {line}, column {column}: ")
+        });
+        CliError::usage(format!(
+            "{source}: {}{}",
+            place.unwrap_or_default(),
+            origami::shorten_message(e.message().trim())
+        ))
+    })
 }
 
 /// A table to a typed, validated config.
@@ -416,6 +471,18 @@ impl Resolved {
             }
             _ => {}
         }
+        let d = &c.data;
+        if let Some(k) = d.classes.filter(|&k| k < 2) {
+            return Err(CliError::usage(format!("data.classes: expected at least 2 classes, found {k}")));
+        }
+        if let Some(v) = d.noise.filter(|v| !(v.is_finite() && *v >= 0.0)) {
+            return Err(CliError::usage(format!("data.noise: expected a finite number ≥ 0 (0 to 0.5), found {v}")));
+        }
+        for (key, v) in [("n", d.n), ("train_limit", d.train_limit), ("test_limit", d.test_limit)] {
+            if v == Some(0) {
+                return Err(CliError::usage(format!("data.{key}: expected a positive integer, found 0")));
+            }
+        }
         if !self.layers.is_empty() {
             let spec =
                 ModelSpec { input_shape: c.model.input_shape.clone().unwrap_or(vec![1]), layers: self.layers.clone() };
@@ -483,11 +550,13 @@ fn path_message(path: &str, msg: &str) -> String {
 }
 
 /// Rewrites serde's "invalid value: integer `-3`, expected usize" as
-/// "expected a positive integer, found -3".
+/// "expected a positive integer, found -3" (and "invalid type: string
+/// \"two\", expected usize" as "…, found string \"two\""), every value cut
+/// to a readable length.
 fn humanize(field: &str, msg: &str) -> String {
     let msg = msg.split('\n').next().unwrap_or(msg);
     let msg = msg.split(" in `").next().unwrap_or(msg).trim();
-    let found = msg.split('`').nth(1).unwrap_or("");
+    let found = found_value(msg).unwrap_or_default();
     let wants = |t: &str| msg.ends_with(&format!("expected {t}"));
     if wants("usize") || wants("u64") || wants("u32") {
         let positive = ["units", "filters", "epochs", "batch_size", "n", "classes", "num_heads", "key_dim"];
@@ -495,15 +564,24 @@ fn humanize(field: &str, msg: &str) -> String {
         return format!("expected {what}, found {found}");
     }
     if wants("f32") || wants("f64") {
-        return format!(
-            "expected a number, found {}",
-            msg.split("invalid type: ").nth(1).unwrap_or(msg).split(',').next().unwrap_or("")
-        );
+        return format!("expected a number, found {found}");
     }
     if let Some(rest) = msg.strip_prefix("unknown field ") {
-        return format!("unknown key {}", rest.replace('`', "\""));
+        return format!("unknown key {}", origami::shorten_message(rest).replace('`', "\""));
     }
-    msg.to_string()
+    origami::shorten_message(msg)
+}
+
+/// What serde's "invalid type: X, expected Y" found: `-3` for
+/// "integer `-3`", `string "two"` for a string (cut, see
+/// [`origami::shorten`]).
+fn found_value(msg: &str) -> Option<String> {
+    let rest = msg.strip_prefix("invalid type: ").or_else(|| msg.strip_prefix("invalid value: "))?;
+    let unexpected = &rest[..rest.rfind(", expected ")?];
+    Some(match unexpected.split_once('`') {
+        Some((_, v)) => origami::shorten(v.trim_end_matches('`')),
+        None => origami::shorten(unexpected),
+    })
 }
 
 /// Sets `value` at a key path such as `optimizer.learning_rate` or
@@ -590,7 +668,48 @@ mod tests {
         assert!(e.starts_with("model.layers[0].activation: unknown activation"), "{e}");
         let e = err(&format!("{BASE}[training]\nepochs = 0\n"));
         assert_eq!(e, "training.epochs: expected a positive integer, found 0");
-        assert!(err("[data]\nkind = \"mnist\"\n[training\n").starts_with("test.toml: "));
+        assert!(err("[data]\nkind = \"mnist\"\n[training\n").starts_with("test.toml: line 3, column "));
+        // the value found is shown, not lost
+        let e = err(&format!("{BASE}[training]\nepochs = \"two\"\n"));
+        assert_eq!(e, "training.epochs: expected a positive integer, found string \"two\"");
+        let e = err(&format!("{BASE}[optimizer]\nlearning_rate = \"fast\"\n"));
+        assert_eq!(e, "optimizer.learning_rate: expected a number, found string \"fast\"");
+        // synthetic data's values are checked with their key
+        let e = err("[data]\nkind = \"synthetic\"\nname = \"blobs\"\nclasses = 1\n");
+        assert_eq!(e, "data.classes: expected at least 2 classes, found 1");
+        let e = err(&format!("{BASE}noise = nan\n"));
+        assert!(e.starts_with("data.noise: expected a finite number") && e.ends_with("found NaN"), "{e}");
+        assert!(err(&format!("{BASE}n = 0\n")).starts_with("data.n: expected a positive integer"));
+        assert!(err(&format!(
+            "{BASE}[[model.layers]]\ntype = \"Dense\"\nunits = 2\nactivation = \"leaky_relu(nan)\"\n"
+        ))
+        .starts_with("model.layers[0].activation: \"nan\" in \"leaky_relu(nan)\" is not a finite number"));
+    }
+
+    /// A 50 MB value in a config gives a line of stderr, not 50 MB.
+    #[test]
+    fn long_values_are_cut_in_messages() {
+        let long = "x".repeat(1_000_000);
+        for text in [
+            format!("{BASE}[training]\nepochs = \"{long}\"\n"),
+            format!("{BASE}[[model.layers]]\ntype = \"{long}\"\n"),
+            format!("{BASE}[[model.layers]]\ntype = \"Dense\"\nunits = 2\nactivation = \"{long}\"\n"),
+            format!("{BASE}[training]\nepochs = {long}\n"),
+            format!("{BASE}{long} = 1\n"),
+        ] {
+            let e = err(&text);
+            assert!(e.len() < 1000, "{} bytes: {}", e.len(), &e[..200]);
+        }
+    }
+
+    #[test]
+    fn seeds_take_every_u64() {
+        let r = resolve(parse_table(&format!("seed = \"18446744073709551615\"\n{BASE}"), "t").unwrap()).unwrap();
+        assert_eq!(r.config.seed, u64::MAX);
+        let mut t = parse_table(BASE, "t").unwrap();
+        set_path(&mut t, "seed", seed_value(u64::MAX)).unwrap();
+        assert_eq!(resolve(t).unwrap().config.seed, u64::MAX);
+        assert_eq!(err(&format!("seed = -1\n{BASE}")), "seed: expected a non-negative integer, found -1");
     }
 
     #[test]

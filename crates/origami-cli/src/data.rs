@@ -6,7 +6,7 @@ use std::path::Path;
 
 use origami::data::{self, csv, Dataset, Standardizer};
 use origami::spec::Preprocessing;
-use origami::{Rng, Tensor};
+use origami::{quote, Rng, Tensor};
 
 use crate::config::{DataConfig, DataKind, TaskName};
 use crate::error::{CliError, CliResult};
@@ -79,6 +79,15 @@ pub fn load_unscaled(c: &DataConfig, seed: u64) -> CliResult<Loaded> {
             let path = c.path.clone().unwrap_or_default();
             let target = c.target.clone().unwrap_or_default();
             let (table, task) = read_csv(&path, &target, c.task)?;
+            if let Some(classes) = table.class_names.as_ref().filter(|k| k.len() < 2) {
+                return Err(CliError::data(format!(
+                    "{}: the target column {} holds a single class {}; classification needs at least 2 \
+                     (or set task = \"regression\")",
+                    origami::shorten_path(&path.display().to_string()),
+                    quote(&target),
+                    classes.first().map_or_else(|| "\"\"".into(), |k| quote(k))
+                )));
+            }
             split(
                 table.data,
                 task,
@@ -107,7 +116,8 @@ pub fn load_unscaled(c: &DataConfig, seed: u64) -> CliResult<Loaded> {
 /// means classes.
 pub fn read_csv(path: &Path, target: &str, task: Option<TaskName>) -> CliResult<(csv::Table, TaskName)> {
     if !path.is_file() {
-        return Err(CliError::data(format!("{}: no such file.", path.display())));
+        let missing = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        return Err(origami::Error::io(path, missing).into());
     }
     let task = match task {
         Some(t) => t,
@@ -190,19 +200,22 @@ fn synthetic(name: &str, n: usize, noise: f32, classes: Option<usize>, seed: u64
     use data::synthetic as s;
     let rng = &mut Rng::seed(seed);
     let c = TaskName::Classification;
+    // every argument of a generator is the config's
+    let bad = |e: origami::Error| CliError::usage(format!("data: {e}"));
     Ok(match name {
-        "circle" => (s::circle(n, noise, rng)?, c),
-        "xor" => (s::xor(n, noise, rng)?, c),
-        "gaussian" => (s::gaussian(n, noise, rng)?, c),
-        "spiral" => (s::spiral(n, noise, rng)?, c),
-        "blobs" => (s::blobs(n, classes.unwrap_or(3), noise, rng)?, c),
-        "spirals" => (s::spirals(n, classes.unwrap_or(3), noise, rng)?, c),
-        "regress_plane" => (s::regress_plane(n, noise, rng)?, TaskName::Regression),
-        "regress_gaussian" => (s::regress_gaussian(n, noise, rng)?, TaskName::Regression),
+        "circle" => (s::circle(n, noise, rng).map_err(bad)?, c),
+        "xor" => (s::xor(n, noise, rng).map_err(bad)?, c),
+        "gaussian" => (s::gaussian(n, noise, rng).map_err(bad)?, c),
+        "spiral" => (s::spiral(n, noise, rng).map_err(bad)?, c),
+        "blobs" => (s::blobs(n, classes.unwrap_or(3), noise, rng).map_err(bad)?, c),
+        "spirals" => (s::spirals(n, classes.unwrap_or(3), noise, rng).map_err(bad)?, c),
+        "regress_plane" => (s::regress_plane(n, noise, rng).map_err(bad)?, TaskName::Regression),
+        "regress_gaussian" => (s::regress_gaussian(n, noise, rng).map_err(bad)?, TaskName::Regression),
         _ => {
             return Err(CliError::usage(format!(
-                "data.name: unknown synthetic set {name:?}; expected circle, xor, gaussian, spiral, blobs, spirals, \
-                 regress_plane or regress_gaussian"
+                "data.name: unknown synthetic set {}; expected circle, xor, gaussian, spiral, blobs, spirals, \
+                 regress_plane or regress_gaussian",
+                quote(name)
             )))
         }
     })
@@ -213,27 +226,38 @@ fn synthetic(name: &str, n: usize, noise: f32, classes: Option<usize>, seed: u64
 /// model's column names when it has a header).
 pub struct Inputs {
     pub x: Tensor,
-    /// Targets, when the file has them (CSV with the target column, MNIST).
+    /// Targets, when asked for and the file has them (CSV with the target
+    /// column, MNIST).
     pub y: Option<Tensor>,
 }
 
-/// Reads model inputs from `path`, applying the model's preprocessing.
-pub fn read_inputs(path: &Path, p: &Preprocessing, input_shape: &[usize]) -> CliResult<Inputs> {
+/// Reads model inputs from `path`, applying the model's preprocessing; the
+/// targets too when `with_targets` (evaluate: a CSV's target column, read
+/// as the model's classes), else a CSV's target column is not read at all
+/// (predict: it may be missing, empty or `?`).
+pub fn read_inputs(path: &Path, p: &Preprocessing, input_shape: &[usize], with_targets: bool) -> CliResult<Inputs> {
     let mut inputs = if path.is_dir() {
         let d = data::mnist::load_set(path, "t10k")?;
         Inputs { x: d.x().clone(), y: Some(d.y().clone()) }
     } else if is_idx(path) {
         Inputs { x: data::mnist::read_images(path)?, y: None }
     } else {
-        read_feature_csv(path, p)?
+        read_feature_csv(path, p, with_targets)?
     };
     if !p.mean.is_empty() {
         let s = Standardizer::new(p.mean.clone(), p.std.clone())?;
-        inputs.x = s.transform(&inputs.x)?;
+        inputs.x = s.transform(&inputs.x).map_err(|_| {
+            CliError::data(format!(
+                "{}: samples have shape {:?}, but the model takes {} features.",
+                path.display(),
+                &inputs.x.shape()[1..],
+                p.mean.len()
+            ))
+        })?;
     }
-    let want: usize = input_shape.iter().product();
+    let want = origami::limits::checked_numel(input_shape).unwrap_or(usize::MAX);
     let n = inputs.x.shape()[0];
-    if inputs.x.numel() != n * want {
+    if n.checked_mul(want) != Some(inputs.x.numel()) {
         return Err(CliError::data(format!(
             "{}: samples have shape {:?}, but the model takes {:?}.",
             path.display(),
@@ -253,51 +277,90 @@ fn is_idx(path: &Path) -> bool {
 }
 
 /// A numeric CSV: with a header, columns are picked by the model's feature
-/// names (and the target column, if present, becomes `y`); without one,
-/// every column is a feature. Quoted cells and CRLF line ends are read as
-/// RFC 4180 says (the library's CSV reader); errors name the file and line.
-fn read_feature_csv(path: &Path, p: &Preprocessing) -> CliResult<Inputs> {
-    let records = csv::read_records(path, b',').map_err(|e| CliError::data(e.to_string()))?;
-    let Some((_, first)) = records.first() else {
+/// names (and, `with_targets`, the target column becomes `y`); without one,
+/// every column is a feature. Cells are read as training reads them
+/// (`csv::parse_cell`: NaN, infinities and `1e309` are errors naming the
+/// file, line and column), a header naming two columns alike is refused,
+/// and a class must be one of the model's class names as written (a
+/// numeric cell is never taken for a class index). Quoted cells and CRLF
+/// line ends are read as RFC 4180 says (the library's CSV reader).
+fn read_feature_csv(path: &Path, p: &Preprocessing, with_targets: bool) -> CliResult<Inputs> {
+    let records = csv::read_records(path, b',')?;
+    let Some((first_line, first)) = records.first() else {
         return Err(CliError::data(format!("{}: the file is empty.", path.display())));
     };
-    let header = first.iter().any(|c| c.parse::<f32>().is_err());
+    // a row with a cell that is no number at all is a header ("NaN" is a
+    // number, refused below with its place)
+    let header = first.iter().any(|c| c.trim().parse::<f32>().is_err());
+    if header {
+        csv::check_unique_names(path, *first_line, first)?;
+    }
+    let name_of = |c: usize| if header { first[c].clone() } else { format!("col{c}") };
     let (cols, target): (Vec<usize>, Option<usize>) = if header && !p.feature_names.is_empty() {
         let find = |n: &str| first.iter().position(|c| c == n);
         let cols = p
             .feature_names
             .iter()
-            .map(|n| find(n).ok_or_else(|| CliError::data(format!("{}: has no column {n:?}.", path.display()))))
+            .map(|n| {
+                find(n).ok_or_else(|| {
+                    CliError::from(origami::Error::data_at_line(
+                        path,
+                        *first_line,
+                        format!("has no column {}; the header has {}", quote(n), csv::list_names(first)),
+                    ))
+                })
+            })
             .collect::<CliResult<Vec<_>>>()?;
-        (cols, p.target_name.as_deref().and_then(find))
+        (cols, p.target_name.as_deref().filter(|_| with_targets).and_then(find))
     } else {
         ((0..first.len()).collect(), None)
     };
     let body = if header { &records[1..] } else { &records[..] };
-    let mut x = Vec::with_capacity(body.len() * cols.len());
-    let mut y = Vec::new();
-    for (line, row) in body {
-        for &c in &cols {
-            let cell =
-                row.get(c).ok_or_else(|| CliError::data(format!("{}: line {line} is short.", path.display())))?;
-            x.push(cell.parse::<f32>().map_err(|_| {
-                CliError::data(format!("{}: line {line}, column {}: {cell:?} is not a number.", path.display(), c + 1))
-            })?);
-        }
-        if let Some(t) = target {
-            let cell = row.get(t).cloned().unwrap_or_default();
-            let v = match p.class_names.iter().position(|n| *n == cell) {
-                Some(i) if !p.class_names.is_empty() => i as f32,
-                _ => cell
-                    .parse::<f32>()
-                    .map_err(|_| CliError::data(format!("{}: line {line}: unknown class {cell:?}.", path.display())))?,
-            };
-            y.push(v);
-        }
-    }
     let n = body.len();
     if n == 0 {
         return Err(CliError::data(format!("{}: the file holds no rows.", path.display())));
+    }
+    let field = |line: u64, row: &[String], c: usize| -> CliResult<String> {
+        row.get(c).cloned().ok_or_else(|| {
+            CliError::from(origami::Error::data_at_line(
+                path,
+                line,
+                format!("the row has {} fields, but column {} is field {}", row.len(), quote(&name_of(c)), c + 1),
+            ))
+        })
+    };
+    let mut x = Vec::with_capacity(n * cols.len());
+    let mut y = Vec::new();
+    for (line, row) in body {
+        for &c in &cols {
+            x.push(csv::parse_cell(path, *line, c, &name_of(c), &field(*line, row, c)?)?);
+        }
+        if let Some(t) = target {
+            let cell = field(*line, row, t)?;
+            let v = if p.class_names.is_empty() {
+                csv::parse_cell(path, *line, t, &name_of(t), &cell)?
+            } else {
+                let cell = cell.trim();
+                match p.class_names.iter().position(|c| c == cell) {
+                    Some(i) => i as f32,
+                    None => {
+                        return Err(origami::Error::data_at_cell(
+                            path,
+                            *line,
+                            t + 1,
+                            name_of(t),
+                            format!(
+                                "{} is not one of the model's classes {}",
+                                quote(cell),
+                                csv::list_names(&p.class_names)
+                            ),
+                        )
+                        .into())
+                    }
+                }
+            };
+            y.push(v);
+        }
     }
     let x = Tensor::from_vec(x, &[n, cols.len()])?;
     let y = match target {

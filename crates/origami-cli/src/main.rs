@@ -28,7 +28,7 @@ use commands::{config_ref, evaluate, lr_find, plot, predict, summary, train, tun
                   Exit codes: 0 success, 2 usage or config error, 3 bad data, 4 failed run."
 )]
 struct Cli {
-    /// Threads for the kernels (default: ORIGAMI_NUM_THREADS, else all cores).
+    /// Threads for the kernels (default: ORIGAMI_NUM_THREADS, else all cores; at most 4x the cores).
     #[arg(long, global = true)]
     threads: Option<usize>,
     #[command(subcommand)]
@@ -87,7 +87,10 @@ fn main() -> ExitCode {
             eprintln!("error: --threads must be at least 1");
             return ExitCode::from(2);
         }
-        origami::set_num_threads(n);
+        let used = origami::set_num_threads(n);
+        if used < n {
+            eprintln!("note: --threads {n} is more than 4x this machine's cores; using {used} threads");
+        }
     }
     let result = match cli.command {
         Command::Train(args) => train::run(&args),

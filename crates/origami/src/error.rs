@@ -58,6 +58,34 @@ pub fn shorten(text: &str) -> String {
     format!("{}… ({chars} characters)", text.chars().take(QUOTE_CHARS).collect::<String>())
 }
 
+/// A parser's message (serde's "unknown field `…`", "invalid type: string
+/// \"…\"") for an error of origami: every `backquoted` value cut by
+/// [`shorten`], then the whole cut to four times that (a parser may quote a
+/// value in another way).
+pub fn shorten_message(msg: &str) -> String {
+    let cut: Vec<String> =
+        msg.split('`').enumerate().map(|(i, p)| if i % 2 == 1 { shorten(p) } else { p.to_string() }).collect();
+    let cut = cut.join("`");
+    if cut.chars().count() <= 4 * QUOTE_CHARS {
+        return cut;
+    }
+    format!("{}…", cut.chars().take(4 * QUOTE_CHARS).collect::<String>())
+}
+
+/// A file's path for a message: whole up to four times [`QUOTE_CHARS`]
+/// characters, else its start and its end (the file's name) around `…` —
+/// a path in a config is a value like any other.
+pub fn shorten_path(path: &str) -> String {
+    let chars = path.chars().count();
+    let keep = 2 * QUOTE_CHARS;
+    if chars <= 2 * keep {
+        return path.to_string();
+    }
+    let head: String = path.chars().take(keep).collect();
+    let tail: String = path.chars().skip(chars - keep).collect();
+    format!("{head}…{tail}")
+}
+
 /// `value` quoted for an error message: in double quotes with quotes,
 /// backslashes and control characters escaped (as Rust's `{:?}`), and cut
 /// to its first [`QUOTE_CHARS`] characters with `…` and its full length when
@@ -154,12 +182,12 @@ impl fmt::Display for Error {
                  reduce it to a scalar loss first or pass a seed gradient to backward_with"
             ),
             Error::NoGradient { what } => write!(f, "no gradient for {what}"),
-            Error::Io { path, source } => write!(f, "{path}: {source}"),
-            Error::Format { path, msg } => write!(f, "{path}: {msg}"),
+            Error::Io { path, source } => write!(f, "{}: {source}", shorten_path(path)),
+            Error::Format { path, msg } => write!(f, "{}: {msg}", shorten_path(path)),
             Error::Spec { path, msg } if path.is_empty() => write!(f, "{msg}"),
             Error::Spec { path, msg } => write!(f, "{path}: {msg}"),
             Error::Data { file, line, column, column_name, msg } => {
-                write!(f, "{file}: ")?;
+                write!(f, "{}: ", shorten_path(file))?;
                 let mut place: Vec<String> = line.iter().map(|l| format!("line {l}")).collect();
                 place.extend(match (column, column_name) {
                     (Some(c), Some(n)) => Some(format!("column {c} ({})", quote(n))),
@@ -234,6 +262,12 @@ mod tests {
         let q = quote(&long);
         assert!(q.len() < 120, "{} bytes", q.len());
         assert_eq!(q, format!("\"{}…\" (50000000 characters)", "x".repeat(80)));
+        let m = shorten_message(&format!("unknown field `{}`, expected `a`", "y".repeat(10_000)));
+        assert!(m.len() < 200 && m.ends_with("expected `a`"), "{m}");
+        assert!(shorten_message(&"z".repeat(10_000)).chars().count() <= 4 * QUOTE_CHARS + 1);
+        let long = format!("/{}/data.csv", "d".repeat(100_000));
+        let e = Error::data(&long, "the file holds no rows").to_string();
+        assert!(e.len() < 400 && e.ends_with("ddd/data.csv: the file holds no rows"), "{e}");
         // cut at a character, not a byte
         let q = quote(&"é".repeat(100));
         assert!(q.starts_with(&format!("\"{}…", "é".repeat(80))), "{q}");

@@ -34,7 +34,7 @@ pub mod tensor;
 pub mod train;
 
 pub use autograd::{check_gradients, grad_enabled, no_grad, GradCheck, Grads};
-pub use error::{quote, shorten, Error, Result};
+pub use error::{quote, shorten, shorten_message, shorten_path, Error, Result};
 pub use ops::nn::Padding;
 pub use parallel::{num_threads, set_num_threads};
 pub use rng::{Rng, RngState};

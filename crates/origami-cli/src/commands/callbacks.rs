@@ -56,7 +56,7 @@ impl Callback for StopAfter {
     fn on_epoch_end(&mut self, log: &EpochLog, ctl: &mut Control) -> Result<()> {
         if log.epoch + 1 >= self.epochs && !ctl.stop {
             self.stopped.store(true, Ordering::Relaxed);
-            ctl.interrupt(format!("stopped after epoch {} (--stop-after); continue with --resume", log.epoch + 1));
+            ctl.interrupt(format!("stopped after epoch {} (--stop-after)", log.epoch + 1));
         }
         Ok(())
     }

@@ -39,7 +39,7 @@ pub struct PredictArgs {
 
 pub fn run(args: &PredictArgs) -> CliResult<()> {
     let (file, net) = load_model(&args.model)?;
-    let inputs = crate::data::read_inputs(&args.input, &file.preprocessing, &file.model.input_shape)?;
+    let inputs = crate::data::read_inputs(&args.input, &file.preprocessing, &file.model.input_shape, false)?;
     let mut model: Model = compile(&file, net)?;
     let out = model.predict(&inputs.x, 512)?;
     let n = out.shape()[0];

@@ -21,7 +21,8 @@ use clap::Args;
 use origami::io::write_atomic;
 use origami::optim::Optimizer as _;
 use origami::saving::{
-    load_checkpoint, load_model, restore_rng_states, rng_states, save_checkpoint, Checkpoint, Progress, PROGRESS_FILE,
+    load_checkpoint, load_model, restore_rng_states, rng_states, save_checkpoint, Checkpoint, Progress, OPTIMIZER_FILE,
+    PROGRESS_FILE,
 };
 use origami::train::callbacks::{
     EarlyStopping, LearningRateScheduler, ModelCheckpoint, ReduceLrOnPlateau, SchedulePer,
@@ -146,6 +147,12 @@ pub fn timestamp() -> String {
 
 pub fn run(args: &TrainArgs) -> CliResult<()> {
     let out = args.output;
+    let source = match (&args.resume, &args.csv, &args.config) {
+        (Some(dir), _, _) => dir.join("config.toml").display().to_string(),
+        (None, Some(_), _) => "--csv".to_string(),
+        (None, None, Some(path)) => path.display().to_string(),
+        (None, None, None) => "the default config".to_string(),
+    };
     let (mut table, resume_dir) = match (&args.resume, &args.csv, &args.config) {
         (Some(dir), _, _) => {
             let path = dir.join("config.toml");
@@ -170,6 +177,9 @@ pub fn run(args: &TrainArgs) -> CliResult<()> {
             "--resume continues the run as configured; --epochs, --batch-size and --seed cannot change it.",
         ));
     }
+    if args.stop_after == Some(0) {
+        return Err(CliError::usage("--stop-after: expected an epoch of at least 1, found 0"));
+    }
     if let Some(e) = args.epochs {
         config::set_path(&mut table, "training.epochs", toml::Value::Integer(e as i64))?;
     }
@@ -177,13 +187,13 @@ pub fn run(args: &TrainArgs) -> CliResult<()> {
         config::set_path(&mut table, "training.batch_size", toml::Value::Integer(b as i64))?;
     }
     if let Some(s) = args.seed {
-        config::set_path(&mut table, "seed", toml::Value::Integer(s as i64))?;
+        config::set_path(&mut table, "seed", config::seed_value(s))?;
     }
     if let Some(lr) = args.learning_rate {
         config::set_path(&mut table, "optimizer.learning_rate", toml::Value::Float(lr as f64))?;
     }
     absolute_data_path(&mut table)?;
-    let resolved = config::resolve(table)?;
+    let resolved = config::resolve(table).map_err(|e| config::in_file(e, &source))?;
     let dir = match (&resume_dir, &args.out) {
         (Some(d), _) => d.clone(),
         (None, Some(o)) => o.clone(),
@@ -193,6 +203,63 @@ pub fn run(args: &TrainArgs) -> CliResult<()> {
         }
     };
     train(&resolved, &dir, resume_dir.is_some(), args.stop_after, args.learning_rate, out)
+}
+
+/// Refuses data too small for the run's splits: the test split (and the
+/// validation split, if any) must each get a sample and leave one to train
+/// on. The error says how many samples are needed (exit 3 for a file, 2 for
+/// a synthetic set's `data.n`); a one-row CSV used to train and then fail.
+fn enough_samples(c: &config::Config, data: &crate::data::Loaded) -> CliResult<()> {
+    let (train, test) = (data.train.len(), data.test.len());
+    let vs = c.training.validation_split as f64;
+    let val = (train as f32 * c.training.validation_split).round() as usize;
+    if test > 0 && train > 0 && (vs == 0.0 || (val > 0 && val < train)) {
+        return Ok(());
+    }
+    let tf = c.data.test_fraction.unwrap_or(0.2);
+    // the fewest samples for which both splits work out, as they round
+    let fits = |n: usize| {
+        let t = (n as f64 * tf).round() as usize;
+        let tr = n - t.min(n);
+        let v = (tr as f32 * c.training.validation_split).round() as usize;
+        t > 0 && tr > 0 && (vs == 0.0 || (v > 0 && v < tr))
+    };
+    let need = (1..100_000).find(|&n| fits(n)).unwrap_or(100_000);
+    let splits = if vs > 0.0 {
+        format!("a test split of {tf} and a validation split of {vs}")
+    } else {
+        format!("a test split of {tf}")
+    };
+    let found = format!(
+        "{} samples ({train} to train on, {test} to test) are too few for {splits}: at least {need} are needed",
+        train + test
+    );
+    match c.data.kind {
+        config::DataKind::Synthetic => Err(CliError::usage(format!("data.n: {found}."))),
+        _ => {
+            let source = c.data.path.clone().unwrap_or_else(origami::data::mnist::default_dir);
+            Err(CliError::data(format!("{}: {found}.", origami::shorten_path(&source.display().to_string()))))
+        }
+    }
+}
+
+/// A classifier needs one output per class (one output for two classes
+/// with a binary loss): fewer fail when training reaches a label past them,
+/// more leave classes without a name.
+fn outputs_fit_classes(r: &Resolved, data: &crate::data::Loaded, net: &origami::nn::Sequential) -> CliResult<()> {
+    if data.task != TaskName::Classification {
+        return Ok(());
+    }
+    let k = net.output_shape().and_then(|s| s.last().copied()).unwrap_or(1);
+    let classes = data.outputs;
+    if k == classes || (k == 1 && classes == 2) {
+        return Ok(());
+    }
+    let last = r.layers.len().saturating_sub(1);
+    Err(CliError::usage(format!(
+        "model.layers[{last}]: the model has {k} outputs, but the data has {classes} classes; give the last layer \
+         {classes} units"
+    )))
 }
 
 /// Trains the config `r` into `dir` (resuming its checkpoint if `resume`).
@@ -206,11 +273,22 @@ pub fn train(
 ) -> CliResult<()> {
     let c = &r.config;
     let data = crate::data::load(&c.data, c.seed)?;
+    enough_samples(c, &data)?;
     let file = model_file(r, &data)?;
     let (net, ckpt) = if resume {
         let ckpt = load_checkpoint(dir)?;
-        if ckpt.progress.finished {
+        // killed after its last checkpoint, a finished run may lack its test
+        // metrics: resuming it writes them (no epoch runs)
+        if ckpt.progress.finished && dir.join("metrics.json").is_file() {
             return Err(CliError::usage(format!("{} finished training already; nothing to resume.", dir.display())));
+        }
+        if ckpt.progress.epochs_completed > c.training.epochs {
+            return Err(CliError::data(format!(
+                "{}: says {} epochs are completed, but config.toml trains {}; the checkpoint cannot be resumed.",
+                dir.join(PROGRESS_FILE).display(),
+                ckpt.progress.epochs_completed,
+                c.training.epochs
+            )));
         }
         let (saved, net) = load_model(dir)?;
         if saved.model != file.model {
@@ -224,13 +302,18 @@ pub fn train(
     } else {
         (build_net(&file)?, None)
     };
+    outputs_fit_classes(r, &data, &net)?;
     let streams = net.rng_streams();
     let summary = net.summary();
     let mut model = compile(&file, net)?;
     let initial_epoch = ckpt.as_ref().map_or(0, |k| k.progress.epochs_completed);
     let prior = ckpt.as_ref().map(|k| k.history.clone()).unwrap_or_default();
     if let Some(k) = &ckpt {
-        model.optimizer.load_state(&k.optimizer)?;
+        model.optimizer.load_state(&k.optimizer).map_err(|e| {
+            // (the optimizer's messages quote the file's values whole: cut here)
+            let file = origami::shorten_path(&dir.join(OPTIMIZER_FILE).display().to_string());
+            CliError::data(format!("{file}: {}", origami::shorten_message(&e.to_string())))
+        })?;
         if let Some(lr) = learning_rate {
             model.optimizer.set_learning_rate(lr);
         }
@@ -313,7 +396,9 @@ pub fn train(
     let seconds = started.elapsed().as_secs_f64();
     let mut history = prior;
     history.epochs.extend(new.epochs);
-    history.stop_reason = new.stop_reason.clone();
+    if initial_epoch < t.epochs {
+        history.stop_reason = new.stop_reason.clone();
+    }
     if new.diverged {
         let kept = history.epochs.len();
         let reason = new.stop_reason.as_deref().unwrap_or("the loss is not finite");
@@ -327,9 +412,8 @@ pub fn train(
             format!("training diverged: {reason}. No epoch completed, so there is no checkpoint to keep.")
         }));
     }
-    if let Some(reason) = &new.stop_reason {
-        out.say(reason);
-    }
+    // why training stopped early was printed by fit's progress (once); with
+    // --quiet it is in history.json
     let stopped_early = interrupted.load(Ordering::Relaxed);
     if stopped_early {
         out.say(format!("checkpoint saved; continue with: origami train --resume {}", dir.display()));

@@ -280,7 +280,7 @@ pub fn run(args: &TuneArgs) -> CliResult<()> {
     let workers = args
         .parallel
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .clamp(1, configs.len());
+        .clamp(1, configs.len().min(origami::parallel::max_threads()));
     let o = args.output;
     o.say(format!(
         "{} search: {} trials scored by {} on {}, {workers} at a time",

@@ -104,7 +104,10 @@ fn find(dir: &Path, name: &str) -> Result<PathBuf> {
         &gz,
         std::io::Error::new(
             std::io::ErrorKind::NotFound,
-            format!("not found, nor {} (set ORIGAMI_DATA to the data directory)", raw.display()),
+            format!(
+                "not found, nor {} (set ORIGAMI_DATA to the data directory)",
+                crate::shorten_path(&raw.display().to_string())
+            ),
         ),
     ))
 }

@@ -32,7 +32,7 @@ pub const W3_TINY_POINTS: usize = 500;
 /// coordinates and a target) within [`crate::limits`], before any is made,
 /// and a finite noise ≥ 0.
 fn check_args(op: &'static str, n: usize, noise: f32) -> Result<f64> {
-    crate::limits::check_elements(op, &format!("{n} points"), n.saturating_mul(3))?;
+    crate::limits::check_elements(op, &format!("a data set of {n} points"), n.saturating_mul(3))?;
     if !(noise.is_finite() && noise >= 0.0) {
         return Err(Error::arg(
             op,

@@ -16,6 +16,9 @@ pub struct Sequential {
     layers: Vec<Box<dyn Layer>>,
     /// Output shape of each layer, known once built.
     shapes: Vec<Vec<usize>>,
+    /// The largest layer output of one sample (floats) and its layer, for
+    /// checking a batch's memory before the forward pass allocates it.
+    widest: (usize, usize),
     built: bool,
 }
 
@@ -23,7 +26,7 @@ impl Sequential {
     /// A model taking samples of `input_shape` (batch axis excluded)
     /// through `layers`, not yet built.
     pub fn new(input_shape: &[usize], layers: Vec<Box<dyn Layer>>) -> Sequential {
-        Sequential { input_shape: input_shape.to_vec(), layers, shapes: Vec::new(), built: false }
+        Sequential { input_shape: input_shape.to_vec(), layers, shapes: Vec::new(), widest: (0, 0), built: false }
     }
 
     /// Builder: appends a layer (Keras's `model.add`; not `std::ops::Add`).
@@ -50,8 +53,13 @@ impl Sequential {
         let mut shape = self.input_shape.clone();
         self.shapes.clear();
         self.built = false;
+        self.widest = (0, 0);
         for (i, layer) in self.layers.iter_mut().enumerate() {
             shape = layer.build(&shape, rng).map_err(|e| at(i, e))?;
+            let row = crate::limits::check_shape("build", &shape).map_err(|e| at(i, e))?;
+            if row > self.widest.0 {
+                self.widest = (row, i);
+            }
             self.shapes.push(shape.clone());
         }
         self.built = true;
@@ -67,6 +75,20 @@ impl Sequential {
     pub fn forward(&mut self, x: &Tensor, training: bool) -> Result<Tensor> {
         if !self.built {
             return Err(Error::arg("Sequential::forward", "the model is not built: call build(&mut rng) first"));
+        }
+        // a batch whose activations cannot be held is refused before the
+        // first layer allocates anything (each layer's output is one buffer)
+        let (row, at) = self.widest;
+        let n = x.shape().first().copied().unwrap_or(1);
+        let need = n.saturating_mul(row);
+        if need > crate::limits::max_elements() {
+            return Err(Error::arg(
+                "Sequential::forward",
+                format!(
+                    "a batch of {n} samples is too large: the output of layers.{at} {} (use a smaller batch)",
+                    crate::limits::too_many(need)
+                ),
+            ));
         }
         let mut h = x.clone();
         for layer in &mut self.layers {
@@ -196,6 +218,18 @@ mod tests {
         let text = s.to_string();
         assert!(text.contains("layers.0 (Dense)") && text.contains("(None, 8)") && text.contains("392"), "{text}");
         assert!(text.contains("Trainable params: 392") && text.contains("Non-trainable params: 0"), "{text}");
+    }
+
+    /// A batch whose widest layer output would pass the size limit is refused
+    /// before any layer allocates it (the check reads the batch's size only).
+    #[test]
+    fn a_batch_too_large_for_its_activations_is_refused_up_front() {
+        let mut m =
+            Sequential::new(&[3], vec![Box::new(Dense::new(2)), Box::new(Dense::new(64)), Box::new(Dense::new(1))]);
+        m.build(&mut Rng::seed(0)).unwrap();
+        let e = m.forward(&Tensor::zeros(&[1 << 40, 0]), false).unwrap_err().to_string();
+        assert!(e.contains("batch of 1099511627776 samples") && e.contains("layers.1") && e.contains("limit"), "{e}");
+        assert_eq!(m.forward(&Tensor::zeros(&[5, 3]), false).unwrap().shape(), &[5, 1]);
     }
 
     #[test]

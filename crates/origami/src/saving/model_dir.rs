@@ -110,8 +110,10 @@ fn to_json<T: Serialize>(path: &Path, v: &T) -> Result<Vec<u8>> {
 
 fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    serde_json::from_str(&text)
-        .map_err(|e| Error::format(path, format!("line {}, column {}: {e}", e.line(), e.column())))
+    serde_json::from_str(&text).map_err(|e| {
+        let msg = crate::shorten_message(&e.to_string());
+        Error::format(path, format!("line {}, column {}: {msg}", e.line(), e.column()))
+    })
 }
 
 /// Writes `architecture.json` and `weights.safetensors` into `dir` (created
@@ -136,8 +138,12 @@ pub fn load_model(dir: impl AsRef<Path>) -> Result<(ModelFile, Sequential)> {
     let bytes = std::fs::metadata(&weights).map_err(|e| Error::io(&weights, e))?.len();
     let room = usize::try_from(bytes / 4).unwrap_or(usize::MAX);
     let source = format!("{} holds {} bytes", weights.display(), crate::limits::thousands(bytes as usize));
-    let net = crate::limits::with_parameter_budget(room, &source, || file.model.build(&mut Rng::seed(file.seed)))
-        .map_err(|e| Error::format(dir.join(ARCHITECTURE_FILE), e.to_string()))?;
+    let net = crate::limits::with_parameter_budget(room, &source, || {
+        let net = file.model.build(&mut Rng::seed(file.seed))?;
+        file.preprocessing.check(net.input_shape(), net.output_shape().unwrap_or_default())?;
+        Ok(net)
+    })
+    .map_err(|e| Error::format(dir.join(ARCHITECTURE_FILE), e.to_string()))?;
     load_params(&weights, &net.params())?;
     Ok((file, net))
 }
@@ -204,11 +210,9 @@ pub fn load_optimizer_state(dir: impl AsRef<Path>) -> Result<OptimizerState> {
         .buffers
         .iter()
         .map(|n| {
-            tensors
-                .iter()
-                .find(|(t, _)| t == n)
-                .map(|(_, t)| (n.clone(), t.to_vec()))
-                .ok_or_else(|| Error::format(dir.join(OPTIMIZER_BUFFERS_FILE), format!("has no buffer {n}")))
+            tensors.iter().find(|(t, _)| t == n).map(|(_, t)| (n.clone(), t.to_vec())).ok_or_else(|| {
+                Error::format(dir.join(OPTIMIZER_BUFFERS_FILE), format!("has no buffer {}", crate::quote(n)))
+            })
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(OptimizerState { optimizer: meta.optimizer, step: meta.step, hyperparameters: meta.hyperparameters, buffers })
@@ -310,7 +314,8 @@ pub fn save_checkpoint(dir: impl AsRef<Path>, file: &ModelFile, params: &[Param]
 }
 
 /// Reads the checkpoint of `dir` (weights are loaded by [`load_model`]);
-/// an error if a save was interrupted half-way.
+/// an error if a save was interrupted half-way, or if `progress.json`'s
+/// epoch count disagrees with the history's (an edited file).
 pub fn load_checkpoint(dir: impl AsRef<Path>) -> Result<Checkpoint> {
     let dir = dir.as_ref();
     recover(dir)?;
@@ -323,11 +328,20 @@ pub fn load_checkpoint(dir: impl AsRef<Path>) -> Result<Checkpoint> {
             "does not match the weights and optimizer files (a save was interrupted); the checkpoint cannot be resumed",
         ));
     }
-    Ok(Checkpoint {
-        progress,
-        optimizer: load_optimizer_state(dir)?,
-        history: History::load_json(dir.join(HISTORY_FILE))?,
-    })
+    let history = History::load_json(dir.join(HISTORY_FILE))?;
+    // (a caller that keeps no history saves an empty one)
+    if !history.epochs.is_empty() && history.epochs.len() != progress.epochs_completed {
+        return Err(Error::format(
+            &path,
+            format!(
+                "says {} epochs are completed, but {} holds {}; the checkpoint cannot be resumed",
+                progress.epochs_completed,
+                HISTORY_FILE,
+                history.epochs.len()
+            ),
+        ));
+    }
+    Ok(Checkpoint { progress, optimizer: load_optimizer_state(dir)?, history })
 }
 
 #[cfg(test)]
@@ -388,6 +402,18 @@ mod tests {
         save_params(dir.join(WEIGHTS_FILE), &net.params()).unwrap();
         save_tensors(dir.join(OPTIMIZER_BUFFERS_FILE), &[("m.layers.0.bias".into(), Tensor::ones(&[1]))]).unwrap();
         assert!(load_checkpoint(&dir).is_err());
+        // a progress.json whose epoch count the history does not bear out is refused
+        let mut history = History::default();
+        for epoch in 0..3 {
+            history.epochs.push(crate::train::EpochLog { epoch, values: vec![("loss".into(), 1.0)] });
+        }
+        let mut ckpt = Checkpoint { history, ..ckpt };
+        save_checkpoint(&dir, &f, &params, &ckpt).unwrap();
+        assert_eq!(load_checkpoint(&dir).unwrap().progress.epochs_completed, 3);
+        ckpt.progress.epochs_completed = 999;
+        save_checkpoint(&dir, &f, &params, &ckpt).unwrap();
+        let e = load_checkpoint(&dir).unwrap_err().to_string();
+        assert!(e.contains("progress.json") && e.contains("999 epochs") && e.contains("holds 3"), "{e}");
         std::fs::remove_dir_all(&dir).ok();
     }
 
@@ -448,6 +474,31 @@ mod tests {
             let e = load_model(&dir).err().expect("refused").to_string();
             assert!(e.contains(ARCHITECTURE_FILE) && e.contains("layers[0]"), "{e}");
             assert!(e.contains(WEIGHTS_FILE) || e.contains("limit"), "{e}");
+        }
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    /// An `architecture.json` whose class names do not match the outputs
+    /// (predict's header mixed names and indices) is refused on loading.
+    #[test]
+    fn preprocessing_that_does_not_fit_the_network_is_refused() {
+        let dir = crate::data::testutil::temp_dir("model-dir-preprocessing");
+        let mut f = file();
+        let net = f.model.build(&mut Rng::seed(1)).unwrap();
+        f.preprocessing.class_names = vec!["a".into(), "b".into()];
+        save_model(&dir, &f, &net.params()).unwrap();
+        load_model(&dir).unwrap();
+        for (names, mean, want) in [
+            (vec!["a", "b", "c"], vec![], "preprocessing.class_names: has 3 names"),
+            (vec!["a", "a"], vec![], "names \"a\" twice"),
+            (vec!["a", "b"], vec![0.0, 1.0], "preprocessing.mean: has 2 entries"),
+        ] {
+            f.preprocessing.class_names = names.into_iter().map(String::from).collect();
+            f.preprocessing.std = vec![1.0; mean.len()];
+            f.preprocessing.mean = mean;
+            save_model(&dir, &f, &net.params()).unwrap();
+            let e = load_model(&dir).err().expect("refused").to_string();
+            assert!(e.contains(ARCHITECTURE_FILE) && e.contains(want), "{e}");
         }
         std::fs::remove_dir_all(&dir).ok();
     }

@@ -74,6 +74,48 @@ pub struct Preprocessing {
     pub class_names: Vec<String>,
 }
 
+impl Preprocessing {
+    /// Checks that this preprocessing fits a network taking samples of
+    /// `input_shape` to outputs of `output_shape`: as many means, standard
+    /// deviations and feature names as input features, and a name for every
+    /// class (`k` outputs are `k` classes; one output is a binary model's two
+    /// classes). An error names the field (`preprocessing.class_names: …`),
+    /// so an edited file cannot mix names and indices in predictions.
+    pub fn check(&self, input_shape: &[usize], output_shape: &[usize]) -> Result<()> {
+        let features = crate::limits::checked_numel(input_shape).unwrap_or(usize::MAX);
+        for (field, len) in
+            [("mean", self.mean.len()), ("std", self.std.len()), ("feature_names", self.feature_names.len())]
+        {
+            if len != 0 && len != features {
+                return Err(spec_err(
+                    &format!("preprocessing.{field}"),
+                    format!("has {len} entries, but the model takes {features} input features ({input_shape:?})"),
+                ));
+            }
+        }
+        if self.mean.len() != self.std.len() {
+            return Err(spec_err(
+                "preprocessing.std",
+                format!("has {} entries for {} means", self.std.len(), self.mean.len()),
+            ));
+        }
+        let outputs = output_shape.last().copied().unwrap_or(1);
+        let classes = if outputs == 1 { 2 } else { outputs };
+        let names = self.class_names.len();
+        if names != 0 && names != classes {
+            return Err(spec_err(
+                "preprocessing.class_names",
+                format!("has {names} names, but the model's {outputs} output(s) make {classes} classes"),
+            ));
+        }
+        let mut seen = std::collections::HashSet::new();
+        if let Some(dup) = self.class_names.iter().find(|n| !seen.insert(n.as_str())) {
+            return Err(spec_err("preprocessing.class_names", format!("names {} twice", crate::quote(dup))));
+        }
+        Ok(())
+    }
+}
+
 /// Everything `architecture.json` holds: the network, how it is trained,
 /// and the preprocessing of its inputs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

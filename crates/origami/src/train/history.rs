@@ -122,7 +122,8 @@ impl History {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-            Error::format(path, format!("not valid JSON at line {}, column {}: {e}", e.line(), e.column()))
+            let msg = crate::shorten_message(&e.to_string());
+            Error::format(path, format!("not valid JSON at line {}, column {}: {msg}", e.line(), e.column()))
         })?;
         let mut h = History { stop_reason: v["stop_reason"].as_str().map(String::from), ..Default::default() };
         let order: Vec<String> =

@@ -82,8 +82,12 @@ impl Callback for Progress {
         Ok(())
     }
 
+    /// Prints why training stopped early (early stopping, an interruption),
+    /// once. A run that diverged is the caller's error to report
+    /// ([`History::diverged`]), with the reason in it: printed here too, it
+    /// would show twice.
     fn on_train_end(&mut self, history: &History, _ctl: &mut Control) -> Result<()> {
-        if self.verbosity != Verbosity::Silent {
+        if self.verbosity != Verbosity::Silent && !history.diverged {
             if let Some(r) = &history.stop_reason {
                 eprintln!("{r}");
             }
