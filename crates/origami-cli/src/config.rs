@@ -425,7 +425,8 @@ fn optimizer_spec(value: toml::Value) -> Result<OptimizerSpec, CliError> {
     };
     if OptimizerSpec::named(&kind).is_none() {
         return Err(CliError::usage(format!(
-            "optimizer.type: unknown optimizer {kind:?}; expected one of {}",
+            "optimizer.type: unknown optimizer {}; expected one of {}",
+            origami::quote(&kind),
             OptimizerSpec::NAMES.join(", ")
         )));
     }

@@ -125,7 +125,7 @@ pub fn race(req: &RaceRequest) -> Result<Race, String> {
     }
     for r in &req.racers {
         if !OPTIMIZERS.contains(&r.name.as_str()) {
-            return Err(format!("unknown optimizer {:?}; one of {}", r.name, OPTIMIZERS.join(", ")));
+            return Err(format!("unknown optimizer {}; one of {}", origami::quote(&r.name), OPTIMIZERS.join(", ")));
         }
         if !(r.learning_rate.is_finite() && r.learning_rate > 0.0 && r.learning_rate <= 10.0) {
             return Err(format!("learning rate of {} must lie in (0, 10]", r.name));

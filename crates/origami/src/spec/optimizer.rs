@@ -88,7 +88,7 @@ macro_rules! optimizers {
                         options.fields = fields::<$config>();
                         OptimizerConfig::$variant($config::deserialize(MapAccessDeserializer::new(&mut options))?)
                     })*
-                    _ => return Err(de::Error::custom(format!("unknown optimizer {name:?}"))),
+                    _ => return Err(de::Error::custom(format!("unknown optimizer {}", crate::quote(name)))),
                 };
                 Ok((config, options.clip))
             }
@@ -226,7 +226,8 @@ impl OptimizerSpec {
     pub fn deserialize_kind<'de, D: Deserializer<'de>>(kind: &str, d: D) -> Result<OptimizerSpec, D::Error> {
         let Some(name) = canonical(kind) else {
             return Err(de::Error::custom(format!(
-                "unknown optimizer {kind:?}; expected one of {}",
+                "unknown optimizer {}; expected one of {}",
+                crate::quote(kind),
                 Self::NAMES.join(", ")
             )));
         };
