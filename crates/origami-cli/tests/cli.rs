@@ -1,61 +1,16 @@
 //! End-to-end tests: the built `origami` binary on small synthetic data.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn origami(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_origami"))
-        .args(args)
-        .current_dir(cwd)
-        .env("ORIGAMI_NUM_THREADS", "1")
-        .output()
-        .expect("run origami")
-}
+use std::path::Path;
+use std::process::Command;
 
-fn ok(args: &[&str], cwd: &Path) -> String {
-    let out = origami(args, cwd);
-    let (so, se) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "origami {args:?} failed ({:?}):\n{so}\n{se}", out.status.code());
-    so.into_owned()
-}
+use common::{ok, origami, temp, CIRCLE};
 
 /// The last line of stdout, as JSON.
 fn json(stdout: &str) -> serde_json::Value {
     serde_json::from_str(stdout.lines().last().expect("a line")).expect("JSON")
 }
-
-fn temp(test: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("origami-cli-{}-{test}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-const CIRCLE: &str = r#"
-name = "circle"
-seed = 3
-[data]
-kind = "synthetic"
-name = "circle"
-n = 200
-noise = 0.05
-[[model.layers]]
-type = "Dense"
-units = 8
-activation = "tanh"
-[[model.layers]]
-type = "Dense"
-units = 2
-[training]
-loss = "sparse_categorical_crossentropy_from_logits"
-metrics = ["accuracy"]
-epochs = 2
-batch_size = 16
-validation_split = 0.2
-[optimizer]
-type = "adam"
-learning_rate = 0.01
-"#;
 
 #[test]
 fn train_evaluate_predict_summary_plot() {

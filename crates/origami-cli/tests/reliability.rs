@@ -3,17 +3,12 @@
 //! and the exit-code contract (2 usage or config, 3 bad data, 4 failed run).
 //! Each test here failed before its fix.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::{Command, Output};
 
-fn origami(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_origami"))
-        .args(args)
-        .current_dir(cwd)
-        .env("ORIGAMI_NUM_THREADS", "1")
-        .output()
-        .expect("run origami")
-}
+use common::{ok, origami, temp};
 
 /// Runs `origami ARGS` under a 3 GB address-space limit (`ulimit -v`), so
 /// that an allocation past what the limits allow aborts rather than pages.
@@ -28,26 +23,12 @@ fn bounded(args: &[&str], cwd: &Path) -> Output {
         .expect("run origami")
 }
 
-fn ok(args: &[&str], cwd: &Path) -> String {
-    let out = origami(args, cwd);
-    let (so, se) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "origami {args:?} failed ({:?}):\n{so}\n{se}", out.status.code());
-    so.into_owned()
-}
-
 /// The exit code and stderr of a run that must fail with `code`.
 fn fails(out: Output, code: i32, args: &str) -> String {
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
     assert_eq!(out.status.code(), Some(code), "{args}: {err}");
     assert!(!err.contains("panicked") && err.lines().count() <= 3, "{args}: {err}");
     err
-}
-
-fn temp(test: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("origami-rel-{}-{test}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
 }
 
 const CIRCLE: &str = r#"

@@ -11,10 +11,10 @@
 
 use clap::Args;
 use schemars::JsonSchema;
-use serde::de::{DeserializeOwned, Deserializer, Visitor};
+use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
-use origami::spec::{LayerSpec, OptimizerSpec, ScheduleSpec};
+use origami::spec::{field_names, LayerSpec, OptimizerSpec, ScheduleSpec};
 
 use crate::config::{
     CallbacksConfig, CheckpointConfig, Config, DataConfig, EarlyStoppingConfig, ModelConfig, PlateauConfig,
@@ -158,46 +158,6 @@ fn describe(p: &Value, defs: &Value) -> (String, Vec<Value>) {
 fn one_line(p: &Value) -> String {
     let d = p["description"].as_str().unwrap_or("");
     d.split("\n\n").next().unwrap_or("").split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// The fields a struct's `Deserialize` asks for, in declaration order.
-fn field_names<T: DeserializeOwned>() -> &'static [&'static str] {
-    struct Fields;
-    #[derive(Debug)]
-    struct Found(&'static [&'static str]);
-    impl std::fmt::Display for Found {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("field names")
-        }
-    }
-    impl std::error::Error for Found {}
-    impl serde::de::Error for Found {
-        fn custom<M: std::fmt::Display>(_: M) -> Self {
-            Found(&[])
-        }
-    }
-    impl<'de> Deserializer<'de> for Fields {
-        type Error = Found;
-        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Found> {
-            Err(Found(&[]))
-        }
-        fn deserialize_struct<V: Visitor<'de>>(
-            self,
-            _: &'static str,
-            fields: &'static [&'static str],
-            _: V,
-        ) -> Result<V::Value, Found> {
-            Err(Found(fields))
-        }
-        serde::forward_to_deserialize_any! {
-            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
-            unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
-        }
-    }
-    match T::deserialize(Fields) {
-        Err(Found(f)) => f,
-        Ok(_) => &[],
-    }
 }
 
 /// A value as TOML would spell it: f32 defaults at their shortest

@@ -252,8 +252,9 @@ fn type_name(s: &Value) -> String {
 
 /// The field names of a derived struct `T`, in declaration order, from what
 /// its `Deserialize` hands `deserialize_struct` (JSON objects, schemars's
-/// included, do not keep that order).
-fn field_names<T: DeserializeOwned>() -> &'static [&'static str] {
+/// included, do not keep that order). Public for the CLI's config reference,
+/// which orders its own sections' keys the same way.
+pub fn field_names<T: DeserializeOwned>() -> &'static [&'static str] {
     struct Fields;
     #[derive(Debug)]
     struct Found(&'static [&'static str]);

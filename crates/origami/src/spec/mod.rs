@@ -35,7 +35,7 @@ mod schedule;
 mod training;
 
 pub use build::{resolve_metric, BuiltTraining};
-pub use layer::LayerSpec;
+pub use layer::{field_names, LayerSpec};
 pub use names::{parse_activation, parse_call, parse_constraint, parse_initializer, parse_loss, parse_regularizer};
 pub use optimizer::{ClipSpec, OptimizerConfig, OptimizerSpec};
 pub use schedule::{ScheduleKind, ScheduleSpec};
