@@ -151,12 +151,8 @@ pub enum DataKind {
     Synthetic,
 }
 
-/// The `name`s of the synthetic data sets (`data::load` reads each).
-pub const SYNTHETIC_NAMES: [&str; 8] =
-    ["circle", "xor", "gaussian", "spiral", "blobs", "spirals", "regress_plane", "regress_gaussian"];
-
 fn synthetic_names(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-    schemars::json_schema!({"type": ["string", "null"], "enum": SYNTHETIC_NAMES})
+    schemars::json_schema!({"type": ["string", "null"], "enum": origami::data::synthetic::NAMES})
 }
 
 /// What a model predicts.

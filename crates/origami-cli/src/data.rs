@@ -198,27 +198,17 @@ fn split(
 
 fn synthetic(name: &str, n: usize, noise: f32, classes: Option<usize>, seed: u64) -> CliResult<(Dataset, TaskName)> {
     use data::synthetic as s;
-    let rng = &mut Rng::seed(seed);
-    let c = TaskName::Classification;
+    if !s::NAMES.contains(&name) {
+        return Err(CliError::usage(format!(
+            "data.name: unknown synthetic set {}; expected one of {}",
+            quote(name),
+            s::NAMES.join(", ")
+        )));
+    }
     // every argument of a generator is the config's
-    let bad = |e: origami::Error| CliError::usage(format!("data: {e}"));
-    Ok(match name {
-        "circle" => (s::circle(n, noise, rng).map_err(bad)?, c),
-        "xor" => (s::xor(n, noise, rng).map_err(bad)?, c),
-        "gaussian" => (s::gaussian(n, noise, rng).map_err(bad)?, c),
-        "spiral" => (s::spiral(n, noise, rng).map_err(bad)?, c),
-        "blobs" => (s::blobs(n, classes.unwrap_or(3), noise, rng).map_err(bad)?, c),
-        "spirals" => (s::spirals(n, classes.unwrap_or(3), noise, rng).map_err(bad)?, c),
-        "regress_plane" => (s::regress_plane(n, noise, rng).map_err(bad)?, TaskName::Regression),
-        "regress_gaussian" => (s::regress_gaussian(n, noise, rng).map_err(bad)?, TaskName::Regression),
-        _ => {
-            return Err(CliError::usage(format!(
-                "data.name: unknown synthetic set {}; expected circle, xor, gaussian, spiral, blobs, spirals, \
-                 regress_plane or regress_gaussian",
-                quote(name)
-            )))
-        }
-    })
+    let d = s::by_name(name, n, classes.unwrap_or(3), noise, &mut Rng::seed(seed))
+        .map_err(|e| CliError::usage(format!("data: {e}")))?;
+    Ok((d, if s::is_regression(name) { TaskName::Regression } else { TaskName::Classification }))
 }
 
 /// Inputs for `predict`/`evaluate` on a saved model: an MNIST directory

@@ -314,6 +314,7 @@ fn optimizers_md(o: &Value, line: &mut impl FnMut(&str)) {
         let aliases = join_strs(&opt["aliases"]);
         let also = if aliases.is_empty() { String::new() } else { format!(" Also: {aliases}.") };
         line(&format!("{}{also}", opt["description"].as_str().unwrap_or("")));
+        line(&format!("Update: {}", opt["rule"].as_str().unwrap_or("")));
         if let Some(m) = opt["momentum"].as_str() {
             line(&format!("The one_cycle schedule drives `{m}` as its momentum."));
         }
@@ -461,7 +462,7 @@ mod tests {
         assert_eq!(find("[training]", "batch_size")["default"], TrainConfig::default().batch_size);
         assert_eq!(find("[data]", "kind")["allowed"], json!(["mnist", "csv", "synthetic"]));
         assert_eq!(find("[data]", "kind")["required"], true);
-        assert_eq!(find("[data]", "name")["allowed"], json!(crate::config::SYNTHETIC_NAMES));
+        assert_eq!(find("[data]", "name")["allowed"], json!(origami::data::synthetic::NAMES));
         assert_eq!(find("[tune]", "method")["allowed"], json!(["grid", "random"]));
         assert_eq!(find("top level", "output_dir")["default"], "runs");
         let md = reference_markdown();
@@ -472,7 +473,7 @@ mod tests {
 
     #[test]
     fn every_synthetic_name_loads() {
-        for name in crate::config::SYNTHETIC_NAMES {
+        for name in origami::data::synthetic::NAMES {
             let text = format!("[data]\nkind = \"synthetic\"\nname = \"{name}\"\nn = 40\n");
             let r = crate::config::resolve(crate::config::parse_table(&text, "t").unwrap()).unwrap();
             crate::data::load(&r.config.data, 0).unwrap_or_else(|e| panic!("{name}: {}", e.message));

@@ -7,7 +7,13 @@
 //! that fails here gets a 400 with the message; nothing downstream has to
 //! guard against absurd sizes.
 
+use origami::data::synthetic;
+use origami::nn::{Activation, BatchNormalizationConfig, DenseConfig, DropoutConfig, Loss, Regularizer};
+use origami::optim::{PlateauConfig, ReduceLrOnPlateau};
+use origami::spec::{self, LayerSpec, ModelSpec, OptimizerSpec, ScheduleSpec, TrainingSpec};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
 
 /// Most hidden layers (the Playground's own limit).
 pub const MAX_LAYERS: usize = 6;
@@ -20,95 +26,84 @@ pub const MAX_CUSTOM_POINTS: usize = 2000;
 /// Most classes of a multi-class set.
 pub const MAX_CLASSES: usize = 5;
 
+/// Largest seed (2⁵³, the page's largest exact integer).
+pub const MAX_SEED: u64 = 1 << 53;
+
 /// The input features, in the order the network sees them.
 pub const FEATURES: [&str; 7] = ["x1", "x2", "x1sq", "x2sq", "x1x2", "sinx1", "sinx2"];
-/// Classification sets; `blobs` and `spirals` have `classes` classes.
-pub const CLASSIFICATION_SETS: [&str; 7] = ["circle", "xor", "gauss", "spiral", "blobs", "spirals", "custom"];
-/// Regression sets.
-pub const REGRESSION_SETS: [&str; 3] = ["plane", "multigauss", "custom"];
-/// Hidden-layer activations.
-pub const ACTIVATIONS: [&str; 8] = ["relu", "tanh", "sigmoid", "linear", "elu", "selu", "gelu", "leaky_relu"];
-/// Kernel initializers (`default`: the activation's own choice).
-pub const INITIALIZERS: [&str; 8] =
-    ["default", "glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform", "lecun_normal", "zeros"];
-/// Optimizers.
-pub const OPTIMIZERS: [&str; 9] =
-    ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamax", "nadam", "adamw"];
-/// Learning-rate schedules.
-pub const SCHEDULES: [&str; 7] = ["constant", "power", "exponential", "piecewise", "cosine", "onecycle", "plateau"];
+/// The user's own points, beside the library's generated sets.
+pub const CUSTOM: &str = "custom";
+/// The initializer choice that leaves it to the layer (chosen from the activation).
+pub const DEFAULT_INITIALIZER: &str = "default";
+/// The regularization choice of none.
+pub const NO_REGULARIZATION: &str = "none";
+/// The schedule choice of a constant rate.
+pub const CONSTANT: &str = "constant";
+/// The schedule choice that is Keras's `ReduceLROnPlateau` on the test loss.
+pub const PLATEAU: &str = "reduce_lr_on_plateau";
 
 /// A whole playground configuration: data, features, network, training.
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+///
+/// Names are the library's own (`origami::spec`): a data set is one of
+/// `origami::data::synthetic::NAMES` (or `custom`), the activation,
+/// initializer and regularizer are the call-syntax names of a config file,
+/// the optimizer is an `[optimizer]` `type` with its options by their config
+/// names, the schedule a `[schedule]` `type` (counted in epochs) with its
+/// options. The page learns every list, default and doc from
+/// `GET /api/schema`, so a name added to the library appears here with no
+/// edit. [`Config::model_spec`] and [`Config::training_spec`] turn a
+/// configuration into the specs the engine builds and the export writes.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
-    /// `classification` or `regression`.
+    /// `classification` or `regression`: which data sets the page offers (a generated set decides it).
     pub problem: String,
-    /// One of [`CLASSIFICATION_SETS`] or [`REGRESSION_SETS`].
+    /// A generated set (circle, xor, gaussian, spiral, blobs, spirals, regress_plane, regress_gaussian) or `custom`.
     pub dataset: String,
-    /// Classes of `blobs` and `spirals` (3 to 5).
+    /// Classes of `blobs` and `spirals` (3 to 5); the output layer then has one unit per class and a softmax.
     pub classes: usize,
-    /// The user's own points `[x1, x2, label]` for `dataset = "custom"`.
+    /// Your own points `[x1, x2, label]` for `dataset = "custom"` (label 0…4 for classification, a number for regression); axes are rescaled into the square.
     pub custom: Vec<[f32; 3]>,
-    /// Points generated (training and test together).
+    /// How many points to generate (training and test together).
     pub points: usize,
-    /// Percentage of the points used for training, 10 to 90.
+    /// The share of the points used for training (10 to 90 %); the rest is the test set, never trained on, which shows generalization.
     pub train_pct: u32,
-    /// The Playground's noise, 0 to 50 (divided by 100 for the generators).
+    /// Noise, 0 to 50 (divided by 100 for the generators): label noise, the spread of the Gaussians, the jitter of the spirals.
     pub noise: u32,
-    /// Mini-batch size, 1 to 100.
+    /// Points per gradient step (1 to 100). Small batches: noisy but many steps; large: smooth but few steps per epoch.
     pub batch_size: usize,
-    /// Seed of the data (regenerate picks a new one).
+    /// Seed of the data (regenerate draws a new one).
     pub data_seed: u64,
-    /// Seed of the weights, dropout masks and shuffling.
+    /// Seed of the initial weights, dropout masks and batch order: the same seed gives the same run.
     pub seed: u64,
-    /// Input features that are on, from [`FEATURES`].
+    /// The network's inputs, computed from the point (x1, x2), from x1, x2, x1sq, x2sq, x1x2, sinx1, sinx2: hand-made features can make a problem linear.
     pub features: Vec<String>,
-    /// Neurons of each hidden layer.
+    /// Neurons of each hidden layer (up to 6 layers of 16); each layer combines the previous layer's outputs.
     pub layers: Vec<usize>,
-    /// Hidden activation, one of [`ACTIVATIONS`].
+    /// The non-linearity of every hidden neuron, a = g(Σᵢ wᵢxᵢ + b), in call syntax (`relu`, `leaky_relu(0.1)`); without one the network is a linear model.
     pub activation: String,
-    /// Kernel initializer, one of [`INITIALIZERS`].
+    /// How the initial weights are drawn (`default`: the layer's choice from the activation: He for the ReLU family, LeCun for SELU, Glorot otherwise).
     pub initializer: String,
-    /// `none`, `l1` or `l2`.
+    /// `none` or a penalty on the kernels (`l1`: λΣ|w| pushes weights to exactly 0; `l2`: λΣw² shrinks them all), each factor `reg_rate`.
     pub regularization: String,
-    /// The regularization rate λ.
+    /// λ, the strength of the penalty (0 to 10).
     pub reg_rate: f32,
-    /// Dropout rate after each hidden layer (0 = none), below 0.9.
+    /// During training each hidden neuron is zeroed with this probability (below 0.9), the survivors scaled by 1/(1 − p).
     pub dropout: f32,
-    /// Batch normalization after each hidden layer.
+    /// Batch normalization after each hidden layer: each neuron normalized over the batch, then scaled and shifted by a learned γ, β.
     pub batch_norm: bool,
-    /// One of [`OPTIMIZERS`].
+    /// How a gradient becomes a change of the weights: an optimizer's `type`.
     pub optimizer: String,
-    /// η.
+    /// η, the step size (1e-6 to 10). Too small: slow. Too large: the loss oscillates or diverges.
     pub learning_rate: f32,
-    /// Momentum (momentum, nesterov, rmsprop).
-    pub momentum: f32,
-    /// β₁ (Adam family).
-    pub beta1: f32,
-    /// β₂ (Adam family).
-    pub beta2: f32,
-    /// ρ (RMSProp).
-    pub rho: f32,
-    /// ε (adaptive optimizers).
-    pub epsilon: f32,
-    /// Decoupled weight decay (AdamW).
-    pub weight_decay: f32,
-    /// AMSGrad (Adam, AdamW).
-    pub amsgrad: bool,
-    /// Centred RMSProp.
-    pub centered: bool,
-    /// One of [`SCHEDULES`]; indexed by epoch.
+    /// The optimizer's other options by their config names (`momentum`, `beta_1`…); left out: the library's (Keras's) defaults.
+    pub optimizer_options: Map<String, Value>,
+    /// How η changes over epochs: `constant`, a schedule's `type` (its steps are epochs here) or `reduce_lr_on_plateau` (on the test loss).
     pub schedule: String,
-    /// Epochs over which a decay acts (power, exponential, cosine, 1cycle).
-    pub decay_epochs: usize,
-    /// Exponential decay rate, or the piecewise/plateau factor.
-    pub decay_rate: f32,
-    /// Power of the power schedule.
-    pub power: f32,
-    /// Warm-up epochs of the cosine schedule.
-    pub warmup_epochs: usize,
-    /// Plateau patience in epochs.
-    pub patience: usize,
+    /// The schedule's options by their config names (steps counted in epochs), or the plateau's (`factor`, `patience`…).
+    pub schedule_options: Map<String, Value>,
+    /// The epochs a schedule plans for: its length where `decay_steps` is left out, and 1cycle's whole cycle.
+    pub schedule_epochs: usize,
 }
 
 impl Default for Config {
@@ -127,36 +122,42 @@ impl Default for Config {
             features: vec!["x1".into(), "x2".into()],
             layers: vec![4, 2],
             activation: "tanh".into(),
-            initializer: "default".into(),
-            regularization: "none".into(),
+            initializer: DEFAULT_INITIALIZER.into(),
+            regularization: NO_REGULARIZATION.into(),
             reg_rate: 0.0,
             dropout: 0.0,
             batch_norm: false,
             optimizer: "sgd".into(),
             learning_rate: 0.03,
-            momentum: 0.9,
-            beta1: 0.9,
-            beta2: 0.999,
-            rho: 0.9,
-            epsilon: 1e-7,
-            weight_decay: 0.004,
-            amsgrad: false,
-            centered: false,
-            schedule: "constant".into(),
-            decay_epochs: 100,
-            decay_rate: 0.5,
-            power: 1.0,
-            warmup_epochs: 10,
-            patience: 10,
+            optimizer_options: Map::new(),
+            schedule: CONSTANT.into(),
+            schedule_options: Map::new(),
+            schedule_epochs: 100,
         }
     }
+}
+
+/// Starting options of each schedule in the playground (counted in epochs,
+/// for a run of [`Config::schedule_epochs`]): the page fills them in when a
+/// schedule is chosen. A schedule missing here starts from the library's
+/// defaults.
+pub fn schedule_presets(learning_rate: f32) -> Value {
+    let lr = learning_rate;
+    json!({
+        "exponential_decay": {"decay_steps": 100, "decay_rate": 0.5},
+        "power_decay": {"decay_steps": 100, "power": 1.0},
+        "piecewise_constant": {"boundaries": [100, 200], "values": [lr, lr / 2.0, lr / 4.0]},
+        "cosine_decay": {"warmup_steps": 10},
+        "one_cycle": {},
+        PLATEAU: {"factor": 0.5, "patience": 10},
+    })
 }
 
 fn one_of(field: &str, value: &str, allowed: &[&str]) -> Result<(), String> {
     if allowed.contains(&value) {
         Ok(())
     } else {
-        Err(format!("{field} must be one of {}, got {value:?}", allowed.join(", ")))
+        Err(format!("{field} must be one of {}, got {}", allowed.join(", "), origami::quote(value)))
     }
 }
 
@@ -169,26 +170,41 @@ fn within<T: PartialOrd + std::fmt::Display>(field: &str, v: T, lo: T, hi: T) ->
     Ok(())
 }
 
+/// A map of options plus its `type` (and more keys), as a config table.
+fn table(kind: &str, options: &Map<String, Value>, extra: &[(&str, Value)]) -> Value {
+    let mut m = options.clone();
+    m.insert("type".into(), Value::from(kind));
+    for (k, v) in extra {
+        m.insert((*k).into(), v.clone());
+    }
+    Value::Object(m)
+}
+
 impl Config {
     /// Whether the problem is regression.
     pub fn is_regression(&self) -> bool {
         self.problem == "regression"
     }
 
-    /// Checks every field; the message names the first bad one.
+    /// Checks every field; the message names the first bad one. Every
+    /// library name is checked by building what it names.
     pub fn validate(&self) -> Result<(), String> {
         one_of("problem", &self.problem, &["classification", "regression"])?;
-        if self.is_regression() {
-            one_of("dataset (regression)", &self.dataset, &REGRESSION_SETS)?;
-        } else {
-            one_of("dataset (classification)", &self.dataset, &CLASSIFICATION_SETS)?;
+        if self.dataset != CUSTOM {
+            one_of("dataset", &self.dataset, &synthetic::NAMES)?;
+            if synthetic::is_regression(&self.dataset) != self.is_regression() {
+                return Err(format!("dataset {} is not a {} set", self.dataset, self.problem));
+            }
         }
         within("classes", self.classes, 3, MAX_CLASSES)?;
         within("points", self.points, 20, MAX_POINTS)?;
         within("train_pct", self.train_pct, 10, 90)?;
         within("noise", self.noise, 0, 50)?;
         within("batch_size", self.batch_size, 1, 100)?;
-        if self.dataset == "custom" {
+        // The page's numbers are doubles: larger seeds would not survive a link.
+        within("seed", self.seed, 0, MAX_SEED)?;
+        within("data_seed", self.data_seed, 0, MAX_SEED)?;
+        if self.dataset == CUSTOM {
             within("custom points", self.custom.len(), 4, MAX_CUSTOM_POINTS)?;
             for (i, p) in self.custom.iter().enumerate() {
                 if !p.iter().all(|v| v.is_finite() && v.abs() <= 1e6) {
@@ -219,25 +235,18 @@ impl Config {
         for &n in &self.layers {
             within("neurons in a layer", n, 1, MAX_NEURONS)?;
         }
-        one_of("activation", &self.activation, &ACTIVATIONS)?;
-        one_of("initializer", &self.initializer, &INITIALIZERS)?;
-        one_of("regularization", &self.regularization, &["none", "l1", "l2"])?;
         within("reg_rate", self.reg_rate, 0.0, 10.0)?;
         within("dropout", self.dropout, 0.0, 0.9)?;
-        one_of("optimizer", &self.optimizer, &OPTIMIZERS)?;
         within("learning_rate", self.learning_rate, 1e-6, 10.0)?;
-        within("momentum", self.momentum, 0.0, 0.999)?;
-        within("beta1", self.beta1, 0.0, 0.9999)?;
-        within("beta2", self.beta2, 0.0, 0.99999)?;
-        within("rho", self.rho, 0.0, 0.9999)?;
-        within("epsilon", self.epsilon, 1e-10, 1.0)?;
-        within("weight_decay", self.weight_decay, 0.0, 1.0)?;
-        one_of("schedule", &self.schedule, &SCHEDULES)?;
-        within("decay_epochs", self.decay_epochs, 1, 100_000)?;
-        within("decay_rate", self.decay_rate, 0.001, 1.0)?;
-        within("power", self.power, 0.01, 10.0)?;
-        within("warmup_epochs", self.warmup_epochs, 0, 10_000)?;
-        within("patience", self.patience, 1, 1000)?;
+        within("schedule_epochs", self.schedule_epochs, 1, 100_000)?;
+        self.model_spec()?.validate().map_err(|e| e.to_string())?;
+        let training = self.training_spec()?;
+        if let Some(s) = &training.schedule {
+            s.build(self.learning_rate, self.schedule_epochs).map_err(|e| format!("schedule: {e}"))?;
+        }
+        if let Some(p) = self.plateau()? {
+            ReduceLrOnPlateau::new(p).map_err(|e| format!("schedule: {e}"))?;
+        }
         Ok(())
     }
 
@@ -248,12 +257,134 @@ impl Config {
         }
         match self.dataset.as_str() {
             "blobs" | "spirals" => self.classes,
-            "custom" => {
+            CUSTOM => {
                 let max = self.custom.iter().map(|p| p[2].max(0.0) as usize).max().unwrap_or(1);
                 (max + 1).max(2)
             }
             _ => 2,
         }
+    }
+
+    /// The features that are on, in [`FEATURES`] order (the network's input order).
+    pub fn features_on(&self) -> Vec<&'static str> {
+        FEATURES.iter().copied().filter(|f| self.features.iter().any(|g| g == f)).collect()
+    }
+
+    /// The network as the library's spec: hidden Dense layers (each
+    /// optionally followed by batch normalization and dropout) and a linear
+    /// output unit per class (one for binary classification and
+    /// regression); the loss applies the sigmoid or softmax (`from_logits`),
+    /// which is numerically safer.
+    pub fn model_spec(&self) -> Result<ModelSpec, String> {
+        let activation = spec::parse_activation(&self.activation).map_err(|e| format!("activation: {e}"))?;
+        let kernel_initializer = if self.initializer == DEFAULT_INITIALIZER {
+            None
+        } else {
+            Some(spec::parse_initializer(&self.initializer).map_err(|e| format!("initializer: {e}"))?)
+        };
+        let kernel_regularizer = self.regularizer()?;
+        let dense = |units, activation| {
+            LayerSpec::Dense(DenseConfig {
+                units,
+                activation,
+                kernel_initializer,
+                kernel_regularizer,
+                ..DenseConfig::default()
+            })
+        };
+        let mut layers = Vec::new();
+        for &units in &self.layers {
+            layers.push(dense(units, activation));
+            if self.batch_norm {
+                layers.push(LayerSpec::BatchNormalization(BatchNormalizationConfig::default()));
+            }
+            if self.dropout > 0.0 {
+                layers.push(LayerSpec::Dropout(DropoutConfig { rate: self.dropout }));
+            }
+        }
+        let classes = self.num_classes();
+        layers.push(dense(if classes > 2 { classes } else { 1 }, Activation::Linear));
+        Ok(ModelSpec { input_shape: vec![self.features.len()], layers })
+    }
+
+    /// The kernels' penalty: the regularizer named with every factor `reg_rate` (none at rate 0).
+    fn regularizer(&self) -> Result<Option<Regularizer>, String> {
+        if self.regularization == NO_REGULARIZATION {
+            return Ok(None);
+        }
+        let names = spec::names::regularizers();
+        let Some(entry) = names.iter().find(|n| n.name == self.regularization) else {
+            let mut all: Vec<&str> = vec![NO_REGULARIZATION];
+            all.extend(names.iter().map(|n| n.name));
+            return Err(format!(
+                "regularization must be one of {}, got {}",
+                all.join(", "),
+                origami::quote(&self.regularization)
+            ));
+        };
+        if self.reg_rate == 0.0 {
+            return Ok(None);
+        }
+        let args = vec![self.reg_rate.to_string(); entry.args.len()].join(", ");
+        spec::parse_regularizer(&format!("{}({args})", entry.name))
+            .map(Some)
+            .map_err(|e| format!("regularization: {e}"))
+    }
+
+    /// The optimizer as the library's spec, its options read as an `[optimizer]` table.
+    pub fn optimizer_spec(&self) -> Result<OptimizerSpec, String> {
+        let t = table(&self.optimizer, &self.optimizer_options, &[("learning_rate", Value::from(self.learning_rate))]);
+        let spec = OptimizerSpec::deserialize(t).map_err(|e| format!("optimizer: {e}"))?;
+        spec.validate().map_err(|(field, msg)| format!("optimizer.{field}: {msg}"))?;
+        Ok(spec)
+    }
+
+    /// The schedule as the library's spec (per epoch), or none for
+    /// `constant` and the plateau rule.
+    pub fn schedule_spec(&self) -> Result<Option<ScheduleSpec>, String> {
+        if self.schedule == PLATEAU {
+            return Ok(None);
+        }
+        if !ScheduleSpec::NAMES.contains(&self.schedule.as_str()) {
+            let mut all = ScheduleSpec::NAMES.to_vec();
+            all.push(PLATEAU);
+            return Err(format!("schedule must be one of {}, got {}", all.join(", "), origami::quote(&self.schedule)));
+        }
+        if self.schedule == CONSTANT && self.schedule_options.is_empty() {
+            return Ok(None);
+        }
+        let t = table(&self.schedule, &self.schedule_options, &[("per", Value::from("epoch"))]);
+        let spec = ScheduleSpec::deserialize(t).map_err(|e| format!("schedule: {e}"))?;
+        spec.validate().map_err(|(field, msg)| format!("schedule.{field}: {msg}"))?;
+        Ok(Some(spec))
+    }
+
+    /// Keras's reduce-on-plateau rule on the test loss, when it is the schedule.
+    pub fn plateau(&self) -> Result<Option<PlateauConfig>, String> {
+        if self.schedule != PLATEAU {
+            return Ok(None);
+        }
+        PlateauConfig::deserialize(Value::Object(self.schedule_options.clone()))
+            .map(Some)
+            .map_err(|e| format!("schedule ({PLATEAU}): {e}"))
+    }
+
+    /// Loss, metric, optimizer and schedule as the library's training spec.
+    pub fn training_spec(&self) -> Result<TrainingSpec, String> {
+        let classes = self.num_classes();
+        let (loss, metric) = if self.is_regression() {
+            (Loss::MeanSquaredError, "mae")
+        } else if classes > 2 {
+            (Loss::SparseCategoricalCrossentropy { from_logits: true }, "accuracy")
+        } else {
+            (Loss::BinaryCrossentropy { from_logits: true }, "accuracy")
+        };
+        Ok(TrainingSpec {
+            loss,
+            metrics: vec![metric.into()],
+            optimizer: self.optimizer_spec()?,
+            schedule: self.schedule_spec()?,
+        })
     }
 }
 
@@ -283,14 +414,31 @@ pub struct TimelineRequest {
     pub epochs: Vec<usize>,
 }
 
-/// An optimizer in the race: which and its learning rate.
-#[derive(Deserialize, Clone)]
+/// A ball in the race: an optimizer with its learning rate and options.
+#[derive(Deserialize, Clone, Debug)]
 #[serde(deny_unknown_fields)]
 pub struct Racer {
-    /// One of [`OPTIMIZERS`].
+    /// The ball's name in the legend (`momentum`); also the optimizer's `type` when `optimizer` is left out.
     pub name: String,
+    /// An optimizer's `type`; default: `name`.
+    #[serde(default)]
+    pub optimizer: Option<String>,
     /// η for this ball.
     pub learning_rate: f32,
+    /// The optimizer's other options (`{"momentum": 0.9}`); left out: its defaults.
+    #[serde(default)]
+    pub options: Map<String, Value>,
+}
+
+impl Racer {
+    /// The ball's optimizer, read as an `[optimizer]` table and checked.
+    pub fn spec(&self) -> Result<OptimizerSpec, String> {
+        let kind = self.optimizer.as_deref().unwrap_or(&self.name);
+        let t = table(kind, &self.options, &[("learning_rate", Value::from(self.learning_rate))]);
+        let spec = OptimizerSpec::deserialize(t).map_err(|e| format!("racer {}: {e}", origami::quote(&self.name)))?;
+        spec.validate().map_err(|(f, m)| format!("racer {}: {f}: {m}", origami::quote(&self.name)))?;
+        Ok(spec)
+    }
 }
 
 /// An optimizer race on a 2-D surface.
@@ -301,7 +449,7 @@ pub struct RaceRequest {
     pub surface: String,
     /// Steps, 1 to 2000.
     pub steps: usize,
-    /// The balls, 1 to 9.
+    /// The balls, 1 to `race::MAX_RACERS`.
     pub racers: Vec<Racer>,
     /// Starting point; the surface's default when absent.
     #[serde(default)]
@@ -322,21 +470,84 @@ mod tests {
         let bad = |f: &dyn Fn(&mut Config)| {
             let mut c = Config::default();
             f(&mut c);
-            c.validate().unwrap_err()
+            c.validate().err().unwrap_or_else(|| panic!("accepted: {c:?}"))
         };
         assert!(bad(&|c| c.layers = vec![4; 7]).contains("hidden layers"));
         assert!(bad(&|c| c.layers = vec![17]).contains("neurons"));
         assert!(bad(&|c| c.learning_rate = f32::NAN).contains("learning_rate"));
         assert!(bad(&|c| c.dataset = "plane".into()).contains("dataset"));
+        assert!(bad(&|c| c.dataset = "regress_plane".into()).contains("not a classification set"));
         assert!(bad(&|c| c.features = vec![]).contains("feature"));
         assert!(bad(&|c| c.features = vec!["x1".into(), "x1".into()]).contains("twice"));
-        assert!(bad(&|c| c.activation = "softmax".into()).contains("activation"));
+        assert!(bad(&|c| c.activation = "softmaxx".into()).contains("activation"));
+        assert!(bad(&|c| c.activation = "leaky_relu(nan)".into()).contains("activation"));
+        assert!(bad(&|c| c.initializer = "he".into()).contains("initializer"));
+        assert!(bad(&|c| c.regularization = "l3".into()).contains("regularization"));
+        assert!(bad(&|c| c.optimizer = "adamm".into()).contains("optimizer"));
+        assert!(bad(&|c| {
+            c.optimizer = "adam".into();
+            c.optimizer_options.insert("rho".into(), 0.9.into());
+        })
+        .contains("adam has no option rho"));
+        assert!(bad(&|c| {
+            c.optimizer = "adam".into();
+            c.optimizer_options.insert("beta_1".into(), 1.5.into());
+        })
+        .contains("beta_1"));
+        assert!(bad(&|c| c.schedule = "exponential".into()).contains("schedule"));
+        assert!(bad(&|c| {
+            c.schedule = "piecewise_constant".into();
+            c.schedule_options = json!({"boundaries": [10], "values": [0.1]}).as_object().unwrap().clone();
+        })
+        .contains("schedule"));
+        assert!(bad(&|c| {
+            c.schedule = PLATEAU.into();
+            c.schedule_options.insert("factor".into(), 2.0.into());
+        })
+        .contains("factor"));
         assert!(bad(&|c| c.points = 1_000_000).contains("points"));
         assert!(bad(&|c| {
             c.dataset = "custom".into();
             c.custom = vec![[0.0, 0.0, 7.0]; 10];
         })
         .contains("label"));
+    }
+
+    #[test]
+    fn every_library_name_is_accepted() {
+        let ok = |f: &dyn Fn(&mut Config)| {
+            let mut c = Config::default();
+            f(&mut c);
+            c.validate().unwrap_or_else(|e| panic!("{c:?}: {e}"));
+        };
+        for a in spec::names::activations() {
+            ok(&|c| c.activation = a.name.into());
+        }
+        for i in spec::names::initializers().iter().filter(|i| i.args.iter().all(|a| a.default.is_some())) {
+            ok(&|c| c.initializer = i.name.into());
+        }
+        for r in spec::names::regularizers() {
+            ok(&|c| {
+                c.regularization = r.name.into();
+                c.reg_rate = 0.01;
+            });
+        }
+        for o in OptimizerSpec::NAMES {
+            ok(&|c| c.optimizer = (*o).into());
+        }
+        let presets = schedule_presets(0.03);
+        for s in ScheduleSpec::NAMES.iter().chain([&PLATEAU]) {
+            ok(&|c| {
+                c.schedule = (*s).into();
+                c.schedule_options = presets[*s].as_object().cloned().unwrap_or_default();
+            });
+        }
+        for d in synthetic::SETS {
+            ok(&|c| {
+                c.dataset = d.name.into();
+                c.problem = if d.regression { "regression" } else { "classification" }.into();
+            });
+        }
     }
 
     #[test]

@@ -1,22 +1,18 @@
 //! One playground model: its data, features, network, optimizer and what the
 //! page draws of it (heatmaps, weights, loss history).
 //!
-//! Everything is built from a validated [`Config`] with the library's public
-//! API only, and seeded (data from `data_seed`, weights and batches from
+//! Everything is built from a validated [`Config`] through the library's
+//! specs (`Config::model_spec`, `Config::training_spec`: the names a config
+//! file uses, resolved by `origami::spec`) and trained by the library's own
+//! training step (`origami::train::step`, what `fit` runs), seeded (data from `data_seed`, weights and batches from
 //! `seed`), so that a shared URL reproduces the same run. An [`Engine`] is
 //! `Send`: a session's worker thread owns one, and the experiments (train N
 //! times, the timeline) build fresh ones on other threads.
 
 use origami::data::synthetic;
 use origami::data::Dataset;
-use origami::nn::{
-    Activation, BatchNormalization, Dense, DenseConfig, Dropout, Initializer, Layer, Loss, Regularizer, Sequential,
-};
-use origami::optim::{
-    AdaGrad, AdaGradConfig, AdaMax, AdaMaxConfig, Adam, AdamConfig, AdamW, AdamWConfig, CosineDecay, ExponentialDecay,
-    Nadam, NadamConfig, OneCycle, OneCycleConfig, Optimizer, PiecewiseConstant, PlateauConfig, PowerDecay,
-    ReduceLrOnPlateau, RmsProp, RmsPropConfig, Schedule, Sgd, SgdConfig,
-};
+use origami::nn::{Loss, Sequential};
+use origami::optim::{Optimizer, ReduceLrOnPlateau};
 use origami::{Rng, Tensor};
 use serde::Serialize;
 
@@ -43,19 +39,10 @@ pub fn generate(cfg: &Config) -> Res<(Points, Points)> {
     let mut rng = Rng::seed(cfg.data_seed);
     let noise = cfg.noise as f32 / 100.0;
     let n = cfg.points;
-    let ds: Dataset = match cfg.dataset.as_str() {
-        "circle" => synthetic::circle(n, noise, &mut rng),
-        "xor" => synthetic::xor(n, noise, &mut rng),
-        "gauss" => synthetic::gaussian(n, noise, &mut rng),
-        "spiral" => synthetic::spiral(n, noise, &mut rng),
-        "blobs" => synthetic::blobs(n, cfg.classes, noise, &mut rng),
-        "spirals" => synthetic::spirals(n, cfg.classes, noise, &mut rng),
-        "plane" => synthetic::regress_plane(n, noise, &mut rng),
-        "multigauss" => synthetic::regress_gaussian(n, noise, &mut rng),
-        "custom" => return Ok(split(custom_points(cfg, &mut rng), cfg.train_pct)),
-        other => return Err(format!("unknown dataset {other}")),
+    if cfg.dataset == super::api::CUSTOM {
+        return Ok(split(custom_points(cfg, &mut rng), cfg.train_pct));
     }
-    .map_err(err)?;
+    let ds: Dataset = synthetic::by_name(&cfg.dataset, n, cfg.classes, noise, &mut rng).map_err(err)?;
     let x = ds.x().to_vec();
     let y = ds.y().to_vec();
     let pts = x.chunks_exact(2).zip(y).map(|(p, t)| [p[0], p[1], t]).collect();
@@ -91,7 +78,7 @@ fn split(mut pts: Points, train_pct: u32) -> (Points, Points) {
 
 /// The network's inputs for points `(x1, x2)`: the features that are on, in [`FEATURES`](super::api::FEATURES) order.
 pub fn features(cfg: &Config, pts: impl Iterator<Item = (f32, f32)>) -> Res<Tensor> {
-    let on: Vec<&str> = super::api::FEATURES.iter().copied().filter(|f| cfg.features.iter().any(|g| g == f)).collect();
+    let on = cfg.features_on();
     let mut data = Vec::new();
     let mut n = 0;
     for (a, b) in pts {
@@ -118,126 +105,21 @@ pub fn grid(res: usize) -> impl Iterator<Item = (f32, f32)> {
         .flat_map(move |r| (0..res).map(move |c| (-DOMAIN + (c as f32 + 0.5) * step, DOMAIN - (r as f32 + 0.5) * step)))
 }
 
-pub fn activation(name: &str) -> Activation {
-    match name {
-        "relu" => Activation::Relu,
-        "sigmoid" => Activation::Sigmoid,
-        "linear" => Activation::Linear,
-        "elu" => Activation::Elu(1.0),
-        "selu" => Activation::Selu,
-        "gelu" => Activation::Gelu,
-        "leaky_relu" => Activation::LeakyRelu(0.01),
-        _ => Activation::Tanh,
-    }
-}
-
-pub fn initializer(name: &str) -> Option<Initializer> {
-    Some(match name {
-        "glorot_uniform" => Initializer::GlorotUniform,
-        "glorot_normal" => Initializer::GlorotNormal,
-        "he_uniform" => Initializer::HeUniform,
-        "he_normal" => Initializer::HeNormal,
-        "lecun_uniform" => Initializer::LecunUniform,
-        "lecun_normal" => Initializer::LecunNormal,
-        "zeros" => Initializer::Zeros,
-        _ => return None,
-    })
-}
-
-/// The network: hidden Dense layers (each optionally followed by batch
-/// normalization and dropout) and a linear output unit per class (one for
-/// binary classification and regression); the loss applies the sigmoid or
-/// softmax (`from_logits`), which is numerically safer.
+/// The network built from the config's model spec, its weights drawn from `seed`.
 pub fn network(cfg: &Config) -> Res<Sequential> {
-    let reg = match cfg.regularization.as_str() {
-        "l1" if cfg.reg_rate > 0.0 => Some(Regularizer::L1(cfg.reg_rate)),
-        "l2" if cfg.reg_rate > 0.0 => Some(Regularizer::L2(cfg.reg_rate)),
-        _ => None,
-    };
-    let dense = |units, activation| {
-        Dense::from_config(DenseConfig {
-            units,
-            activation,
-            kernel_initializer: initializer(&cfg.initializer),
-            kernel_regularizer: reg,
-            ..DenseConfig::default()
-        })
-    };
-    let mut layers: Vec<Box<dyn Layer>> = Vec::new();
-    for &units in &cfg.layers {
-        layers.push(Box::new(dense(units, activation(&cfg.activation))));
-        if cfg.batch_norm {
-            layers.push(Box::new(BatchNormalization::new()));
-        }
-        if cfg.dropout > 0.0 {
-            layers.push(Box::new(Dropout::new(cfg.dropout)));
-        }
-    }
-    let classes = cfg.num_classes();
-    layers.push(Box::new(dense(if classes > 2 { classes } else { 1 }, Activation::Linear)));
-    let mut net = Sequential::new(&[cfg.features.len()], layers);
-    net.build(&mut Rng::seed(cfg.seed)).map_err(err)?;
-    Ok(net)
+    cfg.model_spec()?.build(&mut Rng::seed(cfg.seed)).map_err(err)
 }
 
-/// The optimizer, wrapped in its schedule (indexed by epoch).
+/// The optimizer of the config's training spec, its schedule indexed by
+/// epoch (`steps_per_epoch` steps each).
 pub fn optimizer(cfg: &Config, steps_per_epoch: usize) -> Res<Box<dyn Optimizer>> {
-    let lr = cfg.learning_rate;
-    let mut inner = make_optimizer(&cfg.optimizer, cfg, lr);
-    let schedule: Box<dyn Schedule> = match cfg.schedule.as_str() {
-        "power" => Box::new(PowerDecay::new(lr, cfg.decay_epochs, cfg.power).map_err(err)?),
-        "exponential" => Box::new(ExponentialDecay::new(lr, cfg.decay_epochs, cfg.decay_rate).map_err(err)?),
-        "piecewise" => Box::new(
-            PiecewiseConstant::new(
-                vec![cfg.decay_epochs, 2 * cfg.decay_epochs],
-                vec![lr, lr * cfg.decay_rate, lr * cfg.decay_rate * cfg.decay_rate],
-            )
-            .map_err(err)?,
-        ),
-        "cosine" => Box::new(
-            CosineDecay::new(lr, cfg.decay_epochs).and_then(|c| c.with_warmup(cfg.warmup_epochs, 0.0)).map_err(err)?,
-        ),
-        "onecycle" => Box::new(OneCycle::new(OneCycleConfig::new(cfg.decay_epochs, lr)).map_err(err)?),
-        _ => return Ok(inner),
-    };
-    inner.set_schedule(Some(schedule), steps_per_epoch).map_err(err)?;
-    Ok(inner)
-}
-
-/// One of the library's optimizers by its playground name, at rate `lr`.
-pub fn make_optimizer(name: &str, cfg: &Config, lr: f32) -> Box<dyn Optimizer> {
-    let (b1, b2, eps) = (cfg.beta1, cfg.beta2, cfg.epsilon);
-    match name {
-        "momentum" | "nesterov" => {
-            Box::new(Sgd::new(SgdConfig { learning_rate: lr, momentum: cfg.momentum, nesterov: name == "nesterov" }))
-        }
-        "adagrad" => Box::new(AdaGrad::new(AdaGradConfig { learning_rate: lr, epsilon: eps, ..Default::default() })),
-        "rmsprop" => Box::new(RmsProp::new(RmsPropConfig {
-            learning_rate: lr,
-            rho: cfg.rho,
-            momentum: 0.0,
-            epsilon: eps,
-            centered: cfg.centered,
-        })),
-        "adam" => Box::new(Adam::new(AdamConfig {
-            learning_rate: lr,
-            beta_1: b1,
-            beta_2: b2,
-            epsilon: eps,
-            amsgrad: cfg.amsgrad,
-        })),
-        "adamax" => Box::new(AdaMax::new(AdaMaxConfig { learning_rate: lr, beta_1: b1, beta_2: b2, epsilon: eps })),
-        "nadam" => Box::new(Nadam::new(NadamConfig { learning_rate: lr, beta_1: b1, beta_2: b2, epsilon: eps })),
-        "adamw" => Box::new(AdamW::new(AdamWConfig {
-            learning_rate: lr,
-            weight_decay: cfg.weight_decay,
-            beta_1: b1,
-            beta_2: b2,
-            epsilon: eps,
-            amsgrad: cfg.amsgrad,
-        })),
-        _ => Box::new(Sgd::new(SgdConfig { learning_rate: lr, momentum: 0.0, nesterov: false })),
+    let training = cfg.training_spec()?;
+    let mut opt = training.optimizer.build();
+    if let Some(s) = &training.schedule {
+        let schedule = s.build(cfg.learning_rate, cfg.schedule_epochs).map_err(err)?;
+        opt.set_schedule(Some(schedule), steps_per_epoch).map_err(err)?;
     }
+    Ok(opt)
 }
 
 /// A Dense layer's weights as the page draws its links.
@@ -299,20 +181,9 @@ impl Engine {
         let xs = |pts: &Points| features(&cfg, pts.iter().map(|p| (p[0], p[1])));
         let train_set = Dataset::new(xs(&train)?, targets(&train)?).map_err(err)?;
         let (test_x, test_y) = (xs(&test)?, targets(&test)?);
-        let loss = if cfg.is_regression() {
-            Loss::MeanSquaredError
-        } else if classes > 2 {
-            Loss::SparseCategoricalCrossentropy { from_logits: true }
-        } else {
-            Loss::BinaryCrossentropy { from_logits: true }
-        };
+        let loss = cfg.training_spec()?.loss;
         let steps = train.len().div_ceil(cfg.batch_size);
-        let plateau = if cfg.schedule == "plateau" {
-            let pc = PlateauConfig { factor: cfg.decay_rate.min(0.99), patience: cfg.patience, ..Default::default() };
-            Some(ReduceLrOnPlateau::new(pc).map_err(err)?)
-        } else {
-            None
-        };
+        let plateau = cfg.plateau()?.map(ReduceLrOnPlateau::new).transpose().map_err(err)?;
         let mut e = Engine {
             net: network(&cfg)?,
             opt: optimizer(&cfg, steps)?,
@@ -337,14 +208,7 @@ impl Engine {
     pub fn train_epoch(&mut self) -> Res<()> {
         let batches = self.train_set.batches(self.cfg.batch_size, Some(&mut self.rng)).map_err(err)?;
         for (x, y) in batches {
-            let pred = self.net.forward(&x, true).map_err(err)?;
-            let mut loss = self.loss.compute(&pred, &y).map_err(err)?;
-            if let Some(r) = self.net.regularization_loss().map_err(err)? {
-                loss = loss.add(&r).map_err(err)?;
-            }
-            let grads = loss.backward().map_err(err)?;
-            self.opt.step(&self.net.params(), &grads).map_err(err)?;
-            self.net.apply_constraints().map_err(err)?;
+            origami::train::step(&mut self.net, &mut *self.opt, &self.loss, &x, &y).map_err(err)?;
         }
         self.epoch += 1;
         let (tr, te) = self.losses()?;
@@ -551,11 +415,14 @@ mod tests {
 
     #[test]
     fn every_optimizer_schedule_and_option_builds_and_trains() {
-        for opt in super::super::api::OPTIMIZERS {
-            for sched in super::super::api::SCHEDULES {
+        let presets = super::super::api::schedule_presets(0.03);
+        let plateau = super::super::api::PLATEAU;
+        for opt in origami::spec::OptimizerSpec::NAMES {
+            for sched in origami::spec::ScheduleSpec::NAMES.iter().chain([&plateau]) {
                 let cfg = Config {
-                    optimizer: opt.into(),
-                    schedule: sched.into(),
+                    optimizer: (*opt).into(),
+                    schedule: (*sched).into(),
+                    schedule_options: presets[*sched].as_object().cloned().unwrap_or_default(),
                     points: 60,
                     dataset: "spirals".into(),
                     classes: 4,

@@ -10,6 +10,8 @@
 //! optimizer and schedule of the library, an optimizer race on 2-D surfaces
 //! (`race.rs`), "train N times" and a decision-boundary timeline
 //! (`experiments.rs`), and export as TOML and safetensors (`export.rs`).
+//! Every name it offers comes from the library's registries through
+//! `GET /api/schema` (`schema.rs`); the page repeats none.
 
 mod api;
 mod assets;
@@ -17,6 +19,7 @@ mod engine;
 mod experiments;
 mod export;
 mod race;
+mod schema;
 mod server;
 mod session;
 

@@ -8,11 +8,16 @@
 //! the page animates the paths; the contour grid is computed in f64 from the
 //! same formula.
 
+use origami::optim::Optimizer;
+use origami::spec::OptimizerSpec;
 use origami::{Result as OResult, Tensor};
 use serde::Serialize;
+use serde_json::{json, Map, Value};
 
-use super::api::{Config, RaceRequest, OPTIMIZERS};
-use super::engine::make_optimizer;
+use super::api::{RaceRequest, Racer};
+
+/// Most balls in one race.
+pub const MAX_RACERS: usize = 16;
 
 /// Cells per side of the contour grid.
 pub const GRID: usize = 80;
@@ -87,6 +92,96 @@ pub fn surfaces() -> [Surface; 4] {
     ]
 }
 
+/// Learning rates that make each surface's race interesting, per ball.
+const RATES: [(&str, &[(&str, f32)]); 4] = [
+    (
+        "bowl",
+        &[("sgd", 0.9), ("momentum", 0.08), ("nesterov", 0.08), ("adagrad", 1.5), ("rmsprop", 0.1), ("adam", 0.3)],
+    ),
+    (
+        "rosenbrock",
+        &[
+            ("sgd", 0.001),
+            ("momentum", 0.0005),
+            ("nesterov", 0.0005),
+            ("adagrad", 0.2),
+            ("rmsprop", 0.01),
+            ("adam", 0.05),
+        ],
+    ),
+    (
+        "saddle",
+        &[("sgd", 0.05), ("momentum", 0.02), ("nesterov", 0.02), ("adagrad", 0.3), ("rmsprop", 0.02), ("adam", 0.05)],
+    ),
+    (
+        "beale",
+        &[
+            ("sgd", 0.001),
+            ("momentum", 0.0005),
+            ("nesterov", 0.0005),
+            ("adagrad", 0.3),
+            ("rmsprop", 0.01),
+            ("adam", 0.05),
+        ],
+    ),
+];
+
+/// The balls a race starts with (the page can add the others).
+const ON_AT_FIRST: [&str; 6] = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"];
+
+/// The balls on the start line, with their options (no learning rate).
+pub fn roster() -> Vec<Racer> {
+    let sgd = |name: &str, options: Value| Racer {
+        name: name.into(),
+        optimizer: Some("sgd".into()),
+        learning_rate: 0.01,
+        options: options.as_object().cloned().unwrap_or_default(),
+    };
+    let mut balls = vec![
+        sgd("sgd", json!({})),
+        sgd("momentum", json!({"momentum": 0.9})),
+        sgd("nesterov", json!({"momentum": 0.9, "nesterov": true})),
+    ];
+    for name in OptimizerSpec::NAMES.iter().filter(|n| **n != "sgd") {
+        balls.push(Racer { name: (*name).into(), optimizer: None, learning_rate: 0.01, options: Map::new() });
+    }
+    balls
+}
+
+/// Ball `racer`'s learning rate on `surface`: the tuned one, else its
+/// optimizer's default scaled as Adam's is (Adam's tuned rate over its default).
+pub fn learning_rate(surface: &str, racer: &Racer) -> f32 {
+    let rates = RATES.iter().find(|(s, _)| *s == surface).map_or(&[][..], |(_, r)| *r);
+    let tuned = |name: &str| rates.iter().find(|(n, _)| *n == name).map(|&(_, lr)| lr);
+    if let Some(lr) = tuned(&racer.name) {
+        return lr;
+    }
+    let default = |name: &str| OptimizerSpec::named(name).map_or(0.001, |s| s.learning_rate());
+    let kind = racer.optimizer.as_deref().unwrap_or(&racer.name);
+    default(kind) * tuned("adam").unwrap_or(0.05) / default("adam")
+}
+
+/// What the page needs to set up a race: the surfaces and the roster with
+/// each ball's learning rate per surface.
+pub fn catalog() -> Value {
+    let surfaces: Vec<Value> = surfaces()
+        .iter()
+        .map(|s| {
+            let rates: Map<String, Value> =
+                roster().iter().map(|r| (r.name.clone(), Value::from(learning_rate(s.name, r)))).collect();
+            json!({"name": s.name, "formula": s.formula, "bounds": s.bounds, "start": s.start, "learning_rates": rates})
+        })
+        .collect();
+    let racers: Vec<Value> = roster()
+        .iter()
+        .map(|r| {
+            let optimizer = r.optimizer.as_deref().unwrap_or(&r.name);
+            json!({"name": r.name, "optimizer": optimizer, "options": r.options, "on": ON_AT_FIRST.contains(&&*r.name)})
+        })
+        .collect();
+    json!({"surfaces": surfaces, "racers": racers})
+}
+
 /// One ball's path.
 #[derive(Serialize)]
 pub struct Path {
@@ -120,16 +215,15 @@ pub fn race(req: &RaceRequest) -> Result<Race, String> {
     if !(1..=2000).contains(&req.steps) {
         return Err(format!("steps must lie in [1, 2000], got {}", req.steps));
     }
-    if req.racers.is_empty() || req.racers.len() > 9 {
-        return Err("racers must list 1 to 9 optimizers".into());
+    if req.racers.is_empty() || req.racers.len() > MAX_RACERS {
+        return Err(format!("racers must list 1 to {MAX_RACERS} optimizers"));
     }
+    let mut balls = Vec::with_capacity(req.racers.len());
     for r in &req.racers {
-        if !OPTIMIZERS.contains(&r.name.as_str()) {
-            return Err(format!("unknown optimizer {}; one of {}", origami::quote(&r.name), OPTIMIZERS.join(", ")));
-        }
         if !(r.learning_rate.is_finite() && r.learning_rate > 0.0 && r.learning_rate <= 10.0) {
-            return Err(format!("learning rate of {} must lie in (0, 10]", r.name));
+            return Err(format!("learning rate of {} must lie in (0, 10]", origami::quote(&r.name)));
         }
+        balls.push((r.name.clone(), r.learning_rate, r.spec()?.build()));
     }
     let start = req.start.unwrap_or(s.start);
     let [x0, x1, y0, y1] = s.bounds;
@@ -148,18 +242,15 @@ pub fn race(req: &RaceRequest) -> Result<Race, String> {
             })
         })
         .collect();
-    let paths = req.racers.iter().map(|r| roll(s, r.name.as_str(), r.learning_rate, start, req.steps)).collect();
+    let paths = balls.into_iter().map(|(name, lr, opt)| roll(s, name, lr, opt, start, req.steps)).collect();
     Ok(Race { surface: s.name, formula: s.formula, bounds: s.bounds, minimum: s.minimum, grid: GRID, values, paths })
 }
 
-fn roll(s: &Surface, name: &str, lr: f32, start: [f32; 2], steps: usize) -> Path {
-    // Classic hyperparameters for the race (momentum 0.9, Adam's β's); only η is chosen per ball.
-    let cfg = Config { momentum: 0.9, epsilon: 1e-7, ..Config::default() };
-    let mut opt = make_optimizer(name, &cfg, lr);
+fn roll(s: &Surface, name: String, lr: f32, mut opt: Box<dyn Optimizer>, start: [f32; 2], steps: usize) -> Path {
     let f = |p: &[f32]| (s.f)(p[0] as f64, p[1] as f64) as f32;
     let mut points = vec![[start[0], start[1], f(&start)]];
     let Ok(theta) = Tensor::from_vec(start.to_vec(), &[2]) else {
-        return Path { name: name.into(), learning_rate: lr, points, final_loss: f(&start) };
+        return Path { name, learning_rate: lr, points, final_loss: f(&start) };
     };
     let theta = theta.requires_grad();
     let [x0, x1, y0, y1] = s.bounds;
@@ -183,7 +274,7 @@ fn roll(s: &Surface, name: &str, lr: f32, start: [f32; 2], steps: usize) -> Path
         points.push([p[0], p[1], v]);
     }
     let final_loss = points.last().map(|p| p[2]).unwrap_or(f32::NAN);
-    Path { name: name.into(), learning_rate: lr, points, final_loss }
+    Path { name, learning_rate: lr, points, final_loss }
 }
 
 #[cfg(test)]
@@ -201,7 +292,7 @@ mod tests {
         let req = RaceRequest {
             surface: "bowl".into(),
             steps: 300,
-            racers: vec![Racer { name: "adam".into(), learning_rate: 0.3 }],
+            racers: vec![Racer { name: "adam".into(), optimizer: None, learning_rate: 0.3, options: Map::new() }],
             start: None,
         };
         let r = race(&req).unwrap();
@@ -214,7 +305,7 @@ mod tests {
         let req = |surface: &str, steps, lr| RaceRequest {
             surface: surface.into(),
             steps,
-            racers: vec![Racer { name: "sgd".into(), learning_rate: lr }],
+            racers: vec![Racer { name: "sgd".into(), optimizer: None, learning_rate: lr, options: Map::new() }],
             start: None,
         };
         assert!(race(&req("moon", 10, 0.1)).is_err());
@@ -223,5 +314,31 @@ mod tests {
         // A diverging ball stops; it does not fail the race.
         let r = race(&req("bowl", 100, 5.0)).unwrap();
         assert!(r.paths[0].points.len() < 101);
+        let mut bad = req("bowl", 10, 0.1);
+        bad.racers[0].options.insert("beta_1".into(), 0.9.into());
+        assert!(race(&bad).err().unwrap().contains("sgd has no option beta_1"));
+    }
+
+    #[test]
+    fn every_optimizer_of_the_library_races_and_descends_the_bowl() {
+        let roster = roster();
+        for name in OptimizerSpec::NAMES {
+            assert!(roster.iter().any(|r| r.optimizer.as_deref().unwrap_or(&r.name) == *name), "{name}");
+        }
+        let racers: Vec<Racer> =
+            roster.iter().map(|r| Racer { learning_rate: learning_rate("bowl", r), ..r.clone() }).collect();
+        let r = race(&RaceRequest { surface: "bowl".into(), steps: 500, racers, start: None }).unwrap();
+        for p in &r.paths {
+            assert!(
+                p.final_loss < p.points[0][2] / 2.0,
+                "{} ended at {} from {}",
+                p.name,
+                p.final_loss,
+                p.points[0][2]
+            );
+        }
+        let c = catalog();
+        assert_eq!(c["racers"].as_array().unwrap().len(), roster.len());
+        assert!(c["surfaces"][0]["learning_rates"]["lion"].as_f64().is_some());
     }
 }

@@ -66,6 +66,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/sessions/{id}/export/weights.safetensors", get(export_weights))
         .route("/api/race", post(race_handler))
         .route("/api/surfaces", get(surfaces))
+        .route("/api/schema", get(schema))
         .fallback(|| async { ApiError(StatusCode::NOT_FOUND, "no such page or API route".into()) })
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)
@@ -217,11 +218,11 @@ async fn race_handler(Json(r): Json<RaceRequest>) -> ApiResult<Response> {
 }
 
 async fn surfaces() -> Response {
-    let list: Vec<_> = race::surfaces()
-        .iter()
-        .map(|s| json!({ "name": s.name, "formula": s.formula, "bounds": s.bounds, "start": s.start }))
-        .collect();
-    Json(list).into_response()
+    Json(race::catalog()).into_response()
+}
+
+async fn schema() -> Response {
+    Json(super::schema::schema()).into_response()
 }
 
 fn download(body: Vec<u8>, kind: &'static str, filename: &str) -> Response {
@@ -237,7 +238,8 @@ fn download(body: Vec<u8>, kind: &'static str, filename: &str) -> Response {
 async fn export_config(State(reg): State<AppState>, Path(id): Path<u64>) -> ApiResult<Response> {
     let s = session(&reg, id)?;
     let cfg = lock(&s.config).clone();
-    Ok(download(export::config_toml(&cfg).into_bytes(), "application/toml", "playground.toml"))
+    let text = export::config_toml(&cfg).map_err(internal)?;
+    Ok(download(text.into_bytes(), "application/toml", "playground.toml"))
 }
 
 async fn export_weights(State(reg): State<AppState>, Path(id): Path<u64>) -> ApiResult<Response> {

@@ -383,12 +383,14 @@ mod tests {
         assert!(r.get(idle).is_none());
     }
 
-    /// A config that validates but cannot be built keeps its error on the
-    /// page through later commands, until the config changes.
+    /// A config that cannot be built keeps its error on the page through
+    /// later commands, until the config changes. (`Registry::open` takes the
+    /// config as it comes; the server validates first, and validation builds
+    /// what could fail, so this one would be refused there.)
     #[test]
     fn a_build_error_stays_until_the_config_changes() {
         let r = Registry::default();
-        let bad = Config { schedule: "onecycle".into(), decay_epochs: 1, ..Config::default() };
+        let bad = Config { schedule: "one_cycle".into(), schedule_epochs: 0, ..Config::default() };
         let id = r.open(bad).unwrap();
         let s = r.get(id).unwrap();
         let error = || lock(&s.snapshot).error.clone();

@@ -245,6 +245,42 @@ fn share(n: usize, k: usize, c: usize) -> usize {
 pub const NAMES: [&str; 8] =
     ["circle", "xor", "gaussian", "spiral", "blobs", "spirals", "regress_plane", "regress_gaussian"];
 
+/// One synthetic set as a list shows it: its name, a title, one line of
+/// doc, whether it takes a number of classes and whether it is a regression.
+#[derive(Clone, Copy, Debug, serde::Serialize)]
+pub struct SetInfo {
+    /// The name configs use (`"gaussian"`).
+    pub name: &'static str,
+    /// A short title (`"Gaussian"`).
+    pub title: &'static str,
+    /// What the points look like.
+    pub doc: &'static str,
+    /// Whether `classes` is read (`blobs`, `spirals`).
+    pub takes_classes: bool,
+    /// Whether the targets are numbers.
+    pub regression: bool,
+}
+
+const fn set(name: &'static str, title: &'static str, doc: &'static str, takes_classes: bool) -> SetInfo {
+    SetInfo { name, title, doc, takes_classes, regression: false }
+}
+
+const fn regression_set(name: &'static str, title: &'static str, doc: &'static str) -> SetInfo {
+    SetInfo { name, title, doc, takes_classes: false, regression: true }
+}
+
+/// Every set of [`NAMES`], in order, with its title and doc.
+pub const SETS: [SetInfo; 8] = [
+    set("circle", "Circle", "A disc of class 1 inside a ring of class 0.", false),
+    set("xor", "Exclusive or", "Class 1 in the first and third quadrants.", false),
+    set("gaussian", "Gaussian", "Two Gaussian blobs; noise widens them until they overlap.", false),
+    set("spiral", "Spiral", "Two interleaved spiral arms.", false),
+    set("blobs", "Blobs (k classes)", "k Gaussian blobs around a circle.", true),
+    set("spirals", "Spirals (k classes)", "k interleaved spiral arms.", true),
+    regression_set("regress_plane", "Plane", "Regression: the target is (x + y) / 10."),
+    regression_set("regress_gaussian", "Multi-Gaussian", "Regression: six bumps of alternating sign."),
+];
+
 /// Whether the set called `name` is a regression (its targets are numbers).
 pub fn is_regression(name: &str) -> bool {
     name.starts_with("regress_")
@@ -272,6 +308,15 @@ pub fn by_name(name: &str, n: usize, classes: usize, noise: f32, rng: &mut Rng) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_table_lists_every_name_in_order() {
+        for (info, name) in SETS.iter().zip(NAMES) {
+            assert_eq!(info.name, name);
+            assert_eq!(info.regression, is_regression(name), "{name}");
+            assert_eq!(info.takes_classes, matches!(name, "blobs" | "spirals"), "{name}");
+        }
+    }
 
     fn rows(d: &Dataset) -> Vec<([f32; 2], f32)> {
         let (x, y) = (d.x().to_vec(), d.y().to_vec());

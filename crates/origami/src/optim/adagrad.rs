@@ -41,6 +41,7 @@ pub type AdaGrad = super::Driver<AdaGradConfig>;
 
 impl Rule for AdaGradConfig {
     const NAME: &'static str = "adagrad";
+    const FORMULA: &'static str = "s ← s + ∇J(θ) ⊗ ∇J(θ);  θ ← θ − η ∇J(θ) ⊘ √(s + ε)";
     const SLOTS: &'static [&'static str] = &["s"];
     type Step = AdaGradConfig;
     knobs!();

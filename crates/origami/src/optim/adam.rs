@@ -127,6 +127,8 @@ pub(crate) fn update_state(c: &Consts, theta: &mut [f32], g: &[f32], state: &mut
 
 impl Rule for AdamConfig {
     const NAME: &'static str = "adam";
+    const FORMULA: &'static str =
+        "m ← β₁m + (1 − β₁)∇J;  s ← β₂s + (1 − β₂)∇J ⊗ ∇J;  m̂ = m/(1 − β₁ᵗ);  ŝ = s/(1 − β₂ᵗ);  θ ← θ − η m̂ ⊘ (√ŝ + ε)";
     const SLOTS: &'static [&'static str] = &["m", "v", "vhat"];
     type Step = Consts;
     knobs!(beta_1);

@@ -48,6 +48,7 @@ pub type AdaMax = super::Driver<AdaMaxConfig>;
 
 impl Rule for AdaMaxConfig {
     const NAME: &'static str = "adamax";
+    const FORMULA: &'static str = "m ← β₁m + (1 − β₁)∇J;  s ← max(β₂s, |∇J|);  θ ← θ − η m/(1 − β₁ᵗ) ⊘ (s + ε)";
     const SLOTS: &'static [&'static str] = &["m", "u"];
     /// The config and 1 − β₁ᵗ.
     type Step = (AdaMaxConfig, f32);

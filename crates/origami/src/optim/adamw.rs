@@ -59,6 +59,7 @@ impl AdamWConfig {
 
 impl Rule for AdamWConfig {
     const NAME: &'static str = "adamw";
+    const FORMULA: &'static str = "Adam's m̂ and ŝ;  θ ← θ − η (m̂ ⊘ (√ŝ + ε) + λθ)";
     const SLOTS: &'static [&'static str] = AdamConfig::SLOTS;
     type Step = Consts;
     knobs!(beta_1);

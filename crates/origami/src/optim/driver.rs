@@ -37,6 +37,8 @@ pub trait Rule:
 {
     /// The optimizer's lowercase name (`"adam"`), also written in its state.
     const NAME: &'static str;
+    /// The update rule in one line, as the lecture writes it (for references and the playground).
+    const FORMULA: &'static str;
     /// The kinds of per-parameter state, in the order [`update`](Self::update)
     /// receives them (`["m", "v"]`); they name the saved buffers.
     const SLOTS: &'static [&'static str];

@@ -58,6 +58,7 @@ fn sign(x: f32) -> f32 {
 
 impl Rule for LionConfig {
     const NAME: &'static str = "lion";
+    const FORMULA: &'static str = "c = β₁m + (1 − β₁)∇J;  θ ← θ − η (sign(c) + λθ);  m ← β₂m + (1 − β₂)∇J";
     const SLOTS: &'static [&'static str] = &["m"];
     type Step = LionConfig;
     knobs!(beta_1);

@@ -67,6 +67,7 @@ pub struct NadamStep {
 
 impl Rule for NadamConfig {
     const NAME: &'static str = "nadam";
+    const FORMULA: &'static str = "m ← β₁m + (1 − β₁)∇J;  s ← β₂s + (1 − β₂)∇J ⊗ ∇J;  m̄ = β₁m/(1 − β₁ᵗ⁺¹) + (1 − β₁)∇J/(1 − β₁ᵗ);  θ ← θ − η m̄ ⊘ (√(s/(1 − β₂ᵗ)) + ε)";
     const SLOTS: &'static [&'static str] = &["m", "v"];
     type Step = NadamStep;
     knobs!(beta_1);

@@ -48,6 +48,7 @@ pub type RmsProp = super::Driver<RmsPropConfig>;
 
 impl Rule for RmsPropConfig {
     const NAME: &'static str = "rmsprop";
+    const FORMULA: &'static str = "s ← ρs + (1 − ρ)∇J ⊗ ∇J;  θ ← θ − η ∇J ⊘ √(s + ε)";
     const SLOTS: &'static [&'static str] = &["s", "g", "m"];
     type Step = RmsPropConfig;
     knobs!(momentum);

@@ -48,6 +48,7 @@ pub type Sgd = super::Driver<SgdConfig>;
 
 impl Rule for SgdConfig {
     const NAME: &'static str = "sgd";
+    const FORMULA: &'static str = "m ← βm − η∇J(θ);  θ ← θ + m  (β = 0: θ ← θ − η∇J(θ); Nesterov: ∇J at θ + βm)";
     const SLOTS: &'static [&'static str] = &["m"];
     type Step = SgdConfig;
     knobs!(momentum);

@@ -86,33 +86,33 @@ const fn name<T>(
 }
 
 static ACTIVATIONS: &[Name<Activation>] = &[
-    name("linear", &["none", "identity"], &[], "The identity.", |_| Activation::Linear),
-    name("relu", &[], &[], "max(x, 0).", |_| Activation::Relu),
+    name("linear", &["none", "identity"], &[], "The identity; derivative 1. A stack of linear layers is one linear map.", |_| Activation::Linear),
+    name("relu", &[], &[], "max(x, 0); derivative 1 for x > 0, else 0 (a unit whose input stays negative is dead).", |_| Activation::Relu),
     name(
         "leaky_relu",
         &[],
         &[arg("negative_slope", LEAKY_RELU_NEGATIVE_SLOPE)],
-        "x for x > 0, negative_slope·x otherwise; the default 0.3 is Keras's LeakyReLU layer's \
+        "x for x > 0, negative_slope·x otherwise (derivative 1 or negative_slope); the default 0.3 is Keras's LeakyReLU layer's \
          (keras.activations.leaky_relu, which Keras uses for activation=\"leaky_relu\", has 0.2; PyTorch 0.01).",
         |a| Activation::LeakyRelu(a[0]),
     ),
-    name("sigmoid", &[], &[], "1 / (1 + e^−x).", |_| Activation::Sigmoid),
-    name("tanh", &[], &[], "tanh x.", |_| Activation::Tanh),
+    name("sigmoid", &[], &[], "σ(x) = 1 / (1 + e^−x); derivative σ(x)(1 − σ(x)) ≤ 1/4.", |_| Activation::Sigmoid),
+    name("tanh", &[], &[], "tanh x, zero-centred in (−1, 1); derivative 1 − tanh² x.", |_| Activation::Tanh),
     name("softmax", &[], &[], "Softmax over the last axis.", |_| Activation::Softmax),
-    name("elu", &[], &[arg("alpha", 1.0)], "x for x > 0, alpha·(eˣ − 1) otherwise.", |a| Activation::Elu(a[0])),
-    name("selu", &[], &[], "λ·elu(x, α) with Klambauer et al.'s λ ≈ 1.0507, α ≈ 1.6733.", |_| {
+    name("elu", &[], &[arg("alpha", 1.0)], "x for x > 0, alpha·(eˣ − 1) otherwise; derivative 1, or elu(x) + alpha.", |a| Activation::Elu(a[0])),
+    name("selu", &[], &[], "λ·elu(x, α) with Klambauer et al.'s λ ≈ 1.0507, α ≈ 1.6733; self-normalizing with lecun_normal weights.", |_| {
         Activation::Selu
     }),
     name(
         "gelu",
         &[],
         &[],
-        "x·Φ(x) by the tanh approximation (Keras's gelu(approximate=True), PyTorch's GELU(approximate=\"tanh\"); \
+        "x·Φ(x) (derivative Φ(x) + x·φ(x)) by the tanh approximation (Keras's gelu(approximate=True), PyTorch's GELU(approximate=\"tanh\"); \
          both frameworks default to the exact erf form).",
         |_| Activation::Gelu,
     ),
-    name("softplus", &[], &[], "ln(1 + eˣ).", |_| Activation::Softplus),
-    name("silu", &["swish"], &[], "x·σ(x).", |_| Activation::Silu),
+    name("softplus", &[], &[], "ln(1 + eˣ), a smooth relu; derivative σ(x).", |_| Activation::Softplus),
+    name("silu", &["swish"], &[], "x·σ(x); derivative σ(x)(1 + x(1 − σ(x))).", |_| Activation::Silu),
 ];
 
 static INITIALIZERS: &[Name<Initializer>] = &[

@@ -238,7 +238,7 @@ impl OptimizerSpec {
     ///
     /// ```json
     /// {"optimizers": [{"type": "adam", "aliases": [], "description": "Adam (…): …",
-    ///                  "momentum": "beta_1",
+    ///                  "rule": "m ← β₁m + (1 − β₁)∇J; …", "momentum": "beta_1",
     ///                  "options": [{"name": "learning_rate", "type": "number",
     ///                               "default": 0.001, "description": "η, …"}, …],
     ///                  "json_schema": {…}}, …],
@@ -246,7 +246,8 @@ impl OptimizerSpec {
     /// ```
     ///
     /// `description` is the first paragraph of the config's doc comment,
-    /// each option's that of its field; `momentum` names the option 1cycle
+    /// each option's that of its field; `rule` is the update in one line;
+    /// `momentum` names the option 1cycle
     /// drives (or is null); `json_schema` is the config's full JSON schema.
     pub fn schema() -> Value {
         let clipping: Vec<Value> =
@@ -281,6 +282,7 @@ fn entry<C: Rule + schemars::JsonSchema>(name: &str, aliases: &[&str]) -> Value 
         "type": name,
         "aliases": aliases,
         "description": first_paragraph(schema["description"].as_str().unwrap_or("")),
+        "rule": C::FORMULA,
         "momentum": momentum,
         "options": options,
         "json_schema": schema,

@@ -16,7 +16,7 @@ mod progress;
 pub use callbacks::{Callback, Control};
 pub use history::{EpochLog, History};
 pub use metrics::Metric;
-pub use model::{Evaluation, FitConfig, Model, Step, Validation, Verbosity};
+pub use model::{step, Evaluation, FitConfig, Model, Step, Validation, Verbosity};
 
 #[cfg(test)]
 mod tests;

@@ -133,8 +133,7 @@ impl Model {
     /// drives training itself (the playground, the examples); `fit` adds
     /// batching, metrics, validation and callbacks around it.
     pub fn train_step(&mut self, x: &Tensor, y: &Tensor) -> Result<Step> {
-        let trainable: Vec<Param> = self.net.params().into_iter().filter(|p| p.trainable).collect();
-        train_step(&mut *self.net, &mut *self.optimizer, &self.loss, &trainable, x, y)
+        step(&mut *self.net, &mut *self.optimizer, &self.loss, x, y)
     }
 
     /// Trains on `train`; see [`FitConfig`]. Returns the history even when a
@@ -267,6 +266,16 @@ pub struct Step {
     pub loss: f32,
     /// The network's output for the batch (for metrics).
     pub output: Tensor,
+}
+
+/// [`Model::train_step`] on borrowed parts, for a caller that keeps its
+/// network as a concrete type (the playground reads a [`Sequential`]'s
+/// hidden layers between steps): the same step, not a copy of it.
+///
+/// [`Sequential`]: crate::nn::Sequential
+pub fn step(net: &mut dyn Layer, optimizer: &mut dyn Optimizer, loss: &Loss, x: &Tensor, y: &Tensor) -> Result<Step> {
+    let trainable: Vec<Param> = net.params().into_iter().filter(|p| p.trainable).collect();
+    train_step(net, optimizer, loss, &trainable, x, y)
 }
 
 /// The training step (see [`Model::train_step`]), on borrowed parts so that

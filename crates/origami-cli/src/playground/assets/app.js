@@ -15,13 +15,40 @@
 
   const LRS = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
   const REG_RATES = [0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
-  const SETS = {
-    classification: [['circle', 'Circle'], ['xor', 'Exclusive or'], ['gauss', 'Gaussian'], ['spiral', 'Spiral'],
-      ['blobs', 'Blobs (k classes)'], ['spirals', 'Spirals (k classes)'], ['custom', 'Your data']],
-    regression: [['plane', 'Plane'], ['multigauss', 'Multi-Gaussian'], ['custom', 'Your data']],
-  };
-  const ACT_LABELS = { relu: 'ReLU', tanh: 'Tanh', sigmoid: 'Sigmoid', linear: 'Linear', elu: 'ELU', selu: 'SELU', gelu: 'GELU', leaky_relu: 'LeakyReLU' };
-  const INITS = ['default', 'glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal', 'lecun_uniform', 'lecun_normal', 'zeros'];
+  // Every list of names below comes from the server's schema (PG.schema).
+  const names = (list, key) => PG.schema[list].map((e) => [e[key || 'name'], e[key || 'name']]);
+  const typeOf = (o) => (Array.isArray(o.type) ? o.type.find((x) => x !== 'null') : o.type);
+
+  /** The inputs of the chosen optimizer's or schedule's options (`map`: optimizer_options or schedule_options). */
+  function optionFields(box, map) {
+    box.innerHTML = '';
+    for (const o of PG.optionsOf(map, S.cfg)) {
+      const t = typeOf(o);
+      const cur = S.cfg[map][o.name];
+      const value = cur !== undefined ? cur : o.default;
+      let input;
+      if (t === 'boolean') input = PG.el('input', { type: 'checkbox', checked: !!value, 'data-option': o.name });
+      else if (t === 'array') {
+        input = PG.el('input', { type: 'text', value: (value || []).join(', '), placeholder: 'a, b, …', 'data-option': o.name });
+      } else {
+        input = PG.el('input', { type: 'number', step: 'any', value: value == null ? '' : value, 'data-option': o.name,
+          placeholder: value == null ? 'default' : '' });
+      }
+      input.addEventListener('change', () => {
+        let v;
+        if (t === 'boolean') v = input.checked;
+        else if (t === 'array') v = input.value.split(',').map((x) => x.trim()).filter((x) => x !== '').map(Number).filter(Number.isFinite);
+        else if (input.value.trim() !== '') {
+          v = Number(input.value);
+          if (!Number.isFinite(v)) return;
+          if (t === 'integer') v = Math.round(v);
+        }
+        if (v === undefined) delete S.cfg[map][o.name]; else S.cfg[map][o.name] = v;
+        changed();
+      });
+      box.append(PG.el('label', { title: o.description || '' }, [o.name + ' ', input]));
+    }
+  }
 
   function options(sel, items, value) {
     sel.innerHTML = '';
@@ -36,34 +63,36 @@
     const c = S.cfg;
     options(PG.$('#learning_rate'), LRS.map((v) => [v, String(v)]), c.learning_rate);
     options(PG.$('#reg_rate'), REG_RATES.map((v) => [v, String(v)]), c.reg_rate);
-    options(PG.$('#activation'), Object.keys(PG.ACTIVATIONS).map((k) => [k, ACT_LABELS[k]]), c.activation);
-    options(PG.$('#optimizer'), Object.keys(PG.OPTIMIZERS).map((k) => [k, PG.OPTIMIZERS[k].label]), c.optimizer);
-    options(PG.$('#schedule'), Object.keys(PG.SCHEDULES).map((k) => [k, k]), c.schedule);
-    options(PG.$('#initializer'), INITS.map((k) => [k, k]), c.initializer);
-    for (const id of ['regularization', 'problem', 'classes']) PG.$('#' + id).value = String(c[id]);
+    options(PG.$('#activation'), names('activations'), c.activation);
+    options(PG.$('#optimizer'), names('optimizers', 'type'), c.optimizer);
+    options(PG.$('#schedule'), names('schedules', 'type'), c.schedule);
+    options(PG.$('#initializer'), names('initializers'), c.initializer);
+    options(PG.$('#regularization'), names('regularizers'), c.regularization);
+    for (const id of ['problem', 'classes']) PG.$('#' + id).value = String(c[id]);
     for (const id of ['train_pct', 'noise', 'batch_size', 'points']) {
       PG.$('#' + id).value = c[id];
       PG.$('#' + id + '-v').textContent = c[id];
     }
-    for (const id of ['momentum', 'beta1', 'beta2', 'rho', 'epsilon', 'weight_decay', 'decay_epochs', 'decay_rate',
-      'power', 'warmup_epochs', 'patience', 'dropout', 'seed']) PG.$('#' + id).value = c[id];
-    for (const id of ['amsgrad', 'centered', 'batch_norm']) PG.$('#' + id).checked = !!c[id];
+    for (const id of ['schedule_epochs', 'dropout', 'seed']) PG.$('#' + id).value = c[id];
+    PG.$('#batch_norm').checked = !!c.batch_norm;
+    optionFields(PG.$('#optimizer-options'), 'optimizer_options');
+    optionFields(PG.$('#schedule-options'), 'schedule_options');
     PG.$('#show_test').checked = S.ui.show_test;
     PG.$('#discretize').checked = S.ui.discretize;
     const ds = PG.$('#datasets');
     ds.innerHTML = '';
-    for (const [k, label] of SETS[c.problem] || SETS.classification) {
-      ds.append(PG.el('button', { 'data-dataset': k, class: c.dataset === k ? 'active' : '', onclick: () => {
-        S.cfg.dataset = k; changed(true);
-      } }, [label]));
+    const regression = c.problem === 'regression';
+    for (const d of PG.schema.datasets.filter((d) => d.regression === regression)) {
+      ds.append(PG.el('button', { 'data-dataset': d.name, title: d.doc, class: c.dataset === d.name ? 'active' : '', onclick: () => {
+        S.cfg.dataset = d.name; changed(true);
+      } }, [d.title]));
     }
-    PG.$('#classes-ctl').hidden = !(c.dataset === 'blobs' || c.dataset === 'spirals');
+    const set = PG.schema.datasets.find((d) => d.name === c.dataset);
+    PG.$('#classes-ctl').hidden = !(set && set.takes_classes);
     PG.$('#custom-ctl').hidden = c.dataset !== 'custom';
     PG.$('#layer-count').textContent = c.layers.length;
     PG.$('#optimizer-rule').textContent = PG.optimizerHelp(c.optimizer);
-    PG.$('#schedule-rule').textContent = PG.SCHEDULES[c.schedule] || '';
-    PG.$$('.hp').forEach((e) => { e.hidden = !e.dataset.opt.split(' ').includes(c.optimizer); });
-    PG.$$('.sp').forEach((e) => { e.hidden = !e.dataset.sched.split(' ').includes(c.schedule); });
+    PG.$('#schedule-rule').textContent = PG.scheduleHelp(c.schedule);
     if (PG.network.layoutKey() !== JSON.stringify([c.features, c.layers])) PG.network.build(c, changed);
     applyClassroom();
   }
@@ -108,23 +137,32 @@
       S.cfg[id] = int ? Math.round(v) : v;
       changed();
     });
-    for (const id of ['learning_rate', 'reg_rate', 'momentum', 'beta1', 'beta2', 'rho', 'epsilon', 'weight_decay',
-      'decay_rate', 'power', 'dropout']) num(id, false);
-    for (const id of ['decay_epochs', 'warmup_epochs', 'patience', 'seed', 'classes']) num(id, true);
+    for (const id of ['learning_rate', 'reg_rate', 'dropout']) num(id, false);
+    for (const id of ['schedule_epochs', 'seed', 'classes']) num(id, true);
     for (const id of ['train_pct', 'noise', 'batch_size', 'points']) {
       const e = PG.$('#' + id);
       e.addEventListener('input', () => { PG.$('#' + id + '-v').textContent = e.value; });
       e.addEventListener('change', () => { S.cfg[id] = Number(e.value); changed(); });
     }
-    for (const id of ['activation', 'regularization', 'optimizer', 'schedule', 'initializer']) {
+    for (const id of ['activation', 'regularization', 'initializer']) {
       PG.$('#' + id).addEventListener('change', (ev) => { S.cfg[id] = ev.target.value; changed(); });
     }
-    for (const id of ['amsgrad', 'centered', 'batch_norm']) {
-      PG.$('#' + id).addEventListener('change', (ev) => { S.cfg[id] = ev.target.checked; changed(); });
-    }
+    // A new optimizer starts from its defaults, a new schedule from the playground's presets.
+    PG.$('#optimizer').addEventListener('change', (ev) => {
+      S.cfg.optimizer = ev.target.value;
+      S.cfg.optimizer_options = {};
+      changed();
+    });
+    PG.$('#schedule').addEventListener('change', (ev) => {
+      S.cfg.schedule = ev.target.value;
+      S.cfg.schedule_options = { ...(PG.schema.schedule_presets[S.cfg.schedule] || {}) };
+      changed();
+    });
+    PG.$('#batch_norm').addEventListener('change', (ev) => { S.cfg.batch_norm = ev.target.checked; changed(); });
     PG.$('#problem').addEventListener('change', (ev) => {
       S.cfg.problem = ev.target.value;
-      S.cfg.dataset = S.cfg.problem === 'regression' ? 'plane' : 'circle';
+      const regression = S.cfg.problem === 'regression';
+      S.cfg.dataset = PG.schema.datasets.find((d) => d.regression === regression).name;
       S.cfg.custom = [];
       changed();
     });
@@ -268,10 +306,10 @@
         if (t._help) text = t._help();
         else if (t.dataset && t.dataset.help) {
           const k = t.dataset.help;
-          text = PG.HELP[k] || '';
+          text = PG.help(k);
           if (k === 'optimizer') text += '\n' + PG.optimizerHelp(S.cfg.optimizer);
-          if (k === 'schedule') text += '\n' + (PG.SCHEDULES[S.cfg.schedule] || '');
-          if (k === 'activation') { const a = PG.ACTIVATIONS[S.cfg.activation]; text += `\n${a.f}\n${a.d}\n${a.note}`; }
+          if (k === 'schedule') text += '\n' + PG.scheduleHelp(S.cfg.schedule);
+          if (k === 'activation') text += '\n' + PG.activationHelp(S.cfg.activation);
         }
         t = t.parentElement || t.parentNode;
       }
@@ -289,6 +327,14 @@
 
   /** The page and a fresh session from the URL hash: on load, and on every hash navigation. */
   async function start() {
+    while (!PG.schema) {
+      try {
+        PG.useSchema(await PG.api('GET', '/api/schema'));
+      } catch (e) {
+        status('server unreachable');
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
     PG.fromHash(location.hash);
     syncControls();
     PG.saveHash();

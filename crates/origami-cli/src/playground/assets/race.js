@@ -4,18 +4,13 @@
 'use strict';
 
 PG.race = (function () {
-  const RACERS = [
-    ['sgd', 'GD', '#444444'], ['momentum', 'Momentum', '#1f77b4'], ['nesterov', 'Nesterov', '#17becf'],
-    ['adagrad', 'AdaGrad', '#2ca02c'], ['rmsprop', 'RMSProp', '#d62728'], ['adam', 'Adam', '#ff7f0e'],
-    ['adamax', 'AdaMax', '#9467bd'], ['nadam', 'Nadam', '#8c564b'], ['adamw', 'AdamW', '#e377c2'],
-  ];
-  // Learning rates that make each surface's race interesting, per optimizer family.
-  const LR = {
-    bowl: { sgd: 0.9, momentum: 0.08, nesterov: 0.08, adagrad: 1.5, rmsprop: 0.1, adam: 0.3, adamax: 0.3, nadam: 0.3, adamw: 0.3 },
-    rosenbrock: { sgd: 0.001, momentum: 0.0005, nesterov: 0.0005, adagrad: 0.2, rmsprop: 0.01, adam: 0.05, adamax: 0.05, nadam: 0.05, adamw: 0.05 },
-    saddle: { sgd: 0.05, momentum: 0.02, nesterov: 0.02, adagrad: 0.3, rmsprop: 0.02, adam: 0.05, adamax: 0.05, nadam: 0.05, adamw: 0.05 },
-    beale: { sgd: 0.001, momentum: 0.0005, nesterov: 0.0005, adagrad: 0.3, rmsprop: 0.01, adam: 0.05, adamax: 0.05, nadam: 0.05, adamw: 0.05 },
-  };
+  // The roster and each ball's learning rate per surface come from the server
+  // (GET /api/surfaces): every optimizer of the library, plus SGD with momentum
+  // and with Nesterov momentum.
+  const COLORS = ['#444444', '#1f77b4', '#17becf', '#2ca02c', '#d62728', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2',
+    '#bcbd22', '#7f7f7f', '#aec7e8', '#98df8a', '#ff9896', '#c5b0d5', '#c49c94'];
+  let racers = [];
+  const color = (name) => COLORS[Math.max(0, racers.findIndex((r) => r.name === name)) % COLORS.length];
   let surfaces = [];
   let start = null;
   let result = null;
@@ -26,7 +21,9 @@ PG.race = (function () {
   async function show() {
     if (built) return;
     built = true;
-    surfaces = await PG.api('GET', '/api/surfaces');
+    const catalog = await PG.api('GET', '/api/surfaces');
+    surfaces = catalog.surfaces;
+    racers = catalog.racers;
     const sel = PG.$('#race-surface');
     for (const s of surfaces) sel.append(PG.el('option', { value: s.name }, [s.name]));
     sel.addEventListener('change', () => { start = null; fillRacers(); go(); });
@@ -43,25 +40,27 @@ PG.race = (function () {
   }
 
   function fillRacers() {
-    const surf = PG.$('#race-surface').value;
+    const surf = surfaces.find((s) => s.name === PG.$('#race-surface').value) || surfaces[0];
     const box = PG.$('#race-racers');
     box.innerHTML = '';
-    for (const [name, label, color] of RACERS) {
-      const on = ['sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam'].includes(name);
-      box.append(PG.el('label', { title: PG.optimizerHelp(name) }, [
-        PG.el('input', { type: 'checkbox', 'data-racer': name, checked: on }),
-        PG.el('span', { class: 'swatch', style: `background:${color}` }), label,
-        PG.el('input', { type: 'number', 'data-lr': name, value: LR[surf][name], step: 'any', min: 0 }),
+    for (const r of racers) {
+      const opts = Object.entries(r.options).map(([k, v]) => `${k} = ${v}`).join(', ');
+      box.append(PG.el('label', { title: PG.optimizerHelp(r.optimizer) + (opts ? `\n(${opts})` : '') }, [
+        PG.el('input', { type: 'checkbox', 'data-racer': r.name, checked: r.on }),
+        PG.el('span', { class: 'swatch', style: `background:${color(r.name)}` }), r.name,
+        PG.el('input', { type: 'number', 'data-lr': r.name, value: surf.learning_rates[r.name], step: 'any', min: 0 }),
       ]));
     }
   }
 
   async function go() {
-    const racers = PG.$$('#race-racers input[type=checkbox]:checked').map((e) => ({
-      name: e.dataset.racer, learning_rate: Number(PG.$(`[data-lr="${e.dataset.racer}"]`).value),
-    }));
-    if (!racers.length) return;
-    const body = { surface: PG.$('#race-surface').value, steps: Number(PG.$('#race-steps').value), racers };
+    const balls = PG.$$('#race-racers input[type=checkbox]:checked').map((e) => {
+      const r = racers.find((x) => x.name === e.dataset.racer);
+      return { name: r.name, optimizer: r.optimizer, options: r.options,
+        learning_rate: Number(PG.$(`[data-lr="${r.name}"]`).value) };
+    });
+    if (!balls.length) return;
+    const body = { surface: PG.$('#race-surface').value, steps: Number(PG.$('#race-steps').value), racers: balls };
     if (start) body.start = start;
     try {
       result = await PG.api('POST', '/api/race', body);
@@ -107,16 +106,16 @@ PG.race = (function () {
     }
     const legend = [];
     for (const p of result.paths) {
-      const color = (RACERS.find((r) => r[0] === p.name) || [0, 0, '#000'])[2];
+      const c = color(p.name);
       const n = Math.min(frame, p.points.length - 1);
       ctx.beginPath();
       for (let i = 0; i <= n; i++) {
         const q = p.points[i];
         if (i) ctx.lineTo(X(q[0]), Y(q[1])); else ctx.moveTo(X(q[0]), Y(q[1]));
       }
-      ctx.strokeStyle = color; ctx.lineWidth = 2; ctx.stroke();
+      ctx.strokeStyle = c; ctx.lineWidth = 2; ctx.stroke();
       const q = p.points[n];
-      ctx.beginPath(); ctx.arc(X(q[0]), Y(q[1]), 6, 0, 2 * Math.PI); ctx.fillStyle = color; ctx.fill();
+      ctx.beginPath(); ctx.arc(X(q[0]), Y(q[1]), 6, 0, 2 * Math.PI); ctx.fillStyle = c; ctx.fill();
       ctx.strokeStyle = '#fff'; ctx.lineWidth = 1.5; ctx.stroke();
       const gone = p.points.length - 1 < frame && p.points.length - 1 < Number(PG.$('#race-steps').value) ? ' (left the box or diverged)' : '';
       legend.push(`${p.name} (η ${p.learning_rate}): f = ${q[2].toPrecision(4)} at step ${n}${gone}`);

@@ -3,15 +3,37 @@
 // reloaded), the lecture's six exercises as presets, and classroom links.
 'use strict';
 
-PG.DEFAULTS = {
-  problem: 'classification', dataset: 'circle', classes: 3, points: 500, train_pct: 50, noise: 0, batch_size: 10,
-  data_seed: 1, seed: 1, features: ['x1', 'x2'], layers: [4, 2], activation: 'tanh', initializer: 'default',
-  regularization: 'none', reg_rate: 0, dropout: 0, batch_norm: false, optimizer: 'sgd', learning_rate: 0.03,
-  momentum: 0.9, beta1: 0.9, beta2: 0.999, rho: 0.9, epsilon: 1e-7, weight_decay: 0.004, amsgrad: false,
-  centered: false, schedule: 'constant', decay_epochs: 100, decay_rate: 0.5, power: 1, warmup_epochs: 10, patience: 10,
+// The server's defaults and choices (GET /api/schema), set by PG.useSchema before anything reads them.
+PG.schema = null;
+PG.DEFAULTS = null;
+// The options maps travel in the hash as one key each, prefixed.
+PG.OPTION_MAPS = { optimizer_options: 'o.', schedule_options: 's.' };
+
+/** Takes the schema: the defaults, the features and every list of choices. */
+PG.useSchema = function (schema) {
+  PG.schema = schema;
+  const { custom, ...defaults } = schema.defaults;
+  PG.DEFAULTS = defaults;
+  PG.FEATURES = schema.features;
+  PG.state.cfg = { ...PG.DEFAULTS, custom: [] };
 };
+
+/** The options (name, type, default, description) of the chosen optimizer or schedule. */
+PG.optionsOf = function (map, cfg) {
+  const e = map === 'optimizer_options' ? PG.entry('optimizers', cfg.optimizer, 'type') : PG.entry('schedules', cfg.schedule, 'type');
+  const opts = (e && e.options) || [];
+  return map === 'optimizer_options' ? opts.filter((o) => o.name !== 'learning_rate') : opts;
+};
+
+/** A hash value read back by its schema type. */
+function fromText(s, type) {
+  const t = Array.isArray(type) ? type.find((x) => x !== 'null') : type;
+  if (t === 'boolean') return s === '1' || s === 'true';
+  if (t === 'array') return s === '' ? [] : s.split(',').map(Number).filter(Number.isFinite);
+  if (t === 'number' || t === 'integer') { const n = Number(s); return Number.isFinite(n) ? n : undefined; }
+  return s;
+}
 PG.UI_DEFAULTS = { show_test: false, discretize: false, tab: 'play', classroom: false, hide: [] };
-PG.FEATURES = ['x1', 'x2', 'x1sq', 'x2sq', 'x1x2', 'sinx1', 'sinx2'];
 PG.FEATURE_LABELS = { x1: 'X₁', x2: 'X₂', x1sq: 'X₁²', x2sq: 'X₂²', x1x2: 'X₁X₂', sinx1: 'sin(X₁)', sinx2: 'sin(X₂)' };
 PG.FEATURE_FN = {
   x1: (a) => a, x2: (a, b) => b, x1sq: (a) => a * a, x2sq: (a, b) => b * b, x1x2: (a, b) => a * b,
@@ -22,15 +44,17 @@ PG.FEATURE_SCALE = { x1: 6, x2: 6, x1sq: 36, x2sq: 36, x1x2: 36, sinx1: 1, sinx2
 PG.HIDEABLE = ['problem', 'features', 'layers', 'activation', 'learning_rate', 'regularization', 'optimizer',
   'ratio', 'noise', 'batch_size', 'advanced', 'experiments', 'race', 'export'];
 
-PG.state = { cfg: { ...PG.DEFAULTS, custom: [] }, ui: { ...PG.UI_DEFAULTS } };
+PG.state = { cfg: { custom: [] }, ui: { ...PG.UI_DEFAULTS } };
 
 /** The config and UI flags as a URL hash (custom points are not included: too long). */
 PG.toHash = function () {
   const p = new URLSearchParams();
   const { cfg, ui } = PG.state;
+  const text = (v) => (Array.isArray(v) ? v.join(',') : typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
   for (const k of Object.keys(PG.DEFAULTS)) {
-    const v = cfg[k];
-    p.set(k, Array.isArray(v) ? v.join(',') : typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
+    if (PG.OPTION_MAPS[k]) {
+      for (const [o, v] of Object.entries(cfg[k] || {})) p.set(PG.OPTION_MAPS[k] + o, text(v));
+    } else p.set(k, text(cfg[k]));
   }
   if (ui.show_test) p.set('show_test', '1');
   if (ui.discretize) p.set('discretize', '1');
@@ -45,13 +69,24 @@ PG.fromHash = function (hash) {
   const p = new URLSearchParams((hash || '').replace(/^#/, ''));
   const cfg = { ...PG.DEFAULTS, custom: [] };
   for (const [k, def] of Object.entries(PG.DEFAULTS)) {
-    if (!p.has(k)) continue;
+    if (PG.OPTION_MAPS[k] || !p.has(k)) continue;
     const s = p.get(k);
     if (Array.isArray(def)) {
       cfg[k] = s === '' ? [] : s.split(',').map((x) => (k === 'layers' ? parseInt(x, 10) : x)).filter((x) => x === x);
     } else if (typeof def === 'boolean') cfg[k] = s === '1' || s === 'true';
     else if (typeof def === 'number') { const n = Number(s); if (Number.isFinite(n)) cfg[k] = n; }
     else cfg[k] = s;
+  }
+  // Options by the chosen optimizer's and schedule's types; unknown ones are dropped.
+  for (const [map, prefix] of Object.entries(PG.OPTION_MAPS)) {
+    cfg[map] = {};
+    const known = PG.optionsOf(map, cfg);
+    for (const [k, s] of p.entries()) {
+      if (!k.startsWith(prefix)) continue;
+      const o = known.find((x) => x.name === k.slice(prefix.length));
+      const v = o && fromText(s, o.type);
+      if (v !== undefined) cfg[map][o.name] = v;
+    }
   }
   const ui = { ...PG.UI_DEFAULTS };
   ui.show_test = p.get('show_test') === '1';

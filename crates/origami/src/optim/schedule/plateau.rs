@@ -15,7 +15,8 @@ use crate::optim::Optimizer;
 use crate::{Error, Result};
 
 /// Whether the monitored value should go down (a loss) or up (an accuracy).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
 pub enum PlateauMode {
     /// Lower is better.
     Min,
@@ -24,7 +25,8 @@ pub enum PlateauMode {
 }
 
 /// Settings of [`ReduceLrOnPlateau`]; the defaults are Keras's.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
 pub struct PlateauConfig {
     /// η is multiplied by this, in (0, 1). Keras: 0.1.
     pub factor: f32,
