@@ -117,9 +117,8 @@ fn plan(table: &toml::Table) -> CliResult<Plan> {
                 }
             }
             _ => {
-                return Err(CliError::usage(format!(
-                    "tune: unknown key {k:?} (expected method, trials, folds, metric, params)"
-                )))
+                let known = origami::spec::field_names::<crate::config::TuneConfig>().join(", ");
+                return Err(CliError::usage(format!("tune: unknown key {k:?} (expected {known})")));
             }
         }
     }
@@ -372,6 +371,36 @@ pub fn run(args: &TuneArgs) -> CliResult<()> {
 
 #[cfg(test)]
 mod tests {
+
+    /// The reference documents `[tune]` from `config::TuneConfig`; the
+    /// parser here must read exactly its keys.
+    #[test]
+    fn the_parser_reads_every_documented_key() {
+        let value = |k: &str| -> toml::Value {
+            match k {
+                "method" => "random".into(),
+                "trials" | "folds" => toml::Value::Integer(3),
+                "metric" => "val_loss".into(),
+                _ => toml::Value::Table(toml::Table::new()),
+            }
+        };
+        for k in origami::spec::field_names::<crate::config::TuneConfig>() {
+            let mut tune = toml::Table::new();
+            tune.insert((*k).into(), value(k));
+            let mut params = toml::Table::new();
+            params.insert("optimizer.learning_rate".into(), toml::Value::Array(vec![0.1.into()]));
+            tune.entry("params").or_insert(toml::Value::Table(params.clone()));
+            if tune["params"].as_table().is_some_and(|t| t.is_empty()) {
+                tune.insert("params".into(), toml::Value::Table(params));
+            }
+            let mut table = toml::Table::new();
+            table.insert("tune".into(), toml::Value::Table(tune));
+            if let Err(e) = plan(&table) {
+                panic!("tune.{k}: {}", e.message);
+            }
+        }
+    }
+
     use super::*;
     use origami::Tensor;
 
