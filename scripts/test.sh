@@ -20,6 +20,12 @@ if ! diff -u docs/config.md <(cargo run --release -q -p origami-cli -- config --
   exit 1
 fi
 
+echo "== bench/WORKLOADS.md is ../shared/bench/WORKLOADS.md (where that exists)"
+if [ -f ../shared/bench/WORKLOADS.md ] && ! diff -u ../shared/bench/WORKLOADS.md bench/WORKLOADS.md; then
+  echo "bench/WORKLOADS.md differs from ../shared/bench/WORKLOADS.md: copy it over" >&2
+  exit 1
+fi
+
 echo "== origami bench all --quick (every line must be JSON with a figure)"
 cargo run --release -q -p origami-cli -- --threads 2 bench all --quick | tee /tmp/origami-bench-quick.jsonl
 python3 - /tmp/origami-bench-quick.jsonl <<'PY'

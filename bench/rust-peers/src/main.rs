@@ -1,4 +1,4 @@
-//! burn and candle on the workloads of ../shared/bench/WORKLOADS.md (W1–W3),
+//! burn and candle on the workloads of bench/WORKLOADS.md (W1–W3),
 //! measured as the peers' harness and `origami bench` measure them: 3 runs,
 //! each a fresh model with seed = run, the median with min and max, one JSON
 //! line per figure on stdout.

@@ -1,4 +1,4 @@
-//! `origami bench`: the workloads of shared/bench/WORKLOADS.md, measured the
+//! `origami bench`: the workloads of bench/WORKLOADS.md, measured the
 //! way the peers' harness measures them (median of 3 runs, each run the
 //! median of many repetitions), printed as JSON lines.
 

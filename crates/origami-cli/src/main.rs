@@ -17,12 +17,15 @@ use clap::{Parser, Subcommand};
 
 use commands::{config_ref, evaluate, lr_find, plot, predict, summary, train, tune};
 
+/// The version and the commit it was built from (build.rs).
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("ORIGAMI_COMMIT"), ")");
+
 /// origami: neural networks on the CPU.
 #[derive(Parser)]
 #[command(
     name = "origami",
-    version,
-    about,
+    version = VERSION,
+    about = "Neural networks on the CPU: train, evaluate, predict and serve them from one command",
     long_about = None,
     after_help = "Start with `origami train`: a CNN on the MNIST digits in data/mnist, in under a minute.\n\
                   Exit codes: 0 success, 2 usage or config error, 3 bad data, 4 failed run."
@@ -69,7 +72,7 @@ enum Command {
     ///
     /// Example: `origami config --reference`
     Config(config_ref::ConfigArgs),
-    /// Measure origami on the workloads of shared/bench/WORKLOADS.md; one JSON line per figure.
+    /// Measure origami on the workloads of bench/WORKLOADS.md; one JSON line per figure.
     ///
     /// Example: `origami bench W4-gemm --threads 2`
     Bench(bench::BenchArgs),
@@ -77,6 +80,17 @@ enum Command {
     ///
     /// Example: `origami playground --port 0` (prints the URL)
     Playground(playground::PlaygroundArgs),
+    /// Shell completions on stdout.
+    ///
+    /// Example: `origami completions bash > ~/.local/share/bash-completion/completions/origami`
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// The man page (roff) on stdout.
+    ///
+    /// Example: `origami man > origami.1 && man ./origami.1`
+    Man,
 }
 
 /// Exit codes: 0 success, 2 usage error (clap, config), 3 bad data, 4 failed run.
@@ -103,6 +117,18 @@ fn main() -> ExitCode {
         Command::Config(args) => config_ref::run(&args),
         Command::Bench(args) => bench::run(&args).map_err(error::CliError::from),
         Command::Playground(args) => playground::run(&args).map_err(error::CliError::from),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "origami",
+                &mut std::io::stdout(),
+            );
+            Ok(())
+        }
+        Command::Man => clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+            .render(&mut std::io::stdout())
+            .map_err(|e| error::CliError::failed(format!("cannot write the man page: {e}"))),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,4 +1,4 @@
-//! W1-mlp of shared/bench/WORKLOADS.md trained with `fit`: 784 → 256 ReLU →
+//! W1-mlp of bench/WORKLOADS.md trained with `fit`: 784 → 256 ReLU →
 //! 128 ReLU → 10, softmax cross-entropy from logits, Adam(1e-3, 0.9, 0.999,
 //! 1e-7), batch 32, 5 epochs, shuffled every epoch, on the 8,000 training
 //! digits; accuracy on the 2,000 test digits. PyTorch, Keras and JAX reach

@@ -47,7 +47,8 @@ pub fn run(args: &PredictArgs) -> CliResult<()> {
     let v = out.to_vec();
     let classes = &file.preprocessing.class_names;
     let mut csv = String::new();
-    let f = |x: f32| format!("{x:e}");
+    // Plain decimals, the shortest that read back as the same f32.
+    let f = |x: f32| format!("{x}");
     if args.raw || classes.is_empty() {
         let head: Vec<String> =
             (0..k).map(|j| if k == 1 { "prediction".into() } else { format!("output_{j}") }).collect();

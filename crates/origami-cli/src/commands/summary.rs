@@ -30,7 +30,10 @@ pub fn run(args: &SummaryArgs) -> CliResult<()> {
         build_net(&model_file(&r, &data)?)?
     };
     let s = net.summary();
-    args.output.say(s.to_string());
+    // With --json the JSON line is the whole answer.
+    if !args.output.json {
+        args.output.say(s.to_string());
+    }
     if args.output.json {
         let layers: Vec<serde_json::Value> = s
             .rows

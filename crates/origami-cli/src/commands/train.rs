@@ -118,7 +118,7 @@ fn absolute_data_path(table: &mut toml::Table) -> CliResult<()> {
 }
 
 /// A fresh run directory under `base`: `name`, or `name-2`, … if taken.
-fn fresh_dir(base: &Path, name: &str) -> PathBuf {
+pub(crate) fn fresh_dir(base: &Path, name: &str) -> PathBuf {
     let mut dir = base.join(name);
     let mut k = 2;
     while dir.exists() {

@@ -219,15 +219,24 @@ fn parts(
         .collect()
 }
 
-/// The mean validation score of one trial over the folds (or the split).
-fn score(r: &Resolved, metric: &str, folds: usize) -> CliResult<f64> {
+/// A trial's validation score: its mean and standard deviation over the
+/// folds (0 for a single split) and how many parts it was scored on.
+#[derive(Clone, Copy, Debug)]
+struct Score {
+    mean: f64,
+    std: f64,
+    parts: usize,
+}
+
+/// The validation score of one trial over the folds (or the split).
+fn score(r: &Resolved, metric: &str, folds: usize) -> CliResult<Score> {
     let c = &r.config;
     let data = crate::data::load_unscaled(&c.data, c.seed)?;
     let file = model_file(r, &data)?;
     let classification = data.task == TaskName::Classification;
     let standardize = crate::data::standardizes(&c.data, &data);
     let parts = parts(&data.train, classification, folds, c.training.validation_split, c.seed, standardize)?;
-    let mut total = 0.0;
+    let mut scores = Vec::with_capacity(parts.len());
     for (train, val) in &parts {
         let mut model = compile(&file, build_net(&file)?)?;
         let cfg = FitConfig {
@@ -255,12 +264,59 @@ fn score(r: &Resolved, metric: &str, folds: usize) -> CliResult<f64> {
         model.fit(train, &cfg, &mut refs).map_err(|e| CliError::failed(format!("a trial failed: {e}")))?;
         let ev = model.evaluate(val, 512)?;
         let name = metric.strip_prefix("val_").unwrap_or(metric);
-        total += ev
-            .get(name)
-            .ok_or_else(|| CliError::usage(format!("tune.metric: {metric:?} is not logged by this model")))?
-            as f64;
+        scores.push(
+            ev.get(name)
+                .ok_or_else(|| CliError::usage(format!("tune.metric: {metric:?} is not logged by this model")))?
+                as f64,
+        );
     }
-    Ok(total / parts.len() as f64)
+    let n = scores.len() as f64;
+    let mean = scores.iter().sum::<f64>() / n;
+    // The sample standard deviation (n − 1; scikit-learn's std_test_score divides by n).
+    let std = if scores.len() > 1 {
+        (scores.iter().map(|s| (s - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
+    } else {
+        0.0
+    };
+    Ok(Score { mean, std, parts: scores.len() })
+}
+
+/// A hyperparameter's value for people: floats to 4 significant digits.
+fn show(v: &toml::Value) -> String {
+    match v {
+        toml::Value::Float(x) => significant(*x, 4),
+        toml::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// `x` to `digits` significant digits, in plain decimals where that is short.
+fn significant(x: f64, digits: i32) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return x.to_string();
+    }
+    let decimals = digits - 1 - x.abs().log10().floor() as i32;
+    if (0..=8).contains(&decimals) {
+        let s = format!("{x:.*}", decimals as usize);
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s
+        }
+    } else if decimals < 0 && decimals > -6 {
+        format!("{}", (x / 10f64.powi(-decimals)).round() * 10f64.powi(-decimals))
+    } else {
+        format!("{x:.*e}", (digits - 1) as usize)
+    }
+}
+
+/// `mean ± std` (just the mean for one part).
+fn show_score(s: &Score) -> String {
+    if s.parts > 1 {
+        format!("{:.4} ± {:.4}", s.mean, s.std)
+    } else {
+        format!("{:.4}", s.mean)
+    }
 }
 
 pub fn run(args: &TuneArgs) -> CliResult<()> {
@@ -281,6 +337,21 @@ pub fn run(args: &TuneArgs) -> CliResult<()> {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .clamp(1, configs.len().min(origami::parallel::max_threads()));
     let o = args.output;
+    // The results' folder, chosen (and claimed) before any trial runs: never one that holds results.
+    let c = &first.config;
+    let dir = match &args.out {
+        Some(d) if d.join("results.csv").exists() => {
+            return Err(CliError::usage(format!(
+                "--out {}: it holds the results of an earlier search; choose another folder",
+                d.display()
+            )))
+        }
+        Some(d) => d.clone(),
+        None => {
+            super::train::fresh_dir(&c.output_dir, &format!("{}-tune", c.name.clone().unwrap_or_else(|| "run".into())))
+        }
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| origami::Error::io(&dir, e))?;
     o.say(format!(
         "{} search: {} trials scored by {} on {}, {workers} at a time",
         p.method,
@@ -292,7 +363,7 @@ pub fn run(args: &TuneArgs) -> CliResult<()> {
         origami::set_num_threads(1);
     }
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<(usize, CliResult<f64>)>> = Mutex::new(Vec::new());
+    let results: Mutex<Vec<(usize, CliResult<Score>)>> = Mutex::new(Vec::new());
     std::thread::scope(|s| {
         for _ in 0..workers {
             s.spawn(|| loop {
@@ -302,7 +373,14 @@ pub fn run(args: &TuneArgs) -> CliResult<()> {
                 }
                 let r = score(&configs[i], &metric, p.folds);
                 if let Ok(v) = &r {
-                    o.say(format!("  trial {}/{}: {} = {v:.4}", i + 1, configs.len(), metric));
+                    let params: Vec<String> = all[i].iter().map(|(k, x)| format!("{k} = {}", show(x))).collect();
+                    o.say(format!(
+                        "  trial {}/{}: {} → {metric} = {}",
+                        i + 1,
+                        configs.len(),
+                        params.join(", "),
+                        show_score(v)
+                    ));
                 }
                 results.lock().unwrap_or_else(|e| e.into_inner()).push((i, r));
             });
@@ -313,7 +391,7 @@ pub fn run(args: &TuneArgs) -> CliResult<()> {
         rows.push((i, r?));
     }
     rows.sort_by(|a, b| {
-        let o = a.1.partial_cmp(&b.1).unwrap_or(std::cmp::Ordering::Equal);
+        let o = a.1.mean.partial_cmp(&b.1.mean).unwrap_or(std::cmp::Ordering::Equal);
         if maximize {
             o.reverse()
         } else {
@@ -321,7 +399,7 @@ pub fn run(args: &TuneArgs) -> CliResult<()> {
         }
     });
     let names: Vec<&str> = p.params.iter().map(|(n, _)| n.as_str()).collect();
-    let mut csv = format!("rank,{},{metric}\n", names.join(","));
+    let mut csv = format!("rank,{},{metric},{metric}_std,parts\n", names.join(","));
     let mut table = format!(
         "{:>4}  {}  {metric}\n",
         "rank",
@@ -329,41 +407,41 @@ pub fn run(args: &TuneArgs) -> CliResult<()> {
     );
     for (rank, (i, v)) in rows.iter().enumerate() {
         let vals: Vec<String> = all[*i].iter().map(|(_, x)| x.to_string()).collect();
-        csv.push_str(&format!("{},{},{v}\n", rank + 1, vals.join(",")));
+        csv.push_str(&format!("{},{},{},{},{}\n", rank + 1, vals.join(","), v.mean, v.std, v.parts));
         table.push_str(&format!(
-            "{:>4}  {}  {v:.4}\n",
+            "{:>4}  {}  {}\n",
             rank + 1,
-            vals.iter().map(|x| format!("{x:>24}")).collect::<Vec<_>>().join("  ")
+            all[*i].iter().map(|(_, x)| format!("{:>24}", show(x))).collect::<Vec<_>>().join("  "),
+            show_score(v)
         ));
     }
     o.say(table.trim_end());
-    let c = &first.config;
-    let dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| c.output_dir.join(format!("{}-tune", c.name.clone().unwrap_or_else(|| "run".into()))));
     write_atomic(&dir.join("results.csv"), csv.as_bytes())?;
-    let (best_i, best_v) = rows[0];
-    let mut best = base.clone();
-    best.remove("tune");
+    let (best_i, best) = rows[0];
+    let best_v = best.mean;
+    let mut best_table = base.clone();
+    best_table.remove("tune");
     for (path, v) in &all[best_i] {
-        config::set_path(&mut best, path, v.clone())?;
+        config::set_path(&mut best_table, path, v.clone())?;
     }
-    let best_text = toml::to_string(&best).map_err(|e| CliError::failed(format!("cannot write best.toml: {e}")))?;
+    let best_text =
+        toml::to_string(&best_table).map_err(|e| CliError::failed(format!("cannot write best.toml: {e}")))?;
     write_atomic(
         &dir.join("best.toml"),
         format!("# best of origami tune: {metric} = {best_v}\n{best_text}").as_bytes(),
     )?;
     o.say(format!(
-        "best: {} ({metric} = {best_v:.4}); wrote {} and {}",
-        all[best_i].iter().map(|(k, v)| format!("{k} = {v}")).collect::<Vec<_>>().join(", "),
+        "best: {} ({metric} = {}); wrote {}\nthe best config: {} (train it with `origami train {}`)",
+        all[best_i].iter().map(|(k, v)| format!("{k} = {}", show(v))).collect::<Vec<_>>().join(", "),
+        show_score(&best),
         dir.join("results.csv").display(),
+        dir.join("best.toml").display(),
         dir.join("best.toml").display()
     ));
     if o.json {
         let params: serde_json::Map<String, serde_json::Value> =
             all[best_i].iter().map(|(k, v)| (k.clone(), serde_json::to_value(v).unwrap_or_default())).collect();
-        let line = serde_json::json!({"metric": metric, "best_score": json_number(best_v), "best_params": params, "trials": rows.len(), "out_dir": dir.display().to_string()});
+        let line = serde_json::json!({"metric": metric, "best_score": json_number(best_v), "best_score_std": json_number(best.std), "best_params": params, "trials": rows.len(), "out_dir": dir.display().to_string()});
         println!("{line}");
     }
     Ok(())
@@ -371,6 +449,17 @@ pub fn run(args: &TuneArgs) -> CliResult<()> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn values_are_shown_rounded() {
+        assert_eq!(significant(0.029999999329447746, 4), "0.03");
+        assert_eq!(significant(0.0012345678, 4), "0.001235");
+        assert_eq!(significant(123456.0, 4), "123500");
+        assert_eq!(significant(1.5e-9, 4), "1.500e-9");
+        assert_eq!(show(&toml::Value::Integer(16)), "16");
+        let s = Score { mean: 0.5, std: 0.01234, parts: 3 };
+        assert_eq!(show_score(&s), "0.5000 ± 0.0123");
+    }
 
     /// The reference documents `[tune]` from `config::TuneConfig`; the
     /// parser here must read exactly its keys.

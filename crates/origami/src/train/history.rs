@@ -38,6 +38,10 @@ pub struct History {
     /// Training stopped because the loss stopped being finite (not saved in
     /// the JSON: a run that diverged keeps its last good checkpoint instead).
     pub diverged: bool,
+    /// What the callbacks reported, in order (not saved in the JSON):
+    /// "Epoch 5: ReduceLROnPlateau reducing learning rate to 0.0005.",
+    /// "Restoring model weights from the end of the best epoch: 3.".
+    pub events: Vec<String>,
 }
 
 impl History {
@@ -64,7 +68,9 @@ impl History {
         cols
     }
 
-    /// CSV text: a header `epoch,loss,…` and one row per epoch.
+    /// CSV text: a header `epoch,loss,…` and one row per epoch, epochs
+    /// counted from 1 as the console shows them (Keras's CSVLogger counts
+    /// from 0; [`to_json`](Self::to_json) keeps the 0-based index).
     pub fn to_csv(&self) -> String {
         let cols = self.columns();
         let mut s = String::from("epoch");
@@ -74,7 +80,7 @@ impl History {
         }
         s.push('\n');
         for e in &self.epochs {
-            let _ = write!(s, "{}", e.epoch);
+            let _ = write!(s, "{}", e.epoch + 1);
             for c in &cols {
                 match e.get(c) {
                     Some(v) => {
@@ -164,7 +170,7 @@ mod tests {
             l.push("val_loss", 2.0);
             h.epochs.push(l);
         }
-        assert_eq!(h.to_csv(), "epoch,loss,val_loss\n0,1,2\n1,0.5,2\n");
+        assert_eq!(h.to_csv(), "epoch,loss,val_loss\n1,1,2\n2,0.5,2\n");
         let dir = std::env::temp_dir().join(format!("origami-history-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let p = dir.join("h.json");

@@ -245,6 +245,7 @@ impl Model {
         for cb in all.iter_mut() {
             cb.on_train_end(&history, &mut ctl)?;
         }
+        history.events = std::mem::take(&mut ctl.events);
         Ok(history)
     }
 

@@ -19,6 +19,8 @@ pub(crate) struct Progress {
     bar: Option<ProgressBar>,
     loss_sum: f64,
     seen: usize,
+    /// Callback events already printed.
+    printed: usize,
 }
 
 impl Progress {
@@ -27,7 +29,17 @@ impl Progress {
             Verbosity::Progress if !std::io::stderr().is_terminal() => Verbosity::Lines,
             v => v,
         };
-        Progress { verbosity, epochs, steps, samples, bar: None, loss_sum: 0.0, seen: 0 }
+        Progress { verbosity, epochs, steps, samples, bar: None, loss_sum: 0.0, seen: 0, printed: 0 }
+    }
+
+    /// Prints the callbacks' events not printed yet, each once.
+    fn print_events(&mut self, ctl: &Control) {
+        for e in &ctl.events[self.printed.min(ctl.events.len())..] {
+            if self.verbosity != Verbosity::Silent {
+                eprintln!("{e}");
+            }
+        }
+        self.printed = ctl.events.len();
     }
 }
 
@@ -59,11 +71,12 @@ impl Callback for Progress {
         Ok(())
     }
 
-    fn on_epoch_end(&mut self, log: &EpochLog, _ctl: &mut Control) -> Result<()> {
+    fn on_epoch_end(&mut self, log: &EpochLog, ctl: &mut Control) -> Result<()> {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }
         if self.verbosity == Verbosity::Silent {
+            self.printed = ctl.events.len();
             return Ok(());
         }
         let secs = log.get("time_s").unwrap_or(0.0);
@@ -79,6 +92,7 @@ impl Callback for Progress {
             }
         }
         eprintln!("{line}");
+        self.print_events(ctl);
         Ok(())
     }
 
@@ -86,12 +100,13 @@ impl Callback for Progress {
     /// once. A run that diverged is the caller's error to report
     /// ([`History::diverged`]), with the reason in it: printed here too, it
     /// would show twice.
-    fn on_train_end(&mut self, history: &History, _ctl: &mut Control) -> Result<()> {
+    fn on_train_end(&mut self, history: &History, ctl: &mut Control) -> Result<()> {
         if self.verbosity != Verbosity::Silent && !history.diverged {
             if let Some(r) = &history.stop_reason {
                 eprintln!("{r}");
             }
         }
+        self.print_events(ctl);
         Ok(())
     }
 }

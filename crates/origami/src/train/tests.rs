@@ -116,6 +116,8 @@ fn early_stopping_stops_at_the_right_epoch_and_restores_the_best_weights() {
     let now: Vec<Vec<f32>> = m.params().iter().map(|p| p.value.to_vec()).collect();
     assert_eq!(now, rec.weights[0], "the weights of epoch 0 are restored");
     assert_ne!(now, rec.weights[2]);
+    // and says so once, as Keras does
+    assert_eq!(h.events, ["Restoring model weights from the end of the best epoch: 1."]);
 }
 
 #[test]
@@ -129,6 +131,15 @@ fn plateau_lowers_the_learning_rate() {
     // patience 1, each halves the rate. The log holds the rate each epoch used.
     assert_eq!(h.series("lr"), vec![0.5, 0.5, 0.25, 0.125]);
     assert_eq!(m.optimizer.learning_rate(), 0.5 * 0.5f32.powi(3));
+    // each cut reported once, in Keras's words, epochs counted from 1
+    assert_eq!(
+        h.events,
+        [
+            "Epoch 2: ReduceLROnPlateau reducing learning rate to 0.25.",
+            "Epoch 3: ReduceLROnPlateau reducing learning rate to 0.125.",
+            "Epoch 4: ReduceLROnPlateau reducing learning rate to 0.0625.",
+        ]
+    );
 }
 
 #[test]

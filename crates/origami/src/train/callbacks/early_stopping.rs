@@ -149,7 +149,11 @@ impl Callback for EarlyStopping {
         if ctl.interrupted {
             return Ok(());
         }
-        let Some(best) = self.state.as_ref().and_then(|s| s.best_weights.as_ref()) else { return Ok(()) };
+        let Some(s) = self.state.as_ref() else { return Ok(()) };
+        let Some(best) = s.best_weights.as_ref() else { return Ok(()) };
+        if let Some(e) = s.monitor.best_epoch {
+            ctl.events.push(format!("Restoring model weights from the end of the best epoch: {}.", e + 1));
+        }
         for p in ctl.params {
             let Some((_, v)) = best.iter().find(|(n, _)| *n == p.name) else {
                 return Err(crate::Error::Training {

@@ -40,11 +40,23 @@ pub struct Control<'a> {
     /// Training was stopped because it diverged (a loss that is not finite,
     /// [`TerminateOnNaN`]): the weights are not worth keeping.
     pub diverged: bool,
+    /// What callbacks did that a person should know (a lowered rate,
+    /// restored weights), in order; `fit`'s progress prints each once and
+    /// the history keeps them ([`History::events`]).
+    pub events: Vec<String>,
 }
 
 impl<'a> Control<'a> {
     pub(crate) fn new(params: &'a [Param], optimizer: &'a mut dyn Optimizer) -> Self {
-        Control { params, optimizer, stop: false, stop_reason: None, interrupted: false, diverged: false }
+        Control {
+            params,
+            optimizer,
+            stop: false,
+            stop_reason: None,
+            interrupted: false,
+            diverged: false,
+            events: Vec::new(),
+        }
     }
 
     /// Asks `fit` to stop, with the reason it will report.
@@ -60,6 +72,12 @@ impl<'a> Control<'a> {
     pub fn interrupt(&mut self, reason: impl Into<String>) {
         self.stop_training(reason);
         self.interrupted = true;
+    }
+
+    /// Reports what a callback did (Keras's verbose callback lines:
+    /// "Epoch 5: ReduceLROnPlateau reducing learning rate to 0.0005.").
+    pub fn report(&mut self, event: impl Into<String>) {
+        self.events.push(event.into());
     }
 
     /// The optimizer's learning rate.

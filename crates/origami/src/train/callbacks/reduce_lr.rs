@@ -59,7 +59,11 @@ impl Callback for ReduceLrOnPlateau {
             self.inner = Some(schedule::ReduceLrOnPlateau::new(self.config.clone())?);
         }
         let plateau = self.inner.as_mut().expect("created above");
-        let lr = plateau.update(v as f32, ctl.learning_rate());
+        let before = ctl.learning_rate();
+        let lr = plateau.update(v as f32, before);
+        if lr != before {
+            ctl.report(format!("Epoch {}: ReduceLROnPlateau reducing learning rate to {lr}.", log.epoch + 1));
+        }
         ctl.set_learning_rate(lr);
         Ok(())
     }
