@@ -75,6 +75,36 @@ fn resume_ends_with_the_weights_of_an_uninterrupted_run() {
     std::fs::remove_dir_all(&d).ok();
 }
 
+/// A finished run trained further (`--resume RUN --epochs N`, Keras's second
+/// `fit`) ends bitwise where one run of N epochs ends (a config whose rate
+/// does not depend on the run's length), with Dropout's streams carried on.
+#[test]
+fn a_finished_run_continued_with_more_epochs_equals_one_longer_run() {
+    let d = temp("continue");
+    let cfg = CIRCLE.replacen(
+        "[[model.layers]]\ntype = \"Dense\"\nunits = 2\n[training]",
+        "[[model.layers]]\ntype = \"Dropout\"\nrate = 0.2\n[[model.layers]]\ntype = \"Dense\"\nunits = 2\n[training]",
+        1,
+    );
+    std::fs::write(d.join("c.toml"), cfg.replace("epochs = 2", "epochs = 5")).unwrap();
+    std::fs::write(d.join("short.toml"), cfg.replace("epochs = 2", "epochs = 3")).unwrap();
+    ok(&["train", "c.toml", "--out", "long", "--quiet"], &d);
+    ok(&["train", "short.toml", "--out", "more", "--quiet"], &d);
+    // not further than it went: a clear usage error naming the way on
+    let err =
+        String::from_utf8_lossy(&origami(&["train", "--resume", "more", "--epochs", "3"], &d).stderr).into_owned();
+    assert!(err.contains("finished training after 3 epochs") && err.contains("--epochs N (N > 3)"), "{err}");
+    let j = json(&ok(&["train", "--resume", "more", "--epochs", "5", "--json"], &d));
+    assert_eq!(j["epochs"], 5);
+    let a = std::fs::read(d.join("long/weights.safetensors")).unwrap();
+    let b = std::fs::read(d.join("more/weights.safetensors")).unwrap();
+    assert_eq!(a, b, "3 + 2 epochs differ from 5");
+    let history = std::fs::read_to_string(d.join("more/history.csv")).unwrap();
+    assert_eq!(history.lines().count(), 1 + 5, "{history}");
+    assert!(std::fs::read_to_string(d.join("more/config.toml")).unwrap().contains("epochs = 5"));
+    std::fs::remove_dir_all(&d).ok();
+}
+
 /// The loops compiled per vector width (Adam, tanh and its derivative, the
 /// tiny matmuls) must give the same bits on every path: the same run under
 /// each `ORIGAMI_SIMD` cap ends with identical weights.

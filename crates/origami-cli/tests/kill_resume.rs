@@ -138,9 +138,7 @@ fn runs_killed_at_random_moments_resume_to_the_uninterrupted_weights() {
                 }
                 Ok((0, _)) => break,
                 // killed after its last output was written: complete, says resume
-                Ok((2, err)) if err.contains("finished training already") && run.join("metrics.json").is_file() => {
-                    break
-                }
+                Ok((2, err)) if err.contains("finished training after") && run.join("metrics.json").is_file() => break,
                 Ok((code, err)) => panic!("round {rounds}, attempt {attempts}: exit {code}, unresumable: {err}"),
             }
             resumes += resuming as usize;

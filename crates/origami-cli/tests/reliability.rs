@@ -291,7 +291,7 @@ fn a_run_killed_after_its_last_checkpoint_is_completed_by_resume() {
     ok(&["train", "c.toml", "--out", "run", "-q"], &d);
     let weights = std::fs::read(d.join("run/weights.safetensors")).unwrap();
     let err = fails(origami(&["train", "--resume", "run"], &d), 2, "finished");
-    assert!(err.contains("finished training already"), "{err}");
+    assert!(err.contains("finished training after"), "{err}");
     std::fs::remove_file(d.join("run/metrics.json")).unwrap();
     ok(&["train", "--resume", "run", "-q"], &d);
     assert!(d.join("run/metrics.json").is_file());

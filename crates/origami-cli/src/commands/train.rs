@@ -40,7 +40,8 @@ use crate::error::{CliError, CliResult};
   origami train                                  # the default: a CNN on data/mnist, ~97-98% in under a minute
   origami train examples/circle.toml --epochs 20
   origami train --csv iris.csv --target species  # tabular data, no config needed
-  origami train --resume runs/mnist-cnn          # continue an interrupted run")]
+  origami train --resume runs/mnist-cnn          # continue an interrupted run
+  origami train --resume runs/mnist-cnn --epochs 20  # train a finished run further, to 20 epochs")]
 pub struct TrainArgs {
     /// The TOML config (default: the embedded MNIST CNN).
     pub config: Option<PathBuf>,
@@ -56,7 +57,7 @@ pub struct TrainArgs {
     /// Continue the run in this directory from its last checkpoint.
     #[arg(long, conflicts_with_all = ["config", "csv"])]
     pub resume: Option<PathBuf>,
-    /// Override training.epochs.
+    /// Override training.epochs; with --resume, the new total (a finished run trains on to it).
     #[arg(long)]
     pub epochs: Option<usize>,
     /// Override training.batch_size.
@@ -172,9 +173,9 @@ pub fn run(args: &TrainArgs) -> CliResult<()> {
         }
         (None, None, None) => (config::parse_table(config::DEFAULT_CONFIG, "the default config")?, None),
     };
-    if resume_dir.is_some() && (args.epochs.is_some() || args.batch_size.is_some() || args.seed.is_some()) {
+    if resume_dir.is_some() && (args.batch_size.is_some() || args.seed.is_some()) {
         return Err(CliError::usage(
-            "--resume continues the run as configured; --epochs, --batch-size and --seed cannot change it.",
+            "--resume continues the run as configured; --batch-size and --seed cannot change it (--epochs can).",
         ));
     }
     if args.stop_after == Some(0) {
@@ -279,8 +280,14 @@ pub fn train(
         let ckpt = load_checkpoint(dir)?;
         // killed after its last checkpoint, a finished run may lack its test
         // metrics: resuming it writes them (no epoch runs)
-        if ckpt.progress.finished && dir.join("metrics.json").is_file() {
-            return Err(CliError::usage(format!("{} finished training already; nothing to resume.", dir.display())));
+        let done = ckpt.progress.epochs_completed;
+        if ckpt.progress.finished && dir.join("metrics.json").is_file() && c.training.epochs <= done {
+            return Err(CliError::usage(format!(
+                "{} finished training after {done} epochs; to train it further, give the new total: \
+                 origami train --resume {} --epochs N (N > {done})",
+                dir.display(),
+                dir.display()
+            )));
         }
         if ckpt.progress.epochs_completed > c.training.epochs {
             return Err(CliError::data(format!(
@@ -308,6 +315,10 @@ pub fn train(
     let mut model = compile(&file, net)?;
     let initial_epoch = ckpt.as_ref().map_or(0, |k| k.progress.epochs_completed);
     let prior = ckpt.as_ref().map(|k| k.history.clone()).unwrap_or_default();
+    // A finished run trained further is Keras's second `fit` call: the
+    // weights, the optimizer and the random streams go on, the callbacks
+    // start afresh (an interrupted run replays its epochs into them instead).
+    let continued = ckpt.as_ref().is_some_and(|k| k.progress.finished);
     if let Some(k) = &ckpt {
         model.optimizer.load_state(&k.optimizer).map_err(|e| {
             // (the optimizer's messages quote the file's values whole: cut here)
@@ -378,7 +389,7 @@ pub fn train(
         seed: c.seed,
         validation: if t.validation_split > 0.0 { Validation::Split(t.validation_split) } else { Validation::None },
         initial_epoch,
-        prior_history: prior.clone(),
+        prior_history: if continued { History::default() } else { prior.clone() },
         terminate_on_nan: true,
         verbosity: if out.quiet { Verbosity::Silent } else { Verbosity::Progress },
     };
