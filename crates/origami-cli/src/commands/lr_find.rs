@@ -35,6 +35,17 @@ pub struct LrFindArgs {
     pub output: OutputArgs,
 }
 
+/// A rate for people: 3 significant digits, plain where short (0.003, 1.5e-5).
+fn sig(x: f32) -> String {
+    let s = format!("{:.2e}", x);
+    let v: f32 = s.parse().unwrap_or(x);
+    if (1e-4..1e4).contains(&v.abs()) {
+        format!("{v}")
+    } else {
+        s
+    }
+}
+
 pub fn run(args: &LrFindArgs) -> CliResult<()> {
     let r = crate::config::load(&args.config)?;
     let c = &r.config;
@@ -75,21 +86,26 @@ pub fn run(args: &LrFindArgs) -> CliResult<()> {
     super::plot::plot_lr_curve(&res.lrs, &res.losses, res.suggested_lr, &png, &svg)?;
     let o = args.output;
     o.say(format!(
-        "suggested learning rate {:.2e} (1cycle: max_lr = {:.2e}, start at {:.2e}); loss lowest at {:.2e}, steepest at {:.2e}{}",
-        res.suggested_lr,
-        res.suggested_lr,
-        res.suggested_start_lr,
-        res.min_loss_lr,
-        res.steepest_lr,
-        if res.diverged { "; the sweep stopped when the loss exploded" } else { "" }
+        "suggested learning rate: {} (1cycle: max_lr = {}, start_lr = {})",
+        sig(res.suggested_lr),
+        sig(res.suggested_lr),
+        sig(res.suggested_start_lr)
     ));
+    o.say(format!(
+        "why: the smoothed loss was lowest at {}{}; a tenth of that is safely on the descending slope",
+        sig(res.min_loss_lr),
+        if res.diverged { " and exploded beyond it" } else { "" }
+    ));
+    if let Some(s) = res.steepest_lr {
+        o.say(format!("(the loss fell fastest at {}, a second opinion)", sig(s)));
+    }
     o.say(format!("wrote {} and {}", png.display(), svg.display()));
     if o.json {
         let line = serde_json::json!({
             "suggested_lr": json_number(res.suggested_lr as f64),
             "suggested_start_lr": json_number(res.suggested_start_lr as f64),
             "min_loss_lr": json_number(res.min_loss_lr as f64),
-            "steepest_lr": json_number(res.steepest_lr as f64),
+            "steepest_lr": res.steepest_lr.map(|s| json_number(s as f64)),
             "steps": res.lrs.len(),
         });
         println!("{line}");

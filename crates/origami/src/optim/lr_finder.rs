@@ -52,8 +52,12 @@ pub struct LrFinderResult {
     pub diverged: bool,
     /// η where the smoothed loss was lowest.
     pub min_loss_lr: f32,
-    /// η where the smoothed loss fell fastest per factor of η (before its minimum).
-    pub steepest_lr: f32,
+    /// η where the smoothed loss fell fastest per factor of η (before its
+    /// minimum), when that point lies on the real descent: by then at least
+    /// a tenth of the sweep's whole drop of the loss has happened. `None`
+    /// when the steepest slope is the noise of a flat start (a sweep whose
+    /// loss barely moves before it explodes).
+    pub steepest_lr: Option<f32>,
     /// The suggested maximal rate η₁: a tenth of `min_loss_lr`.
     pub suggested_lr: f32,
     /// The suggested starting rate of 1cycle, η₀ = η₁/10.
@@ -164,19 +168,27 @@ fn analyse(lrs: Vec<f32>, raw_losses: Vec<f32>, losses: Vec<f32>, diverged: bool
         });
     }
     let min_i = (0..losses.len()).min_by(|&a, &b| losses[a].total_cmp(&losses[b])).unwrap_or(0);
-    // Slope of the smoothed loss against ln η, by central differences, up to the minimum.
-    let steepest_i = (1..min_i.min(losses.len() - 1))
+    // Slope of the smoothed loss against ln η, by central differences over
+    // w steps on each side, up to the minimum; the first tenth of the sweep
+    // is left out (fastai's skip_start), where the smoothing has not settled
+    // and batch noise makes the steepest slopes.
+    let n = losses.len();
+    let w = (n / 50).max(1);
+    let first = (n / 10).max(w);
+    let steepest_i = (first..min_i.min(n.saturating_sub(w)))
         .map(|i| {
-            let dl = losses[i + 1] as f64 - losses[i - 1] as f64;
-            let dx = (lrs[i + 1] as f64).ln() - (lrs[i - 1] as f64).ln();
+            let dl = losses[i + w] as f64 - losses[i - w] as f64;
+            let dx = (lrs[i + w] as f64).ln() - (lrs[i - w] as f64).ln();
             (i, dl / dx)
         })
         .min_by(|a, b| a.1.total_cmp(&b.1))
         .map_or(min_i, |(i, _)| i);
     let suggested = lrs[min_i] / 10.0;
+    let drop = losses[0] as f64 - losses[min_i] as f64;
+    let on_descent = drop > 0.0 && losses[0] as f64 - losses[steepest_i] as f64 >= 0.1 * drop;
     Ok(LrFinderResult {
         min_loss_lr: lrs[min_i],
-        steepest_lr: lrs[steepest_i],
+        steepest_lr: on_descent.then_some(lrs[steepest_i]),
         suggested_lr: suggested,
         suggested_start_lr: suggested / 10.0,
         lrs,
@@ -215,7 +227,8 @@ mod tests {
         assert!(r.min_loss_lr > 0.5 && r.min_loss_lr < 10.0, "minimum at {}", r.min_loss_lr);
         assert!(r.suggested_lr > 0.05 && r.suggested_lr < 0.5, "suggested {}", r.suggested_lr);
         assert!((r.suggested_start_lr - r.suggested_lr / 10.0).abs() < 1e-9);
-        assert!(r.steepest_lr <= r.min_loss_lr);
+        let steepest = r.steepest_lr.expect("the descent of 2‖x‖² has a steepest point");
+        assert!(steepest <= r.min_loss_lr);
         assert!(r.lrs.windows(2).all(|w| w[1] > w[0]));
         assert_eq!(r.lrs[0], 1e-7);
         // Everything restored.
