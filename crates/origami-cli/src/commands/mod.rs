@@ -88,6 +88,25 @@ pub fn compile(f: &ModelFile, net: Sequential) -> CliResult<Model> {
     Ok(Model { net: Box::new(net), optimizer: t.optimizer, loss: t.loss, metrics: t.metrics })
 }
 
+/// A number for people: 4 significant digits in plain decimals (0.0251,
+/// 0.9705, 12.35), scientific only for the tiny and the huge.
+pub fn plain(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return v.to_string();
+    }
+    let magnitude = v.abs().log10().floor() as i32;
+    if !(-4..6).contains(&magnitude) {
+        return format!("{v:.3e}");
+    }
+    let decimals = (3 - magnitude).max(0) as usize;
+    let s = format!("{v:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
 /// `1234.5` → `"1234.5"`, NaN → null, for JSON lines.
 pub fn json_number(v: f64) -> serde_json::Value {
     serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, serde_json::Value::Number)

@@ -56,17 +56,41 @@ pub fn run(args: &PlotArgs) -> CliResult<()> {
     let dir = args.out.clone().unwrap_or_else(|| args.run_dir.clone());
     std::fs::create_dir_all(&dir).map_err(|e| CliError::data(format!("{}: {e}.", dir.display())))?;
     let (png, svg) = (dir.join("training.png"), dir.join("training.svg"));
-    plot_history(&h, &png, &svg)?;
+    plot_history(&h, &test_results(&args.run_dir), &png, &svg)?;
     println!("wrote {} and {}", png.display(), svg.display());
     Ok(())
 }
 
+/// The test results of a run (`metrics.json`: `test_loss`, `test_accuracy`…)
+/// by the name of what they measure (`loss`, `accuracy`); none if absent.
+fn test_results(run_dir: &Path) -> Vec<(String, f64)> {
+    let Ok(text) = std::fs::read_to_string(run_dir.join("metrics.json")) else { return Vec::new() };
+    let Ok(serde_json::Value::Object(m)) = serde_json::from_str::<serde_json::Value>(&text) else { return Vec::new() };
+    m.iter().filter_map(|(k, v)| Some((k.strip_prefix("test_")?.to_string(), v.as_f64()?))).collect()
+}
+
 /// One panel: a title and series (name, values, colour), on a log y axis
-/// if `log`.
+/// if `log`; the test result at the last epoch if there is one; the
+/// bounds a metric cannot pass (accuracy in [0, 1], R² ≤ 1).
 struct Panel {
     title: String,
     series: Vec<(String, Vec<f64>, RGBColor)>,
     log: bool,
+    test: Option<f64>,
+    bounds: (Option<f64>, Option<f64>),
+    /// A note for the caption (a constant learning rate, drawn as no panel).
+    note: Option<String>,
+}
+
+/// What values a metric can take: accuracies (and AUCs) lie in [0, 1], R² at most 1.
+fn bounds_of(name: &str) -> (Option<f64>, Option<f64>) {
+    if name.contains("accuracy") || name.contains("auc") {
+        (Some(0.0), Some(1.0))
+    } else if name == "r2" {
+        (None, Some(1.0))
+    } else {
+        (None, None)
+    }
 }
 
 /// Whether values call for a log axis: all positive, spanning more than a
@@ -77,12 +101,37 @@ fn spans_decades(values: &[f64]) -> bool {
     !finite.is_empty() && lo > 0.0 && hi / lo > 10.0
 }
 
-/// An axis label: plain for ordinary sizes, scientific for tiny or huge ones.
-fn number(y: f64) -> String {
-    if y != 0.0 && (y.abs() < 0.01 || y.abs() >= 1e4) {
-        format!("{y:.2e}")
+/// How a linear axis over `range` writes its ticks: one notation for the
+/// whole axis, with as many decimals as the tick spacing needs (about ten
+/// ticks), so that no two ticks read the same.
+fn axis_format(range: &Range<f64>) -> impl Fn(f64) -> String {
+    let span = (range.end - range.start).abs().max(1e-300);
+    let step = span / 10.0;
+    let biggest = range.start.abs().max(range.end.abs());
+    let scientific = biggest >= 1e5 || biggest < 1e-3;
+    // plotters rounds its tick spacing to 1, 2 or 5 × 10^k, down to about
+    // step / 2.5: enough decimals for that spacing
+    let decimals = (-((step / 2.5).log10().floor()) as i32).clamp(0, 12) as usize;
+    // scientific: enough mantissa digits to tell ticks `step` apart
+    let mantissa = ((biggest.log10().floor() - (step / 2.5).log10().floor()) as i32).clamp(1, 8) as usize;
+    move |y: f64| {
+        if scientific && y != 0.0 {
+            format!("{y:.mantissa$e}")
+        } else {
+            format!("{y:.decimals$}")
+        }
+    }
+}
+
+/// A log-axis tick's label: the decades (and 2× and 5× when the axis spans at
+/// most two decades); the other ticks stay unlabelled so labels never crowd.
+fn log_label(y: f64, decades: f64) -> String {
+    let m = y / 10f64.powf(y.log10().floor());
+    let near = |t: f64| (m - t).abs() < 1e-6 * t;
+    if near(1.0) || near(10.0) || (decades <= 2.0 && (near(2.0) || near(5.0))) {
+        sci(y)
     } else {
-        format!("{y:.3}")
+        String::new()
     }
 }
 
@@ -95,8 +144,9 @@ fn sci(y: f64) -> String {
     }
 }
 
-/// The panels of a history: loss, each metric, the learning rate.
-fn panels(h: &History) -> Vec<Panel> {
+/// The panels of a history: loss, each metric, the learning rate (a
+/// constant rate is a note in the first panel's caption, not a panel).
+fn panels(h: &History, tests: &[(String, f64)]) -> Vec<Panel> {
     let cols = h.columns();
     let mut out = Vec::new();
     let base: Vec<&String> = cols.iter().filter(|c| !c.starts_with("val_") && *c != "lr" && *c != "time_s").collect();
@@ -106,15 +156,26 @@ fn panels(h: &History) -> Vec<Panel> {
         if cols.contains(&val) {
             series.push((format!("validation {name}"), h.series(&val), RGBColor(230, 120, 0)));
         }
-        out.push(Panel { title: name.clone(), series, log: false });
+        let test = tests.iter().find(|(n, _)| n == name).map(|&(_, v)| v).filter(|v| v.is_finite());
+        out.push(Panel { title: name.clone(), series, log: false, test, bounds: bounds_of(name), note: None });
     }
     if cols.iter().any(|c| c == "lr") {
         let lr = h.series("lr");
-        out.push(Panel {
-            title: "learning rate".into(),
-            log: spans_decades(&lr),
-            series: vec![("lr".into(), lr, RGBColor(0, 140, 70))],
-        });
+        let finite: Vec<f64> = lr.iter().copied().filter(|v| v.is_finite()).collect();
+        let constant = finite.windows(2).all(|w| (w[0] - w[1]).abs() <= 1e-6 * w[0].abs());
+        match (constant, finite.first(), out.first_mut()) {
+            (true, Some(&v), Some(first)) => {
+                first.note = Some(format!("learning rate {} throughout", crate::commands::plain(v)));
+            }
+            _ => out.push(Panel {
+                title: "learning rate".into(),
+                log: spans_decades(&lr),
+                series: vec![("lr".into(), lr, RGBColor(0, 140, 70))],
+                test: None,
+                bounds: (Some(0.0), None),
+                note: None,
+            }),
+        }
     }
     out
 }
@@ -133,10 +194,11 @@ fn plot_err<E: std::fmt::Debug>(e: E) -> CliError {
     CliError::failed(format!("drawing the plot failed: {e:?}"))
 }
 
-/// Writes the history's panels to `png` and `svg`.
-pub fn plot_history(h: &History, png: &Path, svg: &Path) -> CliResult<()> {
+/// Writes the history's panels to `png` and `svg`, the test results
+/// (`("accuracy", 0.97)`) marked at the last epoch.
+pub fn plot_history(h: &History, tests: &[(String, f64)], png: &Path, svg: &Path) -> CliResult<()> {
     register_font();
-    let panels = panels(h);
+    let panels = panels(h, tests);
     let best = best_epoch(h);
     let height = 300 * panels.len() as u32;
     {
@@ -160,7 +222,8 @@ fn draw<DB: DrawingBackend>(
     root.fill(&WHITE)?;
     let areas = root.split_evenly((panels.len(), 1));
     for (area, p) in areas.iter().zip(panels) {
-        let vals: Vec<f64> = p.series.iter().flat_map(|s| s.1.iter().copied()).filter(|v| v.is_finite()).collect();
+        let vals: Vec<f64> =
+            p.series.iter().flat_map(|s| s.1.iter().copied()).chain(p.test).filter(|v| v.is_finite()).collect();
         let (mut lo, mut hi) = vals.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
         if !lo.is_finite() {
             (lo, hi) = (0.0, 1.0);
@@ -171,7 +234,17 @@ fn draw<DB: DrawingBackend>(
             draw_panel(area, p, best, y.clone().log_scale(), y)?;
         } else {
             let pad = ((hi - lo) * 0.08).max(hi.abs() * 0.05).max(1e-12);
-            let y = (lo - pad)..(hi + pad);
+            let (mut y0, mut y1) = (lo - pad, hi + pad);
+            if let Some(b) = p.bounds.0 {
+                y0 = y0.max(b);
+            }
+            if let Some(b) = p.bounds.1 {
+                y1 = y1.min(b);
+            }
+            if y1 <= y0 {
+                (y0, y1) = (lo - pad, hi + pad);
+            }
+            let y = y0..y1;
             draw_panel(area, p, best, y.clone(), y)?;
         }
     }
@@ -192,8 +265,11 @@ where
 {
     let n = p.series.iter().map(|s| s.1.len()).max().unwrap_or(1);
     let scale = if p.log { ", log scale" } else { "" };
+    let note = p.note.as_ref().map_or(String::new(), |n| format!("; {n}"));
+    let linear = axis_format(&y);
+    let decades = (y.end / y.start).log10();
     let mut chart = ChartBuilder::on(area)
-        .caption(format!("{} by epoch (best epoch {}){scale}", p.title, best + 1), ("sans-serif", 20))
+        .caption(format!("{} by epoch (best epoch {}{note}){scale}", p.title, best + 1), ("sans-serif", 20))
         .margin(10)
         .x_label_area_size(35)
         .y_label_area_size(70)
@@ -203,7 +279,7 @@ where
         .x_desc("epoch")
         .x_labels(n.clamp(2, 12))
         .x_label_formatter(&|x| format!("{}", x.round()))
-        .y_label_formatter(&|y| if p.log { sci(*y) } else { number(*y) })
+        .y_label_formatter(&|y| if p.log { log_label(*y, decades) } else { linear(*y) })
         .label_style(("sans-serif", 13))
         .draw()?;
     for (name, s, color) in &p.series {
@@ -219,6 +295,14 @@ where
             .label(name.clone())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
         chart.draw_series(pts.iter().map(|&(x, y)| Circle::new((x, y), 3, c.filled())))?;
+    }
+    if let Some(t) = p.test {
+        let at = n as f64;
+        let label = format!("test {} {}", p.title, crate::commands::plain(t));
+        chart
+            .draw_series(std::iter::once(TriangleMarker::new((at, t), 9, BLACK.filled())))?
+            .label(label)
+            .legend(|(x, y)| TriangleMarker::new((x + 10, y), 6, BLACK.filled()));
     }
     let bx = (best + 1) as f64;
     chart
@@ -329,7 +413,7 @@ mod tests {
         let (png, svg) = (d.join("t.png"), d.join("t.svg"));
         // exponential decay 1e-1 → 1e-4: labels at the decades
         let decay: Vec<f64> = (0..10).map(|e| 0.1 * 10f64.powf(-(e as f64) / 3.0)).collect();
-        plot_history(&history(&decay), &png, &svg).unwrap();
+        plot_history(&history(&decay), &[], &png, &svg).unwrap();
         let l = labels(&std::fs::read_to_string(&svg).unwrap());
         for decade in ["1e-4", "1e-3", "1e-2", "1e-1"] {
             assert!(l.iter().any(|t| t == decade), "no {decade} tick in {l:?}");
@@ -339,9 +423,42 @@ mod tests {
         assert!(!spans_decades(&[0.01, 0.01, 0.002]) && spans_decades(&decay));
         assert!(!spans_decades(&[0.0, 0.1, 1.0]), "zero cannot go on a log axis");
         assert_eq!((sci(0.002), sci(1.5e-3), sci(10.0)), ("2e-3".into(), "1.50e-3".into(), "1e1".into()));
-        plot_history(&history(&[0.01; 5]), &png, &svg).unwrap();
+        plot_history(&history(&[0.01; 5]), &[], &png, &svg).unwrap();
         let l = labels(&std::fs::read_to_string(&svg).unwrap());
         assert!(!l.iter().any(|t| t.contains("log scale")), "{l:?}");
+        // a constant rate is a note, not a panel of repeated ticks
+        assert!(l.iter().any(|t| t.contains("learning rate 0.01 throughout")), "{l:?}");
+        assert!(!l.iter().any(|t| t.contains("learning rate by epoch")), "{l:?}");
+        std::fs::remove_dir_all(&d).ok();
+    }
+
+    #[test]
+    fn ticks_never_repeat_accuracy_stops_at_one_and_the_test_result_is_marked() {
+        let d = temp("ticks");
+        let (png, svg) = (d.join("t.png"), d.join("t.svg"));
+        let mut h = History::default();
+        for e in 0..8 {
+            let acc = 0.9 + 0.0125 * e as f64;
+            h.epochs.push(EpochLog {
+                epoch: e,
+                values: vec![("loss".into(), 0.3 / (e + 1) as f64), ("accuracy".into(), acc), ("lr".into(), 0.01)],
+            });
+        }
+        plot_history(&h, &[("accuracy".into(), 0.97), ("loss".into(), 0.05)], &png, &svg).unwrap();
+        let l = labels(&std::fs::read_to_string(&svg).unwrap());
+        assert!(l.iter().any(|t| t == "test accuracy 0.97"), "{l:?}");
+        assert!(l.iter().any(|t| t == "test loss 0.05"), "{l:?}");
+        let numbers: Vec<f64> = l.iter().filter_map(|t| t.parse::<f64>().ok()).collect();
+        assert!(numbers.iter().all(|&v| v <= 1.0 + 1e-9 || v >= 2.0), "an accuracy tick above 1: {l:?}");
+        // within one axis no label repeats
+        for (a, b) in l.iter().zip(l.iter().skip(1)) {
+            if a.parse::<f64>().is_ok() {
+                assert_ne!(a, b, "{l:?}");
+            }
+        }
+        assert_eq!(axis_format(&(0.0..0.05))(0.01), "0.010");
+        assert_eq!(axis_format(&(0.9..1.0))(0.95), "0.950");
+        assert_eq!(axis_format(&(0.0..2e5))(1.5e5), "1.50e5");
         std::fs::remove_dir_all(&d).ok();
     }
 
