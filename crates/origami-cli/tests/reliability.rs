@@ -223,6 +223,21 @@ fn the_exit_code_contract() {
         ("epochs = 2", "epochs = \"two\"", "training.epochs: expected a positive integer, found string \"two\""),
         ("n = 200", "n = 2", "data.n: 2 samples"),
         ("units = 2", "units = 3", "model.layers[1]: the model has 3 outputs, but the data has 2 classes"),
+        (
+            "batch_size = 16",
+            "batch_size = 16\n[schedule]\ntype = \"one_cycle\"\nmax_lr = -1",
+            "schedule.max_lr: expected a finite positive learning rate, found -1",
+        ),
+        (
+            "batch_size = 16",
+            "batch_size = 16\n[schedule]\ntype = \"one_cycle\"\nannealing_fraction = 1.5",
+            "schedule.annealing_fraction: expected a number in [0, 1), found 1.5",
+        ),
+        (
+            "batch_size = 16",
+            "batch_size = 16\n[schedule]\ntype = \"piecewise_constant\"\nboundaries = [1]\nvalues = [0.1, nan]",
+            "schedule.values: expected finite non-negative learning rates, found NaN at index 1",
+        ),
     ];
     for (from, to, want) in configs {
         std::fs::write(d.join("c.toml"), CIRCLE.replacen(from, to, 1)).unwrap();

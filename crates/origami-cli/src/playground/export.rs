@@ -102,7 +102,9 @@ pub fn config_toml(cfg: &Config) -> String {
     };
     let _ = writeln!(w, "\n[training]\nloss = {}", q(loss));
     let _ = writeln!(w, "metrics = [{}]", if cfg.is_regression() { "\"mae\"" } else { "\"accuracy\"" });
-    let _ = writeln!(w, "epochs = 100\nbatch_size = {}\nshuffle = true", cfg.batch_size);
+    // 1cycle spans the whole run in origami: the run is the page's cycle.
+    let epochs = if cfg.schedule == "onecycle" { cfg.decay_epochs } else { 100 };
+    let _ = writeln!(w, "epochs = {epochs}\nbatch_size = {}\nshuffle = true", cfg.batch_size);
     let _ = writeln!(w, "\n[optimizer]");
     let (kind, momentum, nesterov) = match cfg.optimizer.as_str() {
         "sgd" => ("sgd", None, None),
@@ -145,8 +147,13 @@ pub fn config_toml(cfg: &Config) -> String {
             f(lr * r),
             f(lr * r * r)
         )),
-        "cosine" => Some(format!("type = \"cosine_decay\"\ndecay_steps = {s}\nwarmup_steps = {}", cfg.warmup_epochs)),
-        "onecycle" => Some(format!("type = \"one_cycle\"\ndecay_steps = {s}\nmax_lr = {}", f(lr))),
+        // (the page's decay follows its warm-up; origami's decay_steps include it)
+        "cosine" => Some(format!(
+            "type = \"cosine_decay\"\ndecay_steps = {}\nwarmup_steps = {}",
+            s + cfg.warmup_epochs,
+            cfg.warmup_epochs
+        )),
+        "onecycle" => Some(format!("type = \"one_cycle\"\nmax_lr = {}", f(lr))),
         _ => None,
     };
     if let Some(body) = schedule {
@@ -190,6 +197,36 @@ mod tests {
         // It parses as TOML.
         let table: toml::Table = t.parse().unwrap();
         assert_eq!(table["data"]["name"].as_str(), Some("circle"));
+    }
+
+    /// What the page exports is a config the command accepts, whatever the
+    /// optimizer and schedule, and its schedule builds for the run.
+    #[test]
+    fn every_export_is_a_valid_config() {
+        use super::super::api::{OPTIMIZERS, SCHEDULES};
+        for optimizer in OPTIMIZERS {
+            for schedule in SCHEDULES {
+                for (warmup_epochs, decay_epochs) in [(10, 100), (10, 5), (0, 1)] {
+                    let cfg = Config {
+                        optimizer: optimizer.into(),
+                        schedule: schedule.into(),
+                        warmup_epochs,
+                        decay_epochs,
+                        ..Config::default()
+                    };
+                    let t = config_toml(&cfg);
+                    let what = format!("{optimizer}, {schedule}, warm-up {warmup_epochs}, decay {decay_epochs}:\n{t}");
+                    let table = crate::config::parse_table(&t, "playground.toml").unwrap();
+                    let r = crate::config::resolve(table).unwrap_or_else(|e| panic!("{what}\n{}", e.message));
+                    let Some(s) = &r.config.schedule else { continue };
+                    let built = s.build(0.01, r.config.training.epochs);
+                    // (a cycle of one epoch cannot rise and fall, on the page either)
+                    if schedule != "onecycle" || decay_epochs > 1 {
+                        built.unwrap_or_else(|e| panic!("{what}\n{e}"));
+                    }
+                }
+            }
+        }
     }
 
     #[test]
