@@ -260,13 +260,16 @@ fn other_sites_and_hosts_are_refused() {
             assert!(m.contains("attacker.example") && m.contains("DNS rebinding"), "{m}");
         }
     }
-    // A foreign Origin on a GET and an evil close are refused too; no Host at all (HTTP/1.0) as well.
+    // A foreign Origin on a GET and an evil close are refused too, and so is a request without Host.
     let (status, _) = request_with(&s, "GET", &state_path, &[&host, evil], None);
     assert_eq!(status, 403);
     let (status, _) = request_with(&s, "POST", &format!("/api/sessions/{id}/close"), &[&host, json, evil], None);
     assert_eq!(status, 403);
-    let (status, _) = request_with(&s, "GET", &state_path, &["Origin: null"], None);
+    let (status, _) = request_with(&s, "GET", &state_path, &[&host, "Origin: null"], None);
     assert_eq!(status, 403);
+    let (status, payload) = request_with(&s, "GET", &state_path, &[], None);
+    assert_eq!(status, 403, "{}", String::from_utf8_lossy(&payload));
+    assert!(message(&payload).contains("no Host"));
     std::thread::sleep(Duration::from_millis(300));
     let st = state(&s, id);
     assert_eq!(
