@@ -1,7 +1,9 @@
 //! The playground's JSON API, end to end: the real binary on a free port,
 //! spoken to over plain HTTP/1.1. Bad and oversized requests must get a 4xx
-//! with a message (and the server must go on serving), and two sessions
-//! training at once must not interfere.
+//! with a message (and the server must go on serving), two sessions
+//! training at once must not interfere, requests from other sites or for
+//! other hosts are refused before they do anything, and experiments are
+//! limited across sessions.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -36,16 +38,23 @@ fn start() -> Server {
     Server { child, addr }
 }
 
-/// One request; returns (status, body).
+/// One request as the page sends it (its own Host, JSON); returns (status, body).
 fn request(s: &Server, method: &str, path: &str, body: Option<&[u8]>) -> (u16, Vec<u8>) {
+    let host = format!("Host: {}", s.addr);
+    request_with(s, method, path, &[&host, "Content-Type: application/json"], body)
+}
+
+/// One request with exactly the header lines `headers` (besides the length).
+fn request_with(s: &Server, method: &str, path: &str, headers: &[&str], body: Option<&[u8]>) -> (u16, Vec<u8>) {
     let mut stream = TcpStream::connect(&s.addr).unwrap();
     stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
     let body = body.unwrap_or(b"");
-    let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        s.addr,
-        body.len()
-    );
+    let mut head = format!("{method} {path} HTTP/1.1\r\n");
+    for h in headers {
+        head.push_str(h);
+        head.push_str("\r\n");
+    }
+    head.push_str(&format!("Content-Length: {}\r\nConnection: close\r\n\r\n", body.len()));
     stream.write_all(head.as_bytes()).unwrap();
     // A server may answer (413) before reading a huge body and close: ignore write errors then.
     let _ = stream.write_all(body);
@@ -202,4 +211,149 @@ fn two_sessions_train_at_once_without_interfering() {
     assert_eq!(json_req(&s, "POST", &format!("/api/sessions/{a}/close"), None).0, 200);
     assert_eq!(json_req(&s, "GET", &format!("/api/sessions/{a}/state"), None).0, 404);
     assert_eq!(state(&s, b)["epoch"], sb["epoch"]);
+}
+
+/// The error message of a refusal.
+fn message(payload: &[u8]) -> String {
+    let v: Value = serde_json::from_slice(payload).unwrap_or(Value::Null);
+    v["error"].as_str().unwrap_or_else(|| panic!("no JSON error in {}", String::from_utf8_lossy(payload))).to_string()
+}
+
+#[test]
+fn other_sites_and_hosts_are_refused() {
+    let s = start();
+    let host = format!("Host: {}", s.addr);
+    let json = "Content-Type: application/json";
+    let evil = "Origin: http://evil.example";
+    // The issue's cross-site request (a text/plain POST, as a form sends) and its JSON twin: 403, no session.
+    for kind in ["Content-Type: text/plain", json] {
+        for _ in 0..40 {
+            let (status, payload) = request_with(&s, "POST", "/api/sessions", &[&host, kind, evil], Some(b"{}"));
+            assert_eq!(status, 403, "{kind}: {}", String::from_utf8_lossy(&payload));
+            let m = message(&payload);
+            assert!(m.contains("\"http://evil.example\"") && m.contains("Origin"), "{m}");
+        }
+    }
+    // Not one of those 80 took a place: all 64 sessions can still be opened.
+    let ids: Vec<u64> = (0..64).map(|_| open(&s, json!({"points": 20}))).collect();
+    let (status, payload) = request(&s, "POST", "/api/sessions", Some(b"{}"));
+    assert_eq!(status, 503, "{}", String::from_utf8_lossy(&payload));
+    for &id in &ids[1..] {
+        assert_eq!(json_req(&s, "POST", &format!("/api/sessions/{id}/close"), None).0, 200);
+    }
+    let id = ids[0];
+    // DNS rebinding: the attacker's name for 127.0.0.1 gets nothing, not the page, not play.
+    let play = format!("/api/sessions/{id}/control");
+    let state_path = format!("/api/sessions/{id}/state");
+    for rebound in
+        ["Host: attacker.example", "Host: attacker.example:80", &format!("Host: attacker.example:{}", &s.addr[10..])]
+    {
+        for (method, path, body) in [
+            ("GET", "/", None),
+            ("GET", state_path.as_str(), None),
+            ("POST", play.as_str(), Some(&br#"{"action": "play"}"#[..])),
+            ("GET", "/api/nothing", None),
+        ] {
+            let (status, payload) = request_with(&s, method, path, &[rebound, json], body);
+            assert_eq!(status, 403, "{rebound} {method} {path}: {}", String::from_utf8_lossy(&payload));
+            let m = message(&payload);
+            assert!(m.contains("attacker.example") && m.contains("DNS rebinding"), "{m}");
+        }
+    }
+    // A foreign Origin on a GET and an evil close are refused too, and so is a request without Host.
+    let (status, _) = request_with(&s, "GET", &state_path, &[&host, evil], None);
+    assert_eq!(status, 403);
+    let (status, _) = request_with(&s, "POST", &format!("/api/sessions/{id}/close"), &[&host, json, evil], None);
+    assert_eq!(status, 403);
+    let (status, _) = request_with(&s, "GET", &state_path, &[&host, "Origin: null"], None);
+    assert_eq!(status, 403);
+    let (status, payload) = request_with(&s, "GET", &state_path, &[], None);
+    assert_eq!(status, 403, "{}", String::from_utf8_lossy(&payload));
+    assert!(message(&payload).contains("no Host"));
+    std::thread::sleep(Duration::from_millis(300));
+    let st = state(&s, id);
+    assert_eq!(
+        (st["epoch"].as_u64(), st["playing"].as_bool()),
+        (Some(0), Some(false)),
+        "the session must not have played"
+    );
+    // Every POST must be JSON, bodiless ones included: 415 with a message, and nothing done.
+    for kind in ["Content-Type: text/plain", "Content-Type: application/x-www-form-urlencoded", "X-None: 1"] {
+        for (path, body) in
+            [("/api/sessions".to_string(), Some(&b"{}"[..])), (format!("/api/sessions/{id}/close"), None)]
+        {
+            let (status, payload) = request_with(&s, "POST", &path, &[&host, kind], body);
+            assert_eq!(status, 415, "{kind} {path}: {}", String::from_utf8_lossy(&payload));
+            assert!(message(&payload).contains("application/json"));
+        }
+    }
+    // The page's own requests pass: localhost, its Origin, JSON with a charset.
+    let local = format!("Host: localhost:{}", &s.addr[10..]);
+    let origin = format!("Origin: http://localhost:{}", &s.addr[10..]);
+    let body = br#"{"action": "step"}"#;
+    let (status, payload) = request_with(
+        &s,
+        "POST",
+        &play,
+        &[&local, &origin, "Content-Type: application/json; charset=utf-8"],
+        Some(body),
+    );
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&payload));
+    let (status, _) = request_with(&s, "POST", &format!("/api/sessions/{id}/close"), &[&host, json], None);
+    assert_eq!(status, 200);
+}
+
+#[test]
+fn experiments_are_limited_across_sessions() {
+    let s = std::sync::Arc::new(start());
+    let deep = json!({"layers": [16, 16, 16, 16, 16, 16]});
+    let (a, b, c) = (open(&s, deep.clone()), open(&s, deep), open(&s, json!({"points": 20})));
+    // Two long experiments from two sessions (seconds each, on both cores)...
+    let long = [
+        (format!("/api/sessions/{a}/runs"), json!({"n": 12, "epochs": 400})),
+        (format!("/api/sessions/{b}/timeline"), json!({"epochs": [0, 1000]})),
+    ];
+    let started = Instant::now();
+    let handles: Vec<_> = long
+        .into_iter()
+        .map(|(path, body)| {
+            let s = std::sync::Arc::clone(&s);
+            // A small one below may hold a slot for a moment: retry until in.
+            std::thread::spawn(move || loop {
+                let (status, v) = json_req(&s, "POST", &path, Some(body.clone()));
+                if status != 503 {
+                    return (status, v);
+                }
+            })
+        })
+        .collect();
+    // ...and a third one, however small, is refused while they run: "train N times" and a timeline alike.
+    let small = [
+        (format!("/api/sessions/{c}/runs"), br#"{"n": 1, "epochs": 1}"#.as_slice()),
+        (format!("/api/sessions/{c}/timeline"), br#"{"epochs": [1]}"#.as_slice()),
+    ];
+    let mut refused: [Option<String>; 2] = [None, None];
+    while refused.iter().any(Option::is_none) && handles.iter().any(|h| !h.is_finished()) {
+        for (k, (path, body)) in small.iter().enumerate() {
+            let (status, payload) = request(&s, "POST", path, Some(body));
+            match status {
+                503 => refused[k] = Some(message(&payload)),
+                200 => std::thread::sleep(Duration::from_millis(5)),
+                other => panic!("{other}: {}", String::from_utf8_lossy(&payload)),
+            }
+        }
+    }
+    for (m, (path, _)) in refused.iter().zip(&small) {
+        let m = m.as_ref().unwrap_or_else(|| panic!("{path} was never refused in {:?}", started.elapsed()));
+        assert!(m.contains("2 experiments"), "{m}");
+    }
+    for h in handles {
+        let (status, v) = h.join().unwrap();
+        assert_eq!(status, 200, "{v}");
+    }
+    // Their slots are free again.
+    for (path, body) in &small {
+        let (status, payload) = request(&s, "POST", path, Some(body));
+        assert_eq!(status, 200, "{path}: {}", String::from_utf8_lossy(&payload));
+    }
 }

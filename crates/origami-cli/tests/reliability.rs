@@ -223,6 +223,21 @@ fn the_exit_code_contract() {
         ("epochs = 2", "epochs = \"two\"", "training.epochs: expected a positive integer, found string \"two\""),
         ("n = 200", "n = 2", "data.n: 2 samples"),
         ("units = 2", "units = 3", "model.layers[1]: the model has 3 outputs, but the data has 2 classes"),
+        (
+            "batch_size = 16",
+            "batch_size = 16\n[schedule]\ntype = \"one_cycle\"\nmax_lr = -1",
+            "schedule.max_lr: expected a finite positive learning rate, found -1",
+        ),
+        (
+            "batch_size = 16",
+            "batch_size = 16\n[schedule]\ntype = \"one_cycle\"\nannealing_fraction = 1.5",
+            "schedule.annealing_fraction: expected a number in [0, 1), found 1.5",
+        ),
+        (
+            "batch_size = 16",
+            "batch_size = 16\n[schedule]\ntype = \"piecewise_constant\"\nboundaries = [1]\nvalues = [0.1, nan]",
+            "schedule.values: expected finite non-negative learning rates, found NaN at index 1",
+        ),
     ];
     for (from, to, want) in configs {
         std::fs::write(d.join("c.toml"), CIRCLE.replacen(from, to, 1)).unwrap();
@@ -252,6 +267,31 @@ fn a_tampered_progress_file_is_refused() {
     std::fs::write(&path, p.replace("\"epochs_completed\": 1", "\"epochs_completed\": 999")).unwrap();
     let err = fails(origami(&["train", "--resume", "run"], &d), 3, "999 epochs");
     assert!(err.contains("progress.json") && err.contains("999"), "{err}");
+    std::fs::remove_dir_all(&d).ok();
+}
+
+/// An optimizer.json edited to an impossible hyperparameter (β₁ = 1e39, inf
+/// as an f32; β₁ = 1.5) is refused as bad data when the run directory is
+/// read, naming the file and the field, before any model is built.
+#[test]
+fn a_crafted_optimizer_file_is_refused_on_resume() {
+    let d = temp("optimizer-json");
+    std::fs::write(d.join("c.toml"), CIRCLE.replace("epochs = 2", "epochs = 4")).unwrap();
+    ok(&["train", "c.toml", "--out", "run", "--stop-after", "1", "-q"], &d);
+    let path = d.join("run/optimizer.json");
+    let good: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    for value in [1e39, 1.5] {
+        let mut v = good.clone();
+        let hp = v["hyperparameters"].as_array_mut().unwrap();
+        let beta = hp.iter_mut().find(|p| p[0] == "beta_1").expect("an Adam state");
+        beta[1] = serde_json::json!(value);
+        std::fs::write(&path, serde_json::to_string(&v).unwrap()).unwrap();
+        let out = origami(&["train", "--resume", "run"], &d);
+        let err = fails(out, 3, "a crafted beta_1");
+        assert!(err.contains("optimizer.json") && err.contains("beta_1"), "{value}: {err}");
+    }
+    std::fs::write(&path, serde_json::to_string(&good).unwrap()).unwrap();
+    ok(&["train", "--resume", "run", "-q"], &d);
     std::fs::remove_dir_all(&d).ok();
 }
 

@@ -156,8 +156,10 @@ fn shortest_floats(text: &str) -> String {
 /// Whether a TOML text is a run config that `origami train` accepts (for the tests).
 #[cfg(test)]
 fn reads_back(text: &str) -> Result<serde_json::Value, String> {
-    let c: run::Config = toml::from_str(text).map_err(|e| e.to_string())?;
-    serde_json::to_value(&c).map_err(|e| e.to_string())
+    // what `origami train` does with a config: parse, then resolve (every check)
+    let table = run::parse_table(text, "playground.toml").map_err(|e| e.to_string())?;
+    let resolved = run::resolve(table).map_err(|e| e.to_string())?;
+    serde_json::to_value(&resolved.config).map_err(|e| e.to_string())
 }
 
 /// The parameters as the bytes of a safetensors file, encoded in memory:

@@ -5,6 +5,7 @@
 //! `session.rs`), so what the page shows is the library itself at work, not
 //! a JavaScript imitation of it. The server speaks JSON over HTTP with
 //! polling (`server.rs`), validates and bounds every input (`api.rs`), and
+//! answers only its own page on this machine (`guard.rs`), and
 //! embeds its page, styles and scripts in the binary (`assets.rs`): it works
 //! offline and installs nothing. Beyond the Playground it has every
 //! optimizer and schedule of the library, an optimizer race on 2-D surfaces
@@ -18,6 +19,7 @@ mod assets;
 mod engine;
 mod experiments;
 mod export;
+mod guard;
 mod race;
 mod schema;
 mod server;
@@ -53,6 +55,6 @@ pub fn run(args: &PlaygroundArgs) -> origami::Result<()> {
         println!("origami playground: http://{local}/");
         use std::io::Write as _;
         let _ = std::io::stdout().flush();
-        axum::serve(listener, server::router(registry)).await.map_err(io_err)
+        axum::serve(listener, server::router(registry, local.port())).await.map_err(io_err)
     })
 }

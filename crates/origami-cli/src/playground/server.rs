@@ -6,32 +6,67 @@
 //! or 5xx with `{"error": "…"}`: unknown sessions are 404, invalid input
 //! 400 (axum itself answers malformed JSON with 400/415/422 and oversized
 //! bodies with 413), a full server 503. Long computations (experiments, the
-//! race, a first build) run on tokio's blocking pool.
+//! race, a first build) run on tokio's blocking pool; at most
+//! [`MAX_EXPERIMENTS`] experiments run at once across all sessions. Before
+//! any route, `guard.rs` refuses requests from elsewhere than the page
+//! itself (403) and POSTs that are not JSON (415).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, FromRef, Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
 
 use super::api::{Config, Control, RaceRequest, RunsRequest, TimelineRequest};
+use super::guard::{guard, Allowed};
 use super::session::{lock, Command, Registry, Session, IDLE_TIMEOUT};
 use super::{experiments, export, race};
 
 /// Largest request body (a user's CSV of 2000 points fits easily).
 pub const MAX_BODY: usize = 256 * 1024;
 
+/// Most experiments ("train N times", timelines) running at once, all
+/// sessions together: each may keep both cores busy for seconds.
+pub const MAX_EXPERIMENTS: usize = 2;
+
 type AppState = Arc<Registry>;
 
+/// What the handlers share: the sessions, the experiment slots, the guard's
+/// allowed hosts. Handlers take the part they need (`FromRef`).
+#[derive(Clone)]
+struct App {
+    registry: AppState,
+    experiments: Arc<Semaphore>,
+    allowed: Arc<Allowed>,
+}
+
+impl FromRef<App> for AppState {
+    fn from_ref(app: &App) -> Self {
+        Arc::clone(&app.registry)
+    }
+}
+
+impl FromRef<App> for Arc<Semaphore> {
+    fn from_ref(app: &App) -> Self {
+        Arc::clone(&app.experiments)
+    }
+}
+
+impl FromRef<App> for Arc<Allowed> {
+    fn from_ref(app: &App) -> Self {
+        Arc::clone(&app.allowed)
+    }
+}
+
 /// An error answer: a status and a message, as `{"error": …}`.
-pub struct ApiError(StatusCode, String);
+pub struct ApiError(pub StatusCode, pub String);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -49,8 +84,14 @@ fn internal(msg: impl Into<String>) -> ApiError {
 
 type ApiResult<T> = Result<T, ApiError>;
 
-/// The router with every route; `state` holds the sessions.
-pub fn router(state: AppState) -> Router {
+/// The router with every route; `state` holds the sessions, `port` is the
+/// bound port (the guard's `Host` and `Origin` must name it).
+pub fn router(state: AppState, port: u16) -> Router {
+    let app = App {
+        registry: state,
+        experiments: Arc::new(Semaphore::new(MAX_EXPERIMENTS)),
+        allowed: Arc::new(Allowed::new(port)),
+    };
     Router::new()
         .route("/", get(index))
         .route("/assets/{name}", get(asset))
@@ -69,7 +110,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/schema", get(schema))
         .fallback(|| async { ApiError(StatusCode::NOT_FOUND, "no such page or API route".into()) })
         .layer(DefaultBodyLimit::max(MAX_BODY))
-        .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(app.clone(), guard))
+        .with_state(app)
 }
 
 /// Closes idle sessions every minute, for ever.
@@ -195,22 +237,53 @@ async fn blocking<T: serde::Serialize + Send + 'static>(
     }
 }
 
-async fn runs(State(reg): State<AppState>, Path(id): Path<u64>, Json(r): Json<RunsRequest>) -> ApiResult<Response> {
+/// One of the [`MAX_EXPERIMENTS`] slots, or a 503 when all are taken. The
+/// permit goes into the blocking task, so that a client that hangs up does
+/// not free the slot while its experiment still runs.
+fn experiment_slot(slots: &Arc<Semaphore>) -> ApiResult<OwnedSemaphorePermit> {
+    Arc::clone(slots).try_acquire_owned().map_err(|_| {
+        ApiError(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "the server is already running {MAX_EXPERIMENTS} experiments (train N times or a timeline, \
+                 from this or another tab); try again when one has finished"
+            ),
+        )
+    })
+}
+
+async fn runs(
+    State(reg): State<AppState>,
+    State(slots): State<Arc<Semaphore>>,
+    Path(id): Path<u64>,
+    Json(r): Json<RunsRequest>,
+) -> ApiResult<Response> {
     let s = session(&reg, id)?;
     s.touch();
     let cfg = lock(&s.config).clone();
-    blocking(move || experiments::train_n_times(&cfg, r.n, r.epochs)).await
+    let slot = experiment_slot(&slots)?;
+    blocking(move || {
+        let _slot = slot;
+        experiments::train_n_times(&cfg, r.n, r.epochs)
+    })
+    .await
 }
 
 async fn timeline(
     State(reg): State<AppState>,
+    State(slots): State<Arc<Semaphore>>,
     Path(id): Path<u64>,
     Json(r): Json<TimelineRequest>,
 ) -> ApiResult<Response> {
     let s = session(&reg, id)?;
     s.touch();
     let cfg = lock(&s.config).clone();
-    blocking(move || experiments::timeline(&cfg, &r.epochs)).await
+    let slot = experiment_slot(&slots)?;
+    blocking(move || {
+        let _slot = slot;
+        experiments::timeline(&cfg, &r.epochs)
+    })
+    .await
 }
 
 async fn race_handler(Json(r): Json<RaceRequest>) -> ApiResult<Response> {

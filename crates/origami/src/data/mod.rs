@@ -52,9 +52,13 @@ pub use split::{kfold, train_val_test, Fold, Split, Splits};
 pub(crate) mod testutil {
     use std::path::PathBuf;
 
-    /// A fresh, empty directory under the system temp dir for one test.
+    /// A fresh, empty directory under the system temp dir, its own on every
+    /// call (tests run in parallel, and two may share a helper and a name).
     pub fn temp_dir(test: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("origami-data-{}-{test}", std::process::id()));
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static CALLS: AtomicUsize = AtomicUsize::new(0);
+        let n = CALLS.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("origami-data-{}-{test}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("create temp dir");
         dir

@@ -13,11 +13,17 @@ use crate::{Error, Result};
 pub type Shape = SmallVec<[usize; 4]>;
 
 /// Number of elements of a shape (1 for a scalar of rank 0). For the shape
-/// of an existing tensor, whose count is known to fit; a shape from outside
+/// of an existing tensor, whose count is known to fit: a shape from outside
 /// goes through [`checked_numel`] (every public constructor of a tensor
-/// does), so that an overflow is an error rather than a wrapped count.
+/// does, and so does every operation that computes a larger shape), so
+/// that an overflow is an error rather than a wrapped count.
+///
+/// # Panics
+///
+/// If the count overflows `usize`, in release builds too: a wrapped count
+/// would be a wrong answer, not an error.
 pub fn numel(shape: &[usize]) -> usize {
-    shape.iter().product()
+    checked_numel(shape).unwrap_or_else(|| panic!("shape {shape:?} has more elements than fit in usize"))
 }
 
 /// The number of elements of `shape`, or `None` when the product of its
@@ -56,6 +62,8 @@ pub fn broadcast_shapes(op: &'static str, a: &[usize], b: &[usize]) -> Result<Sh
             )),
         };
     }
+    // (two small tensors can broadcast to a huge one: [n, 1] with [1, n])
+    crate::limits::check_shape(op, &out)?;
     Ok(out)
 }
 

@@ -50,12 +50,14 @@ const TRUNCATED_STD: f32 = 0.879_625_7;
 /// field that multiplies both (so `[kh, kw, c, f]` gives kh·kw·c and
 /// kh·kw·f). A vector counts its length for both; a scalar 1.
 pub fn fans(shape: &[usize]) -> (usize, usize) {
+    // (saturating: a shape too large for a buffer has fans too large to
+    // matter, never wrapped small ones)
     match shape.len() {
         0 => (1, 1),
         1 => (shape[0], shape[0]),
         r => {
-            let field: usize = shape[..r - 2].iter().product();
-            (shape[r - 2] * field, shape[r - 1] * field)
+            let field = shape[..r - 2].iter().fold(1usize, |a, &d| a.saturating_mul(d));
+            (shape[r - 2].saturating_mul(field), shape[r - 1].saturating_mul(field))
         }
     }
 }
@@ -66,9 +68,10 @@ impl Initializer {
     /// [`crate::limits`] (or past the weights file a model is loaded from)
     /// is an error before anything is allocated.
     pub fn init(&self, shape: &[usize], rng: &mut Rng) -> Result<Tensor> {
+        // (checked here, so the infallible constructors below cannot panic)
         crate::limits::claim_parameter(shape)?;
         let (fan_in, fan_out) = fans(shape);
-        let (fan_in, fan_avg) = (fan_in.max(1) as f32, ((fan_in + fan_out) as f32 / 2.0).max(1.0));
+        let (fan_in, fan_avg) = (fan_in.max(1) as f32, (fan_in.saturating_add(fan_out) as f32 / 2.0).max(1.0));
         Ok(match *self {
             Initializer::Zeros => Tensor::zeros(shape),
             Initializer::Ones => Tensor::ones(shape),
@@ -89,7 +92,7 @@ impl Initializer {
     /// The variance this rule gives a kernel of `shape` (for tests and docs).
     pub fn variance(&self, shape: &[usize]) -> f32 {
         let (fan_in, fan_out) = fans(shape);
-        let (fan_in, fan_avg) = (fan_in.max(1) as f32, ((fan_in + fan_out) as f32 / 2.0).max(1.0));
+        let (fan_in, fan_avg) = (fan_in.max(1) as f32, (fan_in.saturating_add(fan_out) as f32 / 2.0).max(1.0));
         match *self {
             Initializer::Zeros | Initializer::Ones | Initializer::Constant(_) => 0.0,
             Initializer::RandomNormal { std, .. } => std * std,
@@ -107,7 +110,7 @@ fn uniform(shape: &[usize], limit: f32, rng: &mut Rng) -> Tensor {
 }
 
 fn truncated(shape: &[usize], mean: f32, std: f32, rng: &mut Rng) -> Tensor {
-    let n: usize = shape.iter().product();
+    let n = crate::kernels::shape::numel(shape);
     let v = (0..n)
         .map(|_| loop {
             let z = rng.normal();
@@ -122,6 +125,18 @@ fn truncated(shape: &[usize], mean: f32, std: f32, rng: &mut Rng) -> Tensor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The fans of a shape no buffer can have saturate (they used to wrap
+    /// in release builds, to a small variance, and panic in debug ones);
+    /// such a shape is refused by `init` before anything is allocated.
+    #[test]
+    fn fans_of_impossible_shapes_saturate() {
+        assert_eq!(fans(&[3, 3, 8, 16]), (72, 144));
+        assert_eq!(fans(&[1 << 40, 1 << 40, 2, 2]), (usize::MAX, usize::MAX));
+        assert!(Initializer::GlorotUniform.variance(&[1 << 40, 1 << 40, 2, 2]) < 1e-18);
+        let e = Initializer::GlorotUniform.init(&[1 << 40, 1 << 40, 2, 2], &mut Rng::seed(1)).unwrap_err();
+        assert!(e.to_string().contains("overflows"), "{e}");
+    }
 
     fn moments(t: &Tensor) -> (f64, f64) {
         let v = t.to_vec();

@@ -110,8 +110,11 @@ impl Tensor {
                     "all axes but the joined one must be equal",
                 ));
             }
-            shape[axis] += x.shape()[axis];
+            shape[axis] = shape[axis].checked_add(x.shape()[axis]).ok_or_else(|| {
+                Error::shape("concat", first.shape(), x.shape(), "the joined axis's length overflows")
+            })?;
         }
+        crate::limits::check_shape("concat", &shape)?;
         let (outer, total, inner) = split_at_axis(&shape, axis);
         let mut out = crate::tensor::pool::zeros(numel(&shape));
         let mut start = 0;

@@ -69,6 +69,7 @@ fn dims(a: &[usize], b: &[usize]) -> Result<(MatMulDims, Shape)> {
     let mut out: Shape = batch_shape.into();
     out.push(m);
     out.push(n);
+    crate::limits::check_shape("matmul", &out)?;
     let d = MatMulDims { batch: numel(batch_shape), m, k, n, a_step, b_step };
     Ok((d, out))
 }

@@ -84,6 +84,13 @@ pub(crate) fn from_hyperparameters<C: Serialize + DeserializeOwned + Default>(s:
         let v = s
             .hyperparameter(&name)
             .ok_or_else(|| Error::arg(OP, format!("the {} state has no hyperparameter {name:?}", s.optimizer)))?;
+        if !v.is_finite() {
+            // (JSON's `1e39` is inf as an f32, which JSON cannot write back)
+            return Err(Error::arg(
+                OP,
+                format!("the {} state's hyperparameter {name} is not a finite number (found {v})", s.optimizer),
+            ));
+        }
         let v = if default.is_boolean() { Value::Bool(v != 0.0) } else { Value::from(v as f64) };
         fields.insert(name, v);
     }
@@ -111,5 +118,8 @@ mod tests {
         s.hyperparameters.retain(|(n, _)| n != "rho" && n != "beta_1");
         let e = from_hyperparameters::<AdamConfig>(&s).unwrap_err().to_string();
         assert!(e.contains("no hyperparameter \"beta_1\""), "{e}");
+        s.hyperparameters.push(("beta_1".into(), f32::INFINITY));
+        let e = from_hyperparameters::<AdamConfig>(&s).unwrap_err().to_string();
+        assert!(e.contains("hyperparameter beta_1 is not a finite number (found inf)"), "{e}");
     }
 }

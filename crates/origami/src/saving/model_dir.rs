@@ -32,7 +32,7 @@ use serde::{Deserialize, Serialize};
 use crate::io::{load_params, load_tensors, save_params, save_tensors, write_atomic};
 use crate::nn::{Param, RngStream, Sequential};
 use crate::optim::OptimizerState;
-use crate::spec::ModelFile;
+use crate::spec::{ModelFile, OptimizerSpec};
 use crate::train::History;
 use crate::{Error, Result, Rng, RngState, Tensor};
 
@@ -215,7 +215,30 @@ pub fn load_optimizer_state(dir: impl AsRef<Path>) -> Result<OptimizerState> {
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    Ok(OptimizerState { optimizer: meta.optimizer, step: meta.step, hyperparameters: meta.hyperparameters, buffers })
+    let state =
+        OptimizerState { optimizer: meta.optimizer, step: meta.step, hyperparameters: meta.hyperparameters, buffers };
+    check_optimizer_state(&state).map_err(|msg| Error::format(&path, msg))?;
+    Ok(state)
+}
+
+/// Refuses a state that no optimizer of origami would load, before anything
+/// is built from it: an unknown optimizer, a hyperparameter missing,
+/// unknown, not finite or out of range (each named), buffers that are not
+/// `<kind>.<parameter>` or disagree in size. Whether the buffers fit the
+/// model is checked when the state is loaded into the model's optimizer.
+fn check_optimizer_state(s: &OptimizerState) -> std::result::Result<(), String> {
+    let Some(spec) = OptimizerSpec::named(&s.optimizer).filter(|o| o.name() == s.optimizer) else {
+        return Err(format!(
+            "names optimizer {}, which is not one of {}",
+            crate::quote(&s.optimizer),
+            OptimizerSpec::NAMES.join(", ")
+        ));
+    };
+    match spec.build().load_state(s) {
+        Ok(()) => Ok(()),
+        Err(Error::InvalidArgument { msg, .. }) => Err(crate::shorten_message(&msg)),
+        Err(e) => Err(crate::shorten_message(&e.to_string())),
+    }
 }
 
 /// Where a checkpoint is written before it is complete.
@@ -414,6 +437,51 @@ mod tests {
         save_checkpoint(&dir, &f, &params, &ckpt).unwrap();
         let e = load_checkpoint(&dir).unwrap_err().to_string();
         assert!(e.contains("progress.json") && e.contains("999 epochs") && e.contains("holds 3"), "{e}");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    /// A crafted `optimizer.json` is refused when the checkpoint is read,
+    /// naming the file and the hyperparameter, not when training starts.
+    #[test]
+    fn a_crafted_optimizer_json_is_refused_on_load() {
+        let dir = crate::data::testutil::temp_dir("model-dir-optimizer-json");
+        let f = file();
+        let net = f.model.build(&mut Rng::seed(1)).unwrap();
+        let ckpt = Checkpoint {
+            progress: Progress::default(),
+            optimizer: Adam::default().state(),
+            history: History::default(),
+        };
+        save_checkpoint(&dir, &f, &net.params(), &ckpt).unwrap();
+        let path = dir.join(OPTIMIZER_FILE);
+        let good = std::fs::read_to_string(&path).unwrap();
+        load_checkpoint(&dir).unwrap();
+        let edit = |field: &str, value: &str| {
+            let v: serde_json::Value = serde_json::from_str(&good).unwrap();
+            let mut text = serde_json::to_string(&v).unwrap();
+            let i = text.find(&format!("[\"{field}\",")).unwrap_or_else(|| panic!("no {field} in {text}"));
+            let start = i + field.len() + 4;
+            let end = start + text[start..].find(']').unwrap();
+            text.replace_range(start..end, value);
+            write_atomic(&path, text.as_bytes()).unwrap();
+            load_checkpoint(&dir).err().map(|e| e.to_string())
+        };
+        for (field, value, says) in [
+            ("beta_1", "1e39", "not a finite number"),
+            ("beta_1", "1.5", "[0, 1)"),
+            ("beta_2", "-0.1", "[0, 1)"),
+            ("learning_rate", "-1", "learning_rate"),
+            ("epsilon", "1e300", "not a finite number"),
+        ] {
+            let e = edit(field, value).unwrap_or_else(|| panic!("{field} = {value} was accepted"));
+            assert!(e.contains("optimizer.json") && e.contains(field) && e.contains(says), "{field} = {value}: {e}");
+        }
+        let renamed = good.replace("\"adam\"", "\"adamx\"");
+        write_atomic(&path, renamed.as_bytes()).unwrap();
+        let e = load_checkpoint(&dir).unwrap_err().to_string();
+        assert!(e.contains("optimizer.json") && e.contains("\"adamx\""), "{e}");
+        write_atomic(&path, good.as_bytes()).unwrap();
+        load_checkpoint(&dir).unwrap();
         std::fs::remove_dir_all(&dir).ok();
     }
 

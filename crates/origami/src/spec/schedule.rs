@@ -182,6 +182,48 @@ impl ScheduleSpec {
         if self.decay_steps == Some(0) {
             return Err(("decay_steps", "expected a positive integer, found 0".into()));
         }
+        // Every number with the range its schedule's constructor accepts,
+        // so that a bad one is refused with its key path before the run.
+        let within = |name: &'static str, v: Option<f32>, ok: fn(f32) -> bool, range: &str| match v {
+            Some(v) if !ok(v) => Err((name, format!("expected a number in {range}, found {v}"))),
+            _ => Ok(()),
+        };
+        let rate = |name: &'static str, v: Option<f32>| match v {
+            Some(v) if !(v.is_finite() && v >= 0.0) => {
+                Err((name, format!("expected a finite non-negative learning rate, found {v}")))
+            }
+            _ => Ok(()),
+        };
+        within("decay_rate", self.decay_rate, |v| v > 0.0 && v <= 1.0, "(0, 1]")?;
+        if let Some(v) = self.power.filter(|v| !(v.is_finite() && *v >= 0.0)) {
+            return Err(("power", format!("expected a finite non-negative number, found {v}")));
+        }
+        within("alpha", self.alpha, |v| (0.0..=1.0).contains(&v), "[0, 1]")?;
+        if let Some(v) = self.max_lr.filter(|v| !(v.is_finite() && *v > 0.0)) {
+            return Err(("max_lr", format!("expected a finite positive learning rate, found {v}")));
+        }
+        rate("start_lr", self.start_lr)?;
+        rate("final_lr", self.final_lr)?;
+        within("annealing_fraction", self.annealing_fraction, |v| (0.0..1.0).contains(&v), "[0, 1)")?;
+        within("max_momentum", self.max_momentum, |v| (0.0..1.0).contains(&v), "[0, 1)")?;
+        within("min_momentum", self.min_momentum, |v| (0.0..1.0).contains(&v), "[0, 1)")?;
+        if let Some(b) = &self.boundaries {
+            if let Some(w) = b.windows(2).find(|w| w[0] >= w[1]) {
+                return Err((
+                    "boundaries",
+                    format!("expected strictly increasing steps, found {} then {}", w[0], w[1]),
+                ));
+            }
+            if let Some(values) = self.values.as_ref().filter(|v| v.len() != b.len() + 1) {
+                return Err((
+                    "values",
+                    format!("{} boundaries need {} values, found {}", b.len(), b.len() + 1, values.len()),
+                ));
+            }
+        }
+        if let Some((i, v)) = self.values.iter().flatten().enumerate().find(|(_, v)| !(v.is_finite() && **v >= 0.0)) {
+            return Err(("values", format!("expected finite non-negative learning rates, found {v} at index {i}")));
+        }
         Ok(())
     }
 }
@@ -282,6 +324,55 @@ impl ScheduleSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_number_is_checked_with_its_field() {
+        let ok = |s: ScheduleSpec| s.validate().unwrap_or_else(|e| panic!("{s:?}: {e:?}"));
+        let bad = |s: ScheduleSpec, field: &str, says: &str| {
+            let (f, m) = s.validate().expect_err(&format!("{s:?} passed"));
+            assert_eq!(f, field, "{m}");
+            assert!(m.contains(says), "{field}: {m}");
+        };
+        let of = |kind| ScheduleSpec { kind, ..Default::default() };
+        let one = || of(ScheduleKind::OneCycle);
+        let cos = || of(ScheduleKind::CosineDecay);
+        let exp = || of(ScheduleKind::ExponentialDecay);
+        ok(ScheduleSpec { max_lr: Some(0.1), start_lr: Some(0.0), final_lr: Some(1e-6), ..one() });
+        ok(ScheduleSpec { annealing_fraction: Some(0.0), max_momentum: Some(0.95), min_momentum: Some(0.0), ..one() });
+        for v in [-1.0, 0.0, f32::NAN, f32::INFINITY] {
+            bad(ScheduleSpec { max_lr: Some(v), ..one() }, "max_lr", &format!("found {v}"));
+        }
+        bad(ScheduleSpec { start_lr: Some(-0.1), ..one() }, "start_lr", "non-negative");
+        bad(ScheduleSpec { final_lr: Some(f32::NAN), ..one() }, "final_lr", "NaN");
+        bad(ScheduleSpec { annealing_fraction: Some(1.0), ..one() }, "annealing_fraction", "[0, 1)");
+        bad(ScheduleSpec { max_momentum: Some(1.5), ..one() }, "max_momentum", "[0, 1)");
+        bad(ScheduleSpec { min_momentum: Some(-0.1), ..one() }, "min_momentum", "[0, 1)");
+        ok(ScheduleSpec { decay_rate: Some(1.0), decay_steps: Some(3), ..exp() });
+        for v in [0.0, 1.5, -0.5, f32::NAN] {
+            bad(ScheduleSpec { decay_rate: Some(v), ..exp() }, "decay_rate", "(0, 1]");
+        }
+        let power = ScheduleSpec { power: Some(-1.0), ..of(ScheduleKind::PowerDecay) };
+        bad(power, "power", "non-negative");
+        ok(ScheduleSpec {
+            alpha: Some(1.0),
+            warmup_steps: Some(9),
+            decay_steps: Some(10),
+            start_lr: Some(0.0),
+            ..cos()
+        });
+        bad(ScheduleSpec { alpha: Some(1.01), ..cos() }, "alpha", "[0, 1]");
+        bad(ScheduleSpec { start_lr: Some(f32::NEG_INFINITY), ..cos() }, "start_lr", "-inf");
+        let pw = |b: Vec<usize>, v: Vec<f32>| ScheduleSpec {
+            boundaries: Some(b),
+            values: Some(v),
+            ..of(ScheduleKind::PiecewiseConstant)
+        };
+        ok(pw(vec![2, 5], vec![0.1, 0.01, 0.0]));
+        bad(pw(vec![5, 5], vec![0.1, 0.01, 0.001]), "boundaries", "5 then 5");
+        bad(pw(vec![2], vec![0.1]), "values", "1 boundaries need 2 values, found 1");
+        bad(pw(vec![2], vec![0.1, -1.0]), "values", "found -1 at index 1");
+        bad(pw(vec![2], vec![f32::NAN, 0.1]), "values", "NaN at index 0");
+    }
 
     #[test]
     fn names_agree_with_serde_and_the_schema_lists_every_option() {

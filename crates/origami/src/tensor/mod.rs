@@ -148,33 +148,51 @@ impl Tensor {
         Tensor::leaf(vec![v], Shape::new())
     }
 
-    /// All zeros. Panics if `shape`'s element count overflows `usize`
-    /// (as `vec!` does on such a length); [`try_zeros`](Self::try_zeros)
-    /// returns an error instead, for shapes from outside.
+    /// All zeros.
+    ///
+    /// # Panics
+    ///
+    /// If `shape`'s element count overflows `usize` (as `vec!` does on such
+    /// a length). A shape within `usize` is allocated as asked, however
+    /// large: the infallible constructors are for shapes the program chose
+    /// or has checked ([`crate::limits::check_shape`]; origami's layers
+    /// claim their parameters through it). For a shape from outside use
+    /// [`try_zeros`](Self::try_zeros) and the other `try_` constructors,
+    /// which return an error for an overflowing shape or one past
+    /// [`crate::limits::max_elements`] before anything is allocated.
     pub fn zeros(shape: &[usize]) -> Tensor {
         Tensor::full(shape, 0.0)
     }
 
-    /// All ones (panics as [`zeros`](Self::zeros) does).
+    /// All ones (panics as [`zeros`](Self::zeros) does; see [`try_ones`](Self::try_ones)).
     pub fn ones(shape: &[usize]) -> Tensor {
         Tensor::full(shape, 1.0)
     }
 
-    /// Every element `v` (panics as [`zeros`](Self::zeros) does).
+    /// Every element `v` (panics as [`zeros`](Self::zeros) does; see [`try_full`](Self::try_full)).
     pub fn full(shape: &[usize], v: f32) -> Tensor {
         Tensor::leaf(vec![v; numel_or_panic("full", shape)], shape.into())
     }
 
     /// All zeros, or an error when `shape` is too large ([`crate::limits`]).
     pub fn try_zeros(shape: &[usize]) -> Result<Tensor> {
-        Tensor::try_full(shape, 0.0)
+        Tensor::checked_full("zeros", shape, 0.0)
+    }
+
+    /// All ones, or an error when `shape` is too large ([`crate::limits`]).
+    pub fn try_ones(shape: &[usize]) -> Result<Tensor> {
+        Tensor::checked_full("ones", shape, 1.0)
     }
 
     /// Every element `v`, or an error naming the shape when its element
     /// count overflows or passes [`crate::limits::max_elements`]: checked
     /// before anything is allocated.
     pub fn try_full(shape: &[usize], v: f32) -> Result<Tensor> {
-        let n = crate::limits::check_shape("full", shape)?;
+        Tensor::checked_full("full", shape, v)
+    }
+
+    fn checked_full(op: &'static str, shape: &[usize], v: f32) -> Result<Tensor> {
+        let n = crate::limits::check_shape(op, shape)?;
         Ok(Tensor::leaf(vec![v; n], shape.into()))
     }
 
@@ -200,16 +218,38 @@ impl Tensor {
         Ok(Tensor::leaf(v, [len].as_slice().into()))
     }
 
-    /// Normal samples with the given mean and standard deviation.
+    /// Normal samples with the given mean and standard deviation (panics as
+    /// [`zeros`](Self::zeros) does; see [`try_randn`](Self::try_randn)).
     pub fn randn(shape: &[usize], mean: f32, std: f32, rng: &mut Rng) -> Tensor {
-        let v = (0..numel_or_panic("randn", shape)).map(|_| mean + std * rng.normal()).collect();
-        Tensor::leaf(v, shape.into())
+        Tensor::normal_samples(numel_or_panic("randn", shape), shape, mean, std, rng)
     }
 
-    /// Uniform samples in [lo, hi).
+    /// Uniform samples in [lo, hi) (panics as [`zeros`](Self::zeros) does;
+    /// see [`try_rand_uniform`](Self::try_rand_uniform)).
     pub fn rand_uniform(shape: &[usize], lo: f32, hi: f32, rng: &mut Rng) -> Tensor {
-        let v = (0..numel_or_panic("rand_uniform", shape)).map(|_| rng.uniform_range(lo, hi)).collect();
-        Tensor::leaf(v, shape.into())
+        Tensor::uniform_samples(numel_or_panic("rand_uniform", shape), shape, lo, hi, rng)
+    }
+
+    /// [`randn`](Self::randn), or an error when `shape` is too large
+    /// ([`crate::limits`]), checked before anything is drawn or allocated.
+    pub fn try_randn(shape: &[usize], mean: f32, std: f32, rng: &mut Rng) -> Result<Tensor> {
+        let n = crate::limits::check_shape("randn", shape)?;
+        Ok(Tensor::normal_samples(n, shape, mean, std, rng))
+    }
+
+    /// [`rand_uniform`](Self::rand_uniform), or an error when `shape` is too
+    /// large ([`crate::limits`]), checked before anything is drawn or allocated.
+    pub fn try_rand_uniform(shape: &[usize], lo: f32, hi: f32, rng: &mut Rng) -> Result<Tensor> {
+        let n = crate::limits::check_shape("rand_uniform", shape)?;
+        Ok(Tensor::uniform_samples(n, shape, lo, hi, rng))
+    }
+
+    fn normal_samples(n: usize, shape: &[usize], mean: f32, std: f32, rng: &mut Rng) -> Tensor {
+        Tensor::leaf((0..n).map(|_| mean + std * rng.normal()).collect(), shape.into())
+    }
+
+    fn uniform_samples(n: usize, shape: &[usize], lo: f32, hi: f32, rng: &mut Rng) -> Tensor {
+        Tensor::leaf((0..n).map(|_| rng.uniform_range(lo, hi)).collect(), shape.into())
     }
 
     /// This tensor as a leaf that wants its gradient (a parameter).
@@ -371,6 +411,59 @@ mod tests {
         // start + len past usize::MAX is out of range, not a wrapped small end
         let e = Tensor::zeros(&[3]).narrow(0, 2, usize::MAX).unwrap_err().to_string();
         assert!(e.contains("past the end"), "{e}");
+    }
+
+    /// Every constructor has a checked variant for shapes from outside.
+    #[test]
+    fn checked_constructors_refuse_before_allocating() {
+        let huge = [1usize << 32, 1 << 32];
+        let big = [2, 1_000_000_000];
+        let rng = &mut Rng::seed(1);
+        for (what, r) in [
+            ("ones", Tensor::try_ones(&huge)),
+            ("randn", Tensor::try_randn(&huge, 0.0, 1.0, rng)),
+            ("rand_uniform", Tensor::try_rand_uniform(&huge, 0.0, 1.0, rng)),
+        ] {
+            let e = r.unwrap_err().to_string();
+            assert!(e.contains("overflows") && e.contains("4294967296"), "{what}: {e}");
+        }
+        for (what, r) in [
+            ("ones", Tensor::try_ones(&big)),
+            ("randn", Tensor::try_randn(&big, 0.0, 1.0, rng)),
+            ("rand_uniform", Tensor::try_rand_uniform(&big, 0.0, 1.0, rng)),
+        ] {
+            let e = r.unwrap_err().to_string();
+            assert!(e.contains(what) && e.contains("[2, 1000000000]") && e.contains("limit"), "{what}: {e}");
+        }
+        assert_eq!(Tensor::try_ones(&[2]).unwrap().to_vec(), vec![1.0, 1.0]);
+        let a = Tensor::try_randn(&[50], 0.0, 1.0, &mut Rng::seed(5)).unwrap().to_vec();
+        assert_eq!(a, Tensor::randn(&[50], 0.0, 1.0, &mut Rng::seed(5)).to_vec(), "the same draws");
+        let u = Tensor::try_rand_uniform(&[50], -2.0, 3.0, &mut Rng::seed(1)).unwrap().to_vec();
+        assert_eq!(u, Tensor::rand_uniform(&[50], -2.0, 3.0, &mut Rng::seed(1)).to_vec());
+        assert!(std::panic::catch_unwind(|| Tensor::randn(&huge, 0.0, 1.0, &mut Rng::seed(1))).is_err());
+    }
+
+    /// Shapes that operations compute — broadcasting, a matrix product, a
+    /// concatenation — are checked as a constructor's are: empty tensors
+    /// whose shapes multiply past `usize` used to give, in release builds,
+    /// a tensor whose wrapped element count claimed 0 (and a debug panic).
+    #[test]
+    fn computed_shapes_are_checked() {
+        let empty = |shape: &[usize]| Tensor::from_vec(vec![], shape).unwrap();
+        let (a, b) = (empty(&[1 << 40, 1, 0]), empty(&[1, 1 << 40, 0]));
+        let e = a.add(&b).unwrap_err().to_string();
+        assert!(e.contains("add") && e.contains("overflows"), "{e}");
+        assert!(a.gt(&b).is_err());
+        let e = empty(&[1 << 40, 0]).matmul(&empty(&[0, 1 << 40])).unwrap_err().to_string();
+        assert!(e.contains("matmul") && e.contains("overflows"), "{e}");
+        let e = empty(&[1 << 16, 0]).matmul(&empty(&[0, 1 << 16])).unwrap_err().to_string();
+        assert!(e.contains("matmul") && e.contains("limit"), "{e}");
+        let half = empty(&[1 << 63, 0]);
+        let e = Tensor::concat(&[half.clone(), half], 0).unwrap_err().to_string();
+        assert!(e.contains("concat") && e.contains("overflows"), "{e}");
+        // what fits still works
+        assert_eq!(empty(&[3, 1, 0]).add(&empty(&[1, 4, 0])).unwrap().shape(), &[3, 4, 0]);
+        assert_eq!(Tensor::ones(&[2, 0]).matmul(&Tensor::ones(&[0, 3])).unwrap().to_vec(), vec![0.0; 6]);
     }
 
     #[test]

@@ -323,7 +323,7 @@
     });
   }
 
-  window.addEventListener('pagehide', () => { if (session) navigator.sendBeacon(`/api/sessions/${session}/close`); });
+  window.addEventListener('pagehide', () => { if (session) PG.beacon(`/api/sessions/${session}/close`); });
 
   /** The page and a fresh session from the URL hash: on load, and on every hash navigation. */
   async function start() {
@@ -351,7 +351,7 @@
     if (location.hash === PG.toHash()) return;
     generation++;
     clearTimeout(pollTimer);
-    if (session) navigator.sendBeacon(`/api/sessions/${session}/close`);
+    if (session) PG.beacon(`/api/sessions/${session}/close`);
     session = null;
     snap = null;
     points = { train: [], test: [] };

@@ -18,13 +18,13 @@ PG.el = function (tag, attrs, children) {
   return e;
 };
 
-/** Calls the API; resolves to the parsed JSON, rejects with the server's message. */
+/** Calls the API; resolves to the parsed JSON, rejects with the server's message.
+ * Every POST says application/json, with a body or without: the server
+ * refuses any other POST (415), so that no cross-site form can reach it. */
 PG.api = async function (method, path, body) {
   const opts = { method, headers: {} };
-  if (body !== undefined) {
-    opts.headers['Content-Type'] = 'application/json';
-    opts.body = JSON.stringify(body);
-  }
+  if (method === 'POST') opts.headers['Content-Type'] = 'application/json';
+  if (body !== undefined) opts.body = JSON.stringify(body);
   const r = await fetch(path, opts);
   const text = await r.text();
   let data = null;
@@ -35,6 +35,12 @@ PG.api = async function (method, path, body) {
     throw err;
   }
   return data;
+};
+
+/** A bodiless JSON POST that outlives the page (closing a session on
+ * pagehide); sendBeacon cannot set the Content-Type the server requires. */
+PG.beacon = function (path) {
+  fetch(path, { method: 'POST', keepalive: true, headers: { 'Content-Type': 'application/json' } }).catch(() => {});
 };
 
 /** base64 → Uint8Array. */

@@ -29,8 +29,16 @@ impl PositionalEncodingConfig {
 }
 
 /// The `[length, d]` table of sinusoidal encodings.
+///
+/// # Panics
+///
+/// If `length · d` overflows `usize`. The table is allocated as asked:
+/// [`PositionalEncoding`] checks its size against [`crate::limits`] first.
 pub fn sinusoidal_positional_encoding(length: usize, d: usize) -> Tensor {
-    let mut v = vec![0.0f32; length * d];
+    let n = length
+        .checked_mul(d)
+        .unwrap_or_else(|| panic!("sinusoidal_positional_encoding: a [{length}, {d}] table does not fit in usize"));
+    let mut v = vec![0.0f32; n];
     for p in 0..length {
         for j in 0..d {
             let i = (j / 2) as f64;
@@ -113,6 +121,18 @@ impl Layer for PositionalEncoding {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A table whose size overflows panics at once, naming it (it used to
+    /// wrap in release builds and fail only after billions of writes).
+    #[test]
+    fn an_impossible_table_panics_at_once() {
+        let r = std::panic::catch_unwind(|| sinusoidal_positional_encoding(1 << 40, 1 << 40));
+        let msg = r.expect_err("a panic").downcast::<String>().map(|s| *s).unwrap_or_default();
+        assert!(msg.contains("[1099511627776, 1099511627776]"), "{msg}");
+        let mut layer = PositionalEncoding::new(1 << 40);
+        let e = layer.build(&[4, 1 << 40], &mut Rng::seed(1)).unwrap_err().to_string();
+        assert!(e.contains("PositionalEncoding") && e.contains("overflows"), "{e}");
+    }
 
     #[test]
     fn table_values() {
