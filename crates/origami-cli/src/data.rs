@@ -232,6 +232,7 @@ pub fn read_inputs(path: &Path, p: &Preprocessing, input_shape: &[usize], with_t
     } else if is_idx(path) {
         Inputs { x: data::mnist::read_images(path)?, y: None }
     } else {
+        not_an_input(path)?;
         read_feature_csv(path, p, with_targets)?
     };
     if !p.mean.is_empty() {
@@ -262,8 +263,48 @@ pub fn read_inputs(path: &Path, p: &Preprocessing, input_shape: &[usize], with_t
 }
 
 fn is_idx(path: &Path) -> bool {
+    idx_kind(path) == Some(3)
+}
+
+/// Whether `path` is an IDX file, and of how many dimensions (1: labels,
+/// 3: images), by its name (`…-idx1-ubyte[.gz]`) or, uncompressed, by its
+/// magic number (0x0000_08_0D: unsigned bytes, D dimensions).
+pub fn idx_kind(path: &Path) -> Option<u8> {
     let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-    name.contains("idx3-ubyte")
+    for d in [1u8, 3] {
+        if name.contains(&format!("idx{d}-ubyte")) {
+            return Some(d);
+        }
+    }
+    let mut head = [0u8; 4];
+    let mut f = std::fs::File::open(path).ok()?;
+    std::io::Read::read_exact(&mut f, &mut head).ok()?;
+    (head[..3] == [0, 0, 8] && (1..=4).contains(&head[3])).then_some(head[3])
+}
+
+/// Refuses files that are not model inputs before reading them as text: an
+/// IDX labels file, or any gzip file that is no IDX images file.
+fn not_an_input(path: &Path) -> CliResult<()> {
+    let what = match idx_kind(path) {
+        Some(1) => "an IDX labels file (idx1-ubyte)".to_string(),
+        Some(d) if d != 3 => format!("an IDX file of {d} dimensions"),
+        Some(_) => return Ok(()),
+        None => {
+            let mut head = [0u8; 2];
+            let gz = std::fs::File::open(path)
+                .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+                .is_ok_and(|_| head == [0x1f, 0x8b]);
+            if !gz {
+                return Ok(());
+            }
+            "a gzip file that is no IDX images file".to_string()
+        }
+    };
+    Err(CliError::data(format!(
+        "{} is {what}; the inputs of a model are an MNIST directory, an IDX images file \
+         (…-idx3-ubyte or .gz) or a CSV file.",
+        path.display()
+    )))
 }
 
 /// A numeric CSV: with a header, columns are picked by the model's feature

@@ -50,11 +50,19 @@ pub fn run(args: &EvaluateArgs) -> CliResult<()> {
     }
     let inputs = crate::data::read_inputs(&args.data, &file.preprocessing, &file.model.input_shape, true)?;
     let y = inputs.y.ok_or_else(|| {
-        CliError::data(format!(
-            "{} has no targets: a CSV needs the column {}.",
-            args.data.display(),
-            origami::quote(file.preprocessing.target_name.as_deref().unwrap_or_default())
-        ))
+        let path = args.data.display();
+        CliError::data(match &file.preprocessing.target_name {
+            _ if crate::data::idx_kind(&args.data).is_some() => format!(
+                "{path} holds images without their labels: evaluate needs both. Give the MNIST directory \
+                 (it reads t10k-images and t10k-labels), or a CSV with the target column."
+            ),
+            Some(t) => {
+                format!("{path} has no column {}, the model's target: evaluate compares with it.", origami::quote(t))
+            }
+            None => format!(
+                "{path} has no targets: this model was trained on images; give an MNIST directory (images and labels)."
+            ),
+        })
     })?;
     // a CSV's targets were read as the model's (its class names or numbers)
     let classification = if file.preprocessing.target_name.is_some() { fit.classification } else { y.rank() == 1 };

@@ -203,7 +203,14 @@ pub fn run(args: &TrainArgs) -> CliResult<()> {
             fresh_dir(&c.output_dir, &c.name.clone().unwrap_or_else(timestamp))
         }
     };
-    train(&resolved, &dir, resume_dir.is_some(), args.stop_after, args.learning_rate, out)
+    let existed = dir.exists();
+    let result = train(&resolved, &dir, resume_dir.is_some(), args.stop_after, args.learning_rate, out);
+    // A run that failed before its first checkpoint leaves nothing to resume:
+    // the directory it created (holding config.toml at most) goes again.
+    if result.is_err() && !existed && resume_dir.is_none() && !dir.join(PROGRESS_FILE).exists() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    result
 }
 
 /// Refuses data too small for the run's splits: the test split (and the
@@ -263,6 +270,60 @@ fn outputs_fit_classes(r: &Resolved, data: &crate::data::Loaded, net: &origami::
     )))
 }
 
+/// Categorical cross-entropy wants one-hot rows; class indices (what a CSV
+/// or MNIST gives) need the sparse loss. Said before training, with the fix.
+fn loss_fits_targets(model: &origami::train::Model, data: &crate::data::Loaded) -> CliResult<()> {
+    if let origami::nn::Loss::CategoricalCrossentropy { from_logits } = model.loss {
+        if data.train.y().rank() == 1 {
+            let sparse = if from_logits {
+                "sparse_categorical_crossentropy_from_logits"
+            } else {
+                "sparse_categorical_crossentropy"
+            };
+            return Err(CliError::usage(format!(
+                "training.loss: categorical cross-entropy compares with one-hot rows, but the data's targets are \
+                 class indices; use loss = \"{sparse}\""
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Every callback's `monitor` must be a value the run logs (`loss`, the
+/// metrics, their `val_` forms when there is a validation split, `lr`):
+/// found when the config is checked (exit 2), not after the first epoch.
+fn monitors_are_logged(c: &config::Config, model: &origami::train::Model) -> CliResult<()> {
+    let mut logged: Vec<String> = vec!["loss".into()];
+    logged.extend(model.metrics.iter().map(|m| m.name()));
+    if c.training.validation_split > 0.0 {
+        let val: Vec<String> = logged.iter().map(|n| format!("val_{n}")).collect();
+        logged.extend(val);
+    }
+    logged.push("lr".into());
+    let cb = &c.callbacks;
+    let monitors = [
+        ("callbacks.early_stopping.monitor", cb.early_stopping.as_ref().map(|e| &e.monitor)),
+        ("callbacks.reduce_lr_on_plateau.monitor", cb.reduce_lr_on_plateau.as_ref().map(|p| &p.monitor)),
+        ("callbacks.checkpoint.monitor", cb.checkpoint.as_ref().map(|k| &k.monitor)),
+    ];
+    for (key, m) in monitors {
+        let Some(m) = m else { continue };
+        if !logged.contains(m) {
+            let hint = if m.starts_with("val_") && c.training.validation_split == 0.0 {
+                " (val_ values need training.validation_split > 0)"
+            } else {
+                ""
+            };
+            return Err(CliError::usage(format!(
+                "{key}: {} is not logged by this run{hint}; it logs {}",
+                origami::quote(m),
+                logged.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Trains the config `r` into `dir` (resuming its checkpoint if `resume`).
 pub fn train(
     r: &Resolved,
@@ -313,6 +374,8 @@ pub fn train(
     let streams = net.rng_streams();
     let summary = net.summary();
     let mut model = compile(&file, net)?;
+    loss_fits_targets(&model, &data)?;
+    monitors_are_logged(c, &model)?;
     let initial_epoch = ckpt.as_ref().map_or(0, |k| k.progress.epochs_completed);
     let prior = ckpt.as_ref().map(|k| k.history.clone()).unwrap_or_default();
     // A finished run trained further is Keras's second `fit` call: the

@@ -303,7 +303,7 @@ fn significant(x: f64, digits: i32) -> String {
         } else {
             s
         }
-    } else if decimals < 0 && decimals > -6 {
+    } else if (-5..0).contains(&decimals) {
         format!("{}", (x / 10f64.powi(-decimals)).round() * 10f64.powi(-decimals))
     } else {
         format!("{x:.*e}", (digits - 1) as usize)

@@ -388,12 +388,17 @@ impl Config {
     }
 }
 
-/// `{"action": …}`: play, pause, step, reset (same seed) or regenerate (new data).
+/// `{"action": …}`: play, pause, step, reset (same seed), regenerate (new
+/// data) or pace (`{"action": "pace", "epochs_per_second": 30}`).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Control {
     /// What to do.
     pub action: String,
+    /// For `pace`: epochs per second while playing (0.1 to 10,000), or
+    /// absent / null for as fast as the machine goes.
+    #[serde(default)]
+    pub epochs_per_second: Option<f32>,
 }
 
 /// Train the session's configuration `n` times with seeds seed, seed+1, ….

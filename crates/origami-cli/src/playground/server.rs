@@ -212,7 +212,14 @@ async fn control(State(reg): State<AppState>, Path(id): Path<u64>, Json(c): Json
             cfg.data_seed = cfg.data_seed.wrapping_add(1) % (1 << 40);
             Command::Configure(Box::new(cfg))
         }
-        other => return Err(bad(format!("action must be play, pause, step, reset or regenerate, got {other:?}"))),
+        "pace" => match c.epochs_per_second {
+            None => Command::Pace(None),
+            Some(p) if (0.1..=10_000.0).contains(&p) => Command::Pace(Some(p)),
+            Some(p) => return Err(bad(format!("epochs_per_second must lie in [0.1, 10000] (or be null), got {p}"))),
+        },
+        other => {
+            return Err(bad(format!("action must be play, pause, step, reset, regenerate or pace, got {other:?}")))
+        }
     };
     send(&s, cmd)?;
     Ok(Json(json!({ "ok": true })).into_response())

@@ -50,6 +50,10 @@ pub struct Snapshot {
     pub train_acc: Option<f32>,
     pub test_acc: Option<f32>,
     pub learning_rate: f32,
+    /// Epochs trained per second over about the last two seconds of play.
+    pub epochs_per_second: f32,
+    /// The pace asked for (epochs per second; null: as fast as it goes).
+    pub pace: Option<f32>,
     /// `[epoch, train, test]`, at most [`HISTORY_POINTS`] of them.
     pub history: Vec<[f32; 3]>,
     pub output_res: usize,
@@ -77,6 +81,8 @@ pub enum Command {
     Pause,
     Step,
     Reset,
+    /// Epochs per second while playing (`None`: as fast as it goes).
+    Pace(Option<f32>),
     /// Replies with the parameters under their checkpoint names.
     Params(oneshot::Sender<Vec<(String, origami::Tensor)>>),
 }
@@ -146,6 +152,9 @@ impl Registry {
             version: 0,
             data_version: 0,
             config_error: None,
+            pace: None,
+            next_due: Instant::now(),
+            recent: Default::default(),
         };
         let running = Running::start(&self.workers);
         std::thread::Builder::new()
@@ -207,6 +216,12 @@ struct Worker {
     data_version: u64,
     /// Why the last config failed to build; shown until the config changes.
     config_error: Option<String>,
+    /// Epochs per second while playing; `None`: as fast as it goes.
+    pace: Option<f32>,
+    /// When the next paced epoch is due.
+    next_due: Instant,
+    /// `(when, epoch)` at recent publications, for the measured pace.
+    recent: std::collections::VecDeque<(Instant, usize)>,
 }
 
 impl Worker {
@@ -228,13 +243,14 @@ impl Worker {
                     Err(_) => return,
                 }
             };
-            match cmd {
-                Some(c) => self.handle(c),
-                None => {
+            match (cmd, self.pace) {
+                (Some(c), _) => self.handle(c),
+                (None, None) => {
                     self.train_for(TICK);
                     // Leave a little CPU to the other sessions and the server.
                     std::thread::sleep(Duration::from_millis(2));
                 }
+                (None, Some(pace)) => self.train_paced(pace),
             }
         }
     }
@@ -253,6 +269,12 @@ impl Worker {
             Command::Step => {
                 self.playing = false;
                 self.train_for(Duration::ZERO);
+            }
+            Command::Pace(p) => {
+                self.pace = p;
+                self.next_due = Instant::now();
+                self.recent.clear();
+                self.publish(None);
             }
             Command::Reset => {
                 let Some(session) = self.session.upgrade() else { return };
@@ -291,6 +313,35 @@ impl Worker {
         }
     }
 
+    /// Trains the epochs that are due at `pace` epochs per second (at most
+    /// a tick's worth at once), then publishes; sleeps until the next is due
+    /// in short naps, so that commands are still answered at once.
+    fn train_paced(&mut self, pace: f32) {
+        let interval = Duration::from_secs_f64(1.0 / pace as f64);
+        let now = Instant::now();
+        if now < self.next_due {
+            std::thread::sleep((self.next_due - now).min(Duration::from_millis(10)));
+            return;
+        }
+        let Some(e) = &mut self.engine else { return };
+        let start = Instant::now();
+        let mut failure = None;
+        while self.next_due <= Instant::now() && start.elapsed() < TICK {
+            if let Err(msg) = e.train_epoch() {
+                failure = Some(msg);
+                self.playing = false;
+                break;
+            }
+            self.next_due += interval;
+        }
+        // a machine slower than the pace does not owe epochs later
+        let now = Instant::now();
+        if self.next_due + TICK < now {
+            self.next_due = now;
+        }
+        self.publish(failure);
+    }
+
     /// Trains whole epochs for about `budget` (at least one), then publishes.
     fn train_for(&mut self, budget: Duration) {
         let Some(e) = &mut self.engine else { return };
@@ -317,6 +368,7 @@ impl Worker {
             playing: self.playing,
             output_res: OUTPUT_RES,
             neuron_res: NEURON_RES,
+            pace: self.pace,
             error: error.clone().or_else(|| self.config_error.clone()),
             ..Snapshot::default()
         };
@@ -326,6 +378,18 @@ impl Worker {
             s.regression = cfg.is_regression();
             s.epoch = e.epoch;
             s.learning_rate = e.learning_rate();
+            let now = Instant::now();
+            if !self.playing {
+                self.recent.clear();
+            }
+            self.recent.push_back((now, e.epoch));
+            while self.recent.len() > 2 && now.duration_since(self.recent[0].0) > Duration::from_secs(2) {
+                self.recent.pop_front();
+            }
+            if let (Some(&(t0, e0)), true) = (self.recent.front(), self.recent.len() > 1) {
+                let dt = now.duration_since(t0).as_secs_f32();
+                s.epochs_per_second = if dt > 0.0 { (e.epoch - e0) as f32 / dt } else { 0.0 };
+            }
             let last = *e.history.last().unwrap_or(&[0.0, f32::NAN, f32::NAN]);
             (s.train_loss, s.test_loss) = (last[1], last[2]);
             s.history = downsample(&e.history, HISTORY_POINTS);
@@ -381,6 +445,31 @@ mod tests {
         assert_eq!(r.reap(Duration::ZERO), 1);
         wait_until("the reaped (idle, blocked) worker to end", || r.workers() == 0);
         assert!(r.get(idle).is_none());
+    }
+
+    /// At a pace of 20 epochs a second a session trains about 20 a second
+    /// (measured over 1.5 s), and measures it; unpaced it trains far faster.
+    #[test]
+    fn a_paced_session_trains_at_its_pace() {
+        let r = Registry::default();
+        let id = r.open(Config { points: 100, ..Config::default() }).unwrap();
+        let s = r.get(id).unwrap();
+        let epoch = || lock(&s.snapshot).epoch;
+        s.send(Command::Pace(Some(20.0)));
+        s.send(Command::Play);
+        std::thread::sleep(Duration::from_millis(200));
+        let (e0, t0) = (epoch(), Instant::now());
+        std::thread::sleep(Duration::from_millis(1500));
+        let rate = (epoch() - e0) as f32 / t0.elapsed().as_secs_f32();
+        assert!((14.0..26.0).contains(&rate), "{rate} epochs/s at a pace of 20");
+        let measured = lock(&s.snapshot).epochs_per_second;
+        assert!((14.0..26.0).contains(&measured), "measured {measured}");
+        s.send(Command::Pace(None));
+        std::thread::sleep(Duration::from_millis(200));
+        let e1 = epoch();
+        std::thread::sleep(Duration::from_millis(500));
+        assert!(epoch() - e1 > 50, "unpaced: {} epochs in 0.5 s", epoch() - e1);
+        r.close(id);
     }
 
     /// A config that cannot be built keeps its error on the page through

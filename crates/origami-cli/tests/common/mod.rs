@@ -15,6 +15,18 @@ pub fn origami(args: &[&str], cwd: &Path) -> Output {
         .expect("run origami")
 }
 
+/// `origami ARGS` with extra environment variables; stdout and stderr together.
+pub fn origami_env(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_origami"))
+        .args(args)
+        .current_dir(cwd)
+        .env("ORIGAMI_NUM_THREADS", "1")
+        .envs(env.iter().copied())
+        .output()
+        .expect("run origami");
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
 /// [`origami`] that must succeed; its stdout.
 pub fn ok(args: &[&str], cwd: &Path) -> String {
     let out = origami(args, cwd);

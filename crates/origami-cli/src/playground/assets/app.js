@@ -178,7 +178,13 @@
     const control = (action) => session && PG.api('POST', `/api/sessions/${session}/control`, { action }).catch((e) => showError(e.message));
     PG.$('#play').addEventListener('click', () => control(snap && snap.playing ? 'pause' : 'play'));
     PG.$('#step').addEventListener('click', () => control('step'));
-    PG.$('#reset').addEventListener('click', () => control('reset'));
+    // Reset draws new weights (a new seed, shown and kept in the URL), as
+    // TensorFlow Playground does; "same seed" replays the run exactly.
+    PG.$('#reset').addEventListener('click', () => {
+      S.cfg.seed = Math.floor(Math.random() * 1e9);
+      changed();
+    });
+    PG.$('#restart').addEventListener('click', () => control('reset'));
     PG.$('#regenerate').addEventListener('click', () => { S.cfg.data_seed = (S.cfg.data_seed + 1) % 1e9; changed(); });
     PG.$('#custom-file').addEventListener('change', async (ev) => {
       const f = ev.target.files[0];
@@ -237,7 +243,7 @@
     PG.$('#test-loss').textContent = PG.fmt(snap.test_loss);
     PG.$('#train-acc').textContent = snap.train_acc == null ? '' : `(accuracy ${PG.fmt(100 * snap.train_acc, 1)}%)`;
     PG.$('#test-acc').textContent = snap.test_acc == null ? '' : `(accuracy ${PG.fmt(100 * snap.test_acc, 1)}%)`;
-    PG.$('#lr-now').textContent = snap.learning_rate ? snap.learning_rate.toPrecision(3) : '–';
+    PG.$('#lr-now').textContent = Number.isFinite(snap.learning_rate) ? String(Number(snap.learning_rate.toPrecision(3))) : '–';
     const play = PG.$('#play');
     play.classList.toggle('playing', !!snap.playing);
     play.innerHTML = snap.playing ? '&#x2016;' : '&#x25B6;';

@@ -9,7 +9,8 @@
 PG.HELP = {
   play: 'Run / pause training. Each epoch is one pass over the training points in shuffled mini-batches; the server trains with origami and the page polls the result.',
   step: 'Train exactly one epoch.',
-  reset: 'Re-initialise the weights (same seed: the same starting point) and the epoch counter.',
+  reset: 'Start again from new random weights (a new seed, shown under Network and kept in the link) and epoch 0.',
+  restart: 'Start again from the same weights (the same seed): the run replays exactly.',
   epoch: 'Epochs trained: passes over the whole training set.',
   regenerate: 'Draw a new sample of the same data set (a new data seed).',
   show_test: 'Draw the test points too (black outline).',
