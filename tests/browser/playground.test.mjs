@@ -40,6 +40,45 @@ try {
   await page.waitForFunction(() => document.querySelector('#test-loss').textContent !== '–', null, { timeout: 30000 });
   check('page loads and shows a loss', true);
 
+  // The pace control: 10 epochs/s trains about 10 a second; "as fast as it goes" far more.
+  const epochNow = () => page.evaluate(() => parseInt(document.querySelector('#epoch').textContent.replace(/\D/g, ''), 10));
+  const rateOver = async (ms) => {
+    const e0 = await epochNow(); const t0 = Date.now();
+    await page.waitForTimeout(ms);
+    return ((await epochNow()) - e0) / ((Date.now() - t0) / 1000);
+  };
+  await page.selectOption('#pace', '10');
+  await page.click('#play');
+  await page.waitForTimeout(800);
+  const slow = await rateOver(2500);
+  await page.selectOption('#pace', '0');
+  await page.waitForTimeout(500);
+  const fast = await rateOver(1500);
+  check('the pace control sets the epochs per second', slow > 6 && slow < 14 && fast > 3 * slow,
+    `10/s gave ${slow.toFixed(1)}/s, fastest ${fast.toFixed(1)}/s`);
+  // Changing η while playing goes on from the same epoch: no restart.
+  const before_lr = await epochNow();
+  await page.selectOption('#learning_rate', '0.1');
+  await page.waitForFunction(() => document.querySelector('#lr-now').textContent === '0.1', null, { timeout: 10000 });
+  const after_lr = await epochNow();
+  check('changing η does not restart training', after_lr >= before_lr && after_lr > 0, `${before_lr} → ${after_lr}`);
+  await page.click('#play');
+  await page.waitForFunction(() => !document.querySelector('#play').classList.contains('playing'));
+  // Reset draws new weights (a new seed in the link); "same seed" keeps it.
+  const seed0 = await page.inputValue('#seed');
+  const map0 = await page.evaluate(() => document.querySelector('#heatmap').toDataURL());
+  await page.click('#reset');
+  await page.waitForFunction((s) => document.querySelector('#seed').value !== s && location.hash.includes('seed=' + document.querySelector('#seed').value), seed0);
+  await page.waitForFunction(() => document.querySelector('#epoch').textContent.replace(/\D/g, '') === '000000');
+  await page.waitForTimeout(600);
+  const map1 = await page.evaluate(() => document.querySelector('#heatmap').toDataURL());
+  const seed1 = await page.inputValue('#seed');
+  await page.click('#restart');
+  await page.waitForTimeout(600);
+  check('Reset draws new weights, restart keeps the seed',
+    seed1 !== seed0 && map1 !== map0 && (await page.inputValue('#seed')) === seed1, `${seed0} → ${seed1}`);
+  await page.selectOption('#learning_rate', '0.03');
+
   await page.click('[data-dataset="spiral"]');
   await page.click('#add-layer');
   await page.click('[data-feature="sinx1"]');

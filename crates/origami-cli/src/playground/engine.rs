@@ -222,6 +222,39 @@ impl Engine {
         Ok(())
     }
 
+    /// Takes `cfg` without a restart when it differs from the running one
+    /// only in what TensorFlow Playground changes live — the learning rate
+    /// and the batch size — and returns whether it did. The weights, the
+    /// optimizer's moments and the epoch count go on; a schedule is rebuilt
+    /// around the new rate and keeps its place (it is indexed by epoch).
+    /// Anything else (architecture, data, optimizer, penalties) needs a new
+    /// engine: `false`.
+    pub fn adjust(&mut self, cfg: &Config) -> Res<bool> {
+        let live = Config { learning_rate: cfg.learning_rate, batch_size: cfg.batch_size, ..self.cfg.clone() };
+        if live != *cfg {
+            return Ok(false);
+        }
+        // a schedule counts epochs in optimizer steps: another batch size
+        // would move it, so that change restarts (rare with a schedule)
+        if cfg.batch_size != self.cfg.batch_size && cfg.training_spec()?.schedule.is_some() {
+            return Ok(false);
+        }
+        if cfg.learning_rate != self.cfg.learning_rate {
+            let training = cfg.training_spec()?;
+            match &training.schedule {
+                Some(s) => {
+                    let steps = self.train.len().div_ceil(cfg.batch_size).max(1);
+                    let schedule = s.build(cfg.learning_rate, cfg.schedule_epochs).map_err(err)?;
+                    // the new schedule, at the step (hence the epoch) reached
+                    self.opt.set_schedule(Some(schedule), steps).map_err(err)?;
+                }
+                None => self.opt.set_learning_rate(cfg.learning_rate),
+            }
+        }
+        self.cfg = cfg.clone();
+        Ok(true)
+    }
+
     /// The current learning rate.
     pub fn learning_rate(&self) -> f32 {
         self.opt.learning_rate()
@@ -395,6 +428,38 @@ mod tests {
         assert_eq!(base64(b"fo"), "Zm8=");
         assert_eq!(base64(b"foo"), "Zm9v");
         assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
+
+    #[test]
+    fn the_rate_and_the_batch_size_change_without_a_restart() {
+        let cfg = Config { features: vec!["x1sq".into(), "x2sq".into()], ..Config::default() };
+        let mut e = Engine::new(cfg.clone()).unwrap();
+        for _ in 0..3 {
+            e.train_epoch().unwrap();
+        }
+        let weights = e.named_params()[0].1.to_vec();
+        assert!(e.adjust(&Config { learning_rate: 0.3, batch_size: 20, ..cfg.clone() }).unwrap());
+        assert_eq!((e.epoch, e.learning_rate(), e.cfg.batch_size), (3, 0.3, 20));
+        assert_eq!(e.named_params()[0].1.to_vec(), weights, "the weights go on");
+        e.train_epoch().unwrap();
+        assert_eq!(e.epoch, 4);
+        // a new architecture is no live change
+        assert!(!e.adjust(&Config { layers: vec![3], ..cfg.clone() }).unwrap());
+        // a schedule is rebuilt around the new rate at the epoch reached
+        let sched = Config { schedule: "exponential_decay".into(), ..cfg.clone() };
+        let mut e = Engine::new(Config {
+            schedule_options: serde_json::json!({"decay_steps": 1, "decay_rate": 0.5}).as_object().unwrap().clone(),
+            ..sched.clone()
+        })
+        .unwrap();
+        e.train_epoch().unwrap();
+        e.train_epoch().unwrap();
+        let mut faster = e.cfg.clone();
+        faster.learning_rate = 0.3;
+        assert!(e.adjust(&faster).unwrap());
+        e.train_epoch().unwrap();
+        // epoch 2 of η₀·0.5^t at η₀ = 0.3: 0.075
+        assert!((e.learning_rate() - 0.075).abs() < 1e-6, "{}", e.learning_rate());
     }
 
     #[test]

@@ -226,7 +226,7 @@ struct Worker {
 
 impl Worker {
     fn run(mut self, rx: Receiver<Command>, cfg: Config) {
-        self.configure(cfg);
+        self.configure(cfg, false);
         loop {
             if self.session.strong_count() == 0 {
                 return; // closed or reaped
@@ -257,7 +257,7 @@ impl Worker {
 
     fn handle(&mut self, c: Command) {
         match c {
-            Command::Configure(cfg) => self.configure(*cfg),
+            Command::Configure(cfg) => self.configure(*cfg, true),
             Command::Play => {
                 self.playing = self.engine.is_some();
                 self.publish(None);
@@ -279,7 +279,7 @@ impl Worker {
             Command::Reset => {
                 let Some(session) = self.session.upgrade() else { return };
                 let cfg = lock(&session.config).clone();
-                self.configure(cfg);
+                self.configure(cfg, false);
             }
             Command::Params(reply) => {
                 let _ = reply.send(self.engine.as_ref().map(Engine::named_params).unwrap_or_default());
@@ -287,7 +287,20 @@ impl Worker {
         }
     }
 
-    fn configure(&mut self, cfg: Config) {
+    /// Builds the model of `cfg` afresh, unless `live` and the change is
+    /// one the running model takes as it is (the rate, the batch size:
+    /// `Engine::adjust`).
+    fn configure(&mut self, cfg: Config, live: bool) {
+        // the rate and the batch size change under a running model
+        if let Some(e) = self.engine.as_mut().filter(|_| live) {
+            if let Ok(true) = e.adjust(&cfg) {
+                if let Some(session) = self.session.upgrade() {
+                    *lock(&session.config) = cfg;
+                }
+                self.publish(None);
+                return;
+            }
+        }
         self.playing = false;
         let Some(session) = self.session.upgrade() else { return };
         *lock(&session.config) = cfg.clone();

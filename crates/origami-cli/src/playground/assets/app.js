@@ -77,6 +77,7 @@
     PG.$('#batch_norm').checked = !!c.batch_norm;
     optionFields(PG.$('#optimizer-options'), 'optimizer_options');
     optionFields(PG.$('#schedule-options'), 'schedule_options');
+    options(PG.$('#pace'), PG.PACES.map((v) => [v, v ? `${v} epochs/s` : 'as fast as it goes']), S.ui.pace);
     PG.$('#show_test').checked = S.ui.show_test;
     PG.$('#discretize').checked = S.ui.discretize;
     const ds = PG.$('#datasets');
@@ -176,6 +177,11 @@
       if (S.cfg.layers.length > 0) { S.cfg.layers.pop(); changed(); }
     });
     const control = (action) => session && PG.api('POST', `/api/sessions/${session}/control`, { action }).catch((e) => showError(e.message));
+    PG.$('#pace').addEventListener('change', (ev) => {
+      S.ui.pace = Number(ev.target.value);
+      PG.saveHash();
+      sendPace();
+    });
     PG.$('#play').addEventListener('click', () => control(snap && snap.playing ? 'pause' : 'play'));
     PG.$('#step').addEventListener('click', () => control('step'));
     // Reset draws new weights (a new seed, shown and kept in the URL), as
@@ -223,6 +229,13 @@
     return { pts };
   }
 
+  /** Tells the session the pace the page asks for (0: as fast as it goes). */
+  function sendPace() {
+    if (!session) return;
+    const eps = S.ui.pace > 0 ? S.ui.pace : null;
+    PG.api('POST', `/api/sessions/${session}/control`, { action: 'pace', epochs_per_second: eps }).catch((e) => showError(e.message));
+  }
+
   function showTab(tab) {
     S.ui.tab = tab;
     PG.$$('#tabs button').forEach((b) => b.classList.toggle('active', b.dataset.tab === tab));
@@ -239,6 +252,7 @@
   function render() {
     if (!snap) return;
     PG.$('#epoch').textContent = String(snap.epoch).padStart(6, '0').replace(/(\d{3})$/, ',$1');
+    PG.$('#eps').textContent = snap.playing && snap.epochs_per_second > 0 ? `(${Math.round(snap.epochs_per_second)}/s)` : '';
     PG.$('#train-loss').textContent = PG.fmt(snap.train_loss);
     PG.$('#test-loss').textContent = PG.fmt(snap.test_loss);
     PG.$('#train-acc').textContent = snap.train_acc == null ? '' : `(accuracy ${PG.fmt(100 * snap.train_acc, 1)}%)`;
@@ -296,6 +310,7 @@
     }
     version = 0; dataVersion = -1;
     PG.session = () => session;
+    sendPace();
     PG.$('#export-toml').href = `/api/sessions/${session}/export/config.toml`;
     PG.$('#export-weights').href = `/api/sessions/${session}/export/weights.safetensors`;
   }

@@ -103,7 +103,10 @@ PG.drawLoss = function (canvas, history, opts) {
   if (!vals.length) return;
   const maxE = Math.max(1, history[history.length - 1][0]);
   const maxV = Math.max(...vals) * 1.05 || 1;
-  const X = (e) => pad + (e / maxE) * (W - pad - 4);
+  // A log epoch axis (opts.linear for a plain one): the early epochs, where
+  // the loss falls fastest, are not squeezed into the left edge.
+  const X = opts.linear ? (e) => pad + (e / maxE) * (W - pad - 4)
+    : (e) => pad + (Math.log1p(e) / Math.log1p(maxE)) * (W - pad - 4);
   const Y = (v) => H - pad - (v / maxV) * (H - pad - 4);
   const line = (k, color, width) => {
     ctx.beginPath();

@@ -12,10 +12,11 @@ PG.HELP = {
   reset: 'Start again from new random weights (a new seed, shown under Network and kept in the link) and epoch 0.',
   restart: 'Start again from the same weights (the same seed): the run replays exactly.',
   epoch: 'Epochs trained: passes over the whole training set.',
+  pace: 'How many epochs to train per second while playing: slow enough to watch the boundary form, or as fast as the machine goes. The grey figure is the measured speed.',
   regenerate: 'Draw a new sample of the same data set (a new data seed).',
   show_test: 'Draw the test points too (black outline).',
   discretize: 'Colour the output by the predicted class only (sign of the output), not by confidence.',
-  loss: 'Training and test loss: cross-entropy for classification, mean squared error for regression (without the regularization penalty).',
+  loss: 'Training and test loss by epoch (the epoch axis is logarithmic, so the first epochs are not squeezed into the left edge): cross-entropy for classification, mean squared error for regression (without the regularization penalty).',
   heatmap: 'The network\'s output over the square [−6, 6]²: colour is the predicted class (orange: class 0 / negative, blue: class 1 / positive), intensity the confidence.',
   dataset: 'The data set: click one. Orange is class 0 (or a negative target), blue class 1 (or positive).',
 };

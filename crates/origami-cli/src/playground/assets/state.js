@@ -33,7 +33,9 @@ function fromText(s, type) {
   if (t === 'number' || t === 'integer') { const n = Number(s); return Number.isFinite(n) ? n : undefined; }
   return s;
 }
-PG.UI_DEFAULTS = { show_test: false, discretize: false, tab: 'play', classroom: false, hide: [] };
+// pace: epochs per second while playing (0: as fast as it goes); 20 lets a boundary be seen morphing.
+PG.UI_DEFAULTS = { show_test: false, discretize: false, tab: 'play', classroom: false, hide: [], pace: 20 };
+PG.PACES = [1, 3, 10, 20, 50, 100, 300, 1000, 0];
 PG.FEATURE_LABELS = { x1: 'X₁', x2: 'X₂', x1sq: 'X₁²', x2sq: 'X₂²', x1x2: 'X₁X₂', sinx1: 'sin(X₁)', sinx2: 'sin(X₂)' };
 PG.FEATURE_FN = {
   x1: (a) => a, x2: (a, b) => b, x1sq: (a) => a * a, x2sq: (a, b) => b * b, x1x2: (a, b) => a * b,
@@ -57,6 +59,7 @@ PG.toHash = function () {
     } else p.set(k, text(cfg[k]));
   }
   if (ui.show_test) p.set('show_test', '1');
+  if (ui.pace !== PG.UI_DEFAULTS.pace) p.set('pace', String(ui.pace));
   if (ui.discretize) p.set('discretize', '1');
   if (ui.tab !== 'play') p.set('tab', ui.tab);
   if (ui.classroom) p.set('classroom', '1');
@@ -90,6 +93,8 @@ PG.fromHash = function (hash) {
   }
   const ui = { ...PG.UI_DEFAULTS };
   ui.show_test = p.get('show_test') === '1';
+  const pace = Number(p.get('pace'));
+  if (p.has('pace') && PG.PACES.includes(pace)) ui.pace = pace;
   ui.discretize = p.get('discretize') === '1';
   ui.tab = p.get('tab') || 'play';
   ui.classroom = p.get('classroom') === '1';
