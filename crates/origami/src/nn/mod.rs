@@ -38,7 +38,7 @@ pub use init::Initializer;
 pub use layers::{
     AlphaDropout, AvgPool2D, BatchNormalization, BatchNormalizationConfig, Check, Conv2D, Conv2DConfig, Dense,
     DenseConfig, Dropout, DropoutConfig, Embedding, EmbeddingConfig, Flatten, GlobalAveragePooling2D,
-    LayerNormalization, LayerNormalizationConfig, MaxPool2D, MultiHeadAttention, MultiHeadAttentionConfig, NoConfig,
+    LayerNormalization, LayerNormalizationConfig, LSTMConfig, MaxPool2D, LSTM, MultiHeadAttention, MultiHeadAttentionConfig, NoConfig,
     PoolConfig, PositionalEncoding, PositionalEncodingConfig, Reshape, ReshapeConfig,
 };
 pub use loss::{Loss, Reduction};

@@ -2,8 +2,8 @@
 //! parameters are perturbed in place inside the layer (they share storage
 //! with `Layer::params`), so the layer's own forward pass is what is checked.
 
-use super::Layer;
-use crate::{no_grad, Rng, Tensor};
+use super::{Layer, Param, RngStream};
+use crate::{no_grad, Result, Rng, RngState, Tensor};
 
 pub(crate) const EPS: f32 = 1e-2;
 pub(crate) const TOL: f32 = 2e-3;
@@ -52,5 +52,39 @@ pub(crate) fn check_built_layer(layer: &mut dyn Layer, x: &Tensor, training: boo
                 layer.kind()
             );
         }
+    }
+}
+
+/// A layer whose random streams are put back before every forward pass, so
+/// that a gradient check of a layer with dropout sees the same masks at
+/// every evaluation.
+pub(crate) struct Replay<L: Layer> {
+    inner: L,
+    saved: Vec<RngState>,
+}
+
+impl<L: Layer> Replay<L> {
+    pub(crate) fn new(inner: L) -> Self {
+        Replay { inner, saved: Vec::new() }
+    }
+}
+
+impl<L: Layer> Layer for Replay<L> {
+    fn build(&mut self, input_shape: &[usize], rng: &mut Rng) -> Result<Vec<usize>> {
+        let out = self.inner.build(input_shape, rng)?;
+        self.saved = self.inner.rng_streams().iter().map(RngStream::state).collect();
+        Ok(out)
+    }
+    fn forward(&mut self, x: &Tensor, training: bool) -> Result<Tensor> {
+        for (s, state) in self.inner.rng_streams().iter().zip(&self.saved) {
+            s.set_state(state)?;
+        }
+        self.inner.forward(x, training)
+    }
+    fn params(&self) -> Vec<Param> {
+        self.inner.params()
+    }
+    fn kind(&self) -> &'static str {
+        self.inner.kind()
     }
 }

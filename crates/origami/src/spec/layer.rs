@@ -25,7 +25,7 @@ use crate::nn::{
     Activation, ActivationConfig, AlphaDropout, AvgPool2D, BatchNormalization, BatchNormalizationConfig, Conv2D,
     Conv2DConfig, Dense, DenseConfig, Dropout, DropoutConfig, Embedding, EmbeddingConfig, Flatten,
     GlobalAveragePooling2D, Layer, LayerNormalization, LayerNormalizationConfig, MaxPool2D, MultiHeadAttention,
-    MultiHeadAttentionConfig, NoConfig, PoolConfig, PositionalEncoding, PositionalEncodingConfig, Reshape,
+    MultiHeadAttentionConfig, NoConfig, PoolConfig, LSTMConfig, LSTM, PositionalEncoding, PositionalEncodingConfig, Reshape,
     ReshapeConfig,
 };
 
@@ -41,6 +41,7 @@ macro_rules! layers {
         /// options are the layer's config.
         #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
         #[serde(tag = "type")]
+        #[allow(clippy::upper_case_acronyms)] // Keras's class names (LSTM, GRU)
         pub enum LayerSpec {
             $(
                 #[doc = $doc]
@@ -149,6 +150,8 @@ layers! {
     MultiHeadAttention(MultiHeadAttentionConfig) => MultiHeadAttention::from_config;
     /// Sinusoidal positional encoding added to a sequence.
     PositionalEncoding(PositionalEncodingConfig) => PositionalEncoding::from_config;
+    /// Long short-term memory over sequences (gates i, f, c, o).
+    LSTM(LSTMConfig) => LSTM::from_config;
 }
 
 /// Lower case without underscores: how `deserialize_kind` compares names.

@@ -156,6 +156,13 @@ static INITIALIZERS: &[Name<Initializer>] = &[
     name("he_uniform", &["kaiming_uniform"], &[], "Uniform with variance 2/fan_in.", |_| Initializer::HeUniform),
     name("lecun_normal", &[], &[], "Variance 1/fan_in, truncated normal as Keras.", |_| Initializer::LecunNormal),
     name("lecun_uniform", &[], &[], "Uniform with variance 1/fan_in.", |_| Initializer::LecunUniform),
+    name(
+        "orthogonal",
+        &[],
+        &[arg("gain", 1.0)],
+        "gain × an orthonormal matrix (QR of a normal one, signs fixed; Keras's default recurrent initializer).",
+        |a| Initializer::Orthogonal { gain: a[0] },
+    ),
 ];
 
 static REGULARIZERS: &[Name<Regularizer>] = &[
@@ -360,6 +367,7 @@ pub(crate) fn initializer_name(i: &Initializer) -> String {
         Initializer::HeUniform => "he_uniform".into(),
         Initializer::LecunNormal => "lecun_normal".into(),
         Initializer::LecunUniform => "lecun_uniform".into(),
+        Initializer::Orthogonal { gain } => format!("orthogonal({gain})"),
     }
 }
 

@@ -15,8 +15,10 @@ mod embedding;
 mod flatten;
 mod global_pooling;
 mod layer_norm;
+mod lstm;
 mod pooling;
 mod positional;
+mod recurrent;
 mod reshape;
 mod weights;
 
@@ -31,6 +33,7 @@ pub use embedding::{Embedding, EmbeddingConfig};
 pub use flatten::Flatten;
 pub use global_pooling::GlobalAveragePooling2D;
 pub use layer_norm::{LayerNormalization, LayerNormalizationConfig};
+pub use lstm::{LSTMConfig, LSTM};
 pub use pooling::{AvgPool2D, MaxPool2D, PoolConfig};
 pub use positional::{sinusoidal_positional_encoding, PositionalEncoding, PositionalEncodingConfig};
 pub use reshape::{Reshape, ReshapeConfig};
