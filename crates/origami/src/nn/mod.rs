@@ -37,9 +37,10 @@ pub use activation::{Activation, ActivationConfig};
 pub use init::Initializer;
 pub use layers::{
     AlphaDropout, AvgPool2D, BatchNormalization, BatchNormalizationConfig, Check, Conv2D, Conv2DConfig, Dense,
-    DenseConfig, Dropout, DropoutConfig, Embedding, EmbeddingConfig, Flatten, GlobalAveragePooling2D,
-    LayerNormalization, LayerNormalizationConfig, LSTMConfig, MaxPool2D, LSTM, MultiHeadAttention, MultiHeadAttentionConfig, NoConfig,
-    PoolConfig, PositionalEncoding, PositionalEncodingConfig, Reshape, ReshapeConfig,
+    DenseConfig, Dropout, DropoutConfig, Embedding, EmbeddingConfig, Flatten, GRUConfig, GlobalAveragePooling2D,
+    LSTMConfig, LayerNormalization, LayerNormalizationConfig, MaxPool2D, MultiHeadAttention, MultiHeadAttentionConfig,
+    NoConfig, PoolConfig, PositionalEncoding, PositionalEncodingConfig, Reshape, ReshapeConfig, SimpleRNN,
+    SimpleRNNConfig, GRU, LSTM,
 };
 pub use loss::{Loss, Reduction};
 pub use module::{prefix_params, prefix_streams, Layer, Param, RngStream};

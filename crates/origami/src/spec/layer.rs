@@ -23,10 +23,10 @@ use serde_json::{json, Value};
 use crate::nn::layers::Check;
 use crate::nn::{
     Activation, ActivationConfig, AlphaDropout, AvgPool2D, BatchNormalization, BatchNormalizationConfig, Conv2D,
-    Conv2DConfig, Dense, DenseConfig, Dropout, DropoutConfig, Embedding, EmbeddingConfig, Flatten,
-    GlobalAveragePooling2D, Layer, LayerNormalization, LayerNormalizationConfig, MaxPool2D, MultiHeadAttention,
-    MultiHeadAttentionConfig, NoConfig, PoolConfig, LSTMConfig, LSTM, PositionalEncoding, PositionalEncodingConfig, Reshape,
-    ReshapeConfig,
+    Conv2DConfig, Dense, DenseConfig, Dropout, DropoutConfig, Embedding, EmbeddingConfig, Flatten, GRUConfig,
+    GlobalAveragePooling2D, LSTMConfig, Layer, LayerNormalization, LayerNormalizationConfig, MaxPool2D,
+    MultiHeadAttention, MultiHeadAttentionConfig, NoConfig, PoolConfig, PositionalEncoding, PositionalEncodingConfig,
+    Reshape, ReshapeConfig, SimpleRNN, SimpleRNNConfig, GRU, LSTM,
 };
 
 /// The registry: `Kind(Config) ["Alias", …] => constructor from the config;`
@@ -152,6 +152,10 @@ layers! {
     PositionalEncoding(PositionalEncodingConfig) => PositionalEncoding::from_config;
     /// Long short-term memory over sequences (gates i, f, c, o).
     LSTM(LSTMConfig) => LSTM::from_config;
+    /// Gated recurrent unit over sequences (gates z, r, h; reset after the product).
+    GRU(GRUConfig) => GRU::from_config;
+    /// Fully connected recurrent layer over sequences.
+    SimpleRNN(SimpleRNNConfig) => SimpleRNN::from_config;
 }
 
 /// Lower case without underscores: how `deserialize_kind` compares names.

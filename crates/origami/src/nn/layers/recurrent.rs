@@ -90,10 +90,7 @@ impl Recurrent {
             return Err(Error::arg(kind, format!("needs sequences [time steps, features], got {input_shape:?}")));
         };
         if steps == 0 || features == 0 {
-            return Err(Error::arg(
-                kind,
-                format!("needs at least one time step and one feature, got {input_shape:?}"),
-            ));
+            return Err(Error::arg(kind, format!("needs at least one time step and one feature, got {input_shape:?}")));
         }
         self.kernel = Some(kernel_initializer.init(&[features, gates * units], rng)?.requires_grad());
         self.recurrent_kernel = Some(recurrent_initializer.init(&[units, gates * units], rng)?.requires_grad());
