@@ -20,6 +20,20 @@ pub(crate) fn check_layer(layer: &mut dyn Layer, sample: &[usize], batch: usize,
     check_built_layer(layer, &x, training, true);
 }
 
+/// Builds `layer` and checks it on a batch whose values are distinct and
+/// 0.1 apart (a shuffled ramp), for layers that pick a maximum: the
+/// finite differences' ±ε must not change which element wins.
+#[track_caller]
+pub(crate) fn check_layer_untied(layer: &mut dyn Layer, sample: &[usize], batch: usize) {
+    layer.build(sample, &mut Rng::seed(7)).unwrap();
+    let mut shape = vec![batch];
+    shape.extend_from_slice(sample);
+    let n: usize = shape.iter().product();
+    let mut v: Vec<f32> = (0..n).map(|i| 0.1 * i as f32 - 0.05 * n as f32).collect();
+    Rng::seed(8).shuffle(&mut v);
+    check_built_layer(layer, &Tensor::from_vec(v, &shape).unwrap(), false, true);
+}
+
 /// Checks a built layer at input `x`; `wrt_input` also checks the input's
 /// gradient (not for integer inputs such as token ids).
 #[track_caller]
