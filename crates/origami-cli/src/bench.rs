@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use clap::{Args, ValueEnum};
 use origami::data::{mnist, synthetic, Dataset};
-use origami::nn::{Activation, Conv2D, Dense, Flatten, Loss, MaxPool2D, Sequential};
+use origami::nn::{Activation, Conv2D, Dense, Flatten, Loss, MaxPool2D, Sequential, LSTM};
 use origami::optim::{Adam, AdamConfig, Sgd, SgdConfig};
 use origami::train::{FitConfig, Model, Verbosity};
 use origami::{Result, Rng, Tensor};
@@ -22,6 +22,8 @@ pub enum Workload {
     W3Tiny,
     #[value(name = "W4-gemm")]
     W4Gemm,
+    #[value(name = "W6-lstm")]
+    W6Lstm,
     #[value(name = "overhead")]
     Overhead,
     #[value(name = "all")]
@@ -51,6 +53,9 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     }
     if matches!(w, Workload::W4Gemm | Workload::All) {
         gemm(args.quick)?;
+    }
+    if matches!(w, Workload::W6Lstm | Workload::All) {
+        w6(args.quick)?;
     }
     if matches!(w, Workload::Overhead | Workload::All) {
         overhead(args.quick)?;
@@ -298,5 +303,47 @@ fn w3(quick: bool) -> Result<()> {
         runs.push((timed_epochs * steps_per_epoch) as f64 / secs);
     }
     emit(json!({"workload": "W3-tiny", "batch": 10}), "steps_per_s", &runs);
+    Ok(())
+}
+
+/// W6: sequence regression, [64, 50, 8] → LSTM 64 (last output, forget
+/// bias 1) → Dense 1, MSE, Adam 1e-3, on 4,096 standard normal sequences
+/// with target mean_t x[:, t, 0]·x[:, t, 1]; samples/s over 200 steps after
+/// 20 warm-up steps. The sequences come from origami's `Rng` seeded 0, not
+/// numpy's `default_rng(0)` (same distribution, other numbers: the figure is
+/// a speed, which the values do not change).
+fn w6(quick: bool) -> Result<()> {
+    let (n, steps, features, batch) = (if quick { 256 } else { 4096 }, 50, 8, 64);
+    let x = Tensor::randn(&[n, steps, features], 0.0, 1.0, &mut Rng::seed(SEED));
+    let y: Vec<f32> = {
+        let v = x.data();
+        (0..n)
+            .map(|i| {
+                (0..steps).map(|t| v[(i * steps + t) * features] * v[(i * steps + t) * features + 1]).sum::<f32>()
+                    / steps as f32
+            })
+            .collect()
+    };
+    let data = Dataset::new(x, Tensor::from_vec(y, &[n, 1])?)?;
+    let (warm_steps, timed_steps) = if quick { (2, 6) } else { (20, 200) };
+    let first = |k: usize| data.subset(&(0..k * batch).collect::<Vec<_>>());
+    let warm = first(warm_steps)?;
+    // the timed steps as whole epochs of the data plus an epoch of a prefix
+    let per_epoch = n / batch;
+    let (epochs, rest) = (timed_steps / per_epoch, timed_steps % per_epoch);
+    let tail = first(rest)?;
+    let mut runs = Vec::new();
+    for r in 0..3 {
+        let mut net = Sequential::new(&[steps, features], vec![]).add(LSTM::new(64)).add(Dense::new(1));
+        net.build(&mut Rng::seed(SEED + r))?;
+        let mut model = Model::new(net, adam(), Loss::MeanSquaredError, vec![]);
+        timed_fit(&mut model, &warm, batch, 0, 1, SEED + r)?;
+        let mut secs = timed_fit(&mut model, &data, batch, 1, 1 + epochs, SEED + r)?;
+        if rest > 0 {
+            secs += timed_fit(&mut model, &tail, batch, 1 + epochs, 2 + epochs, SEED + r)?;
+        }
+        runs.push((timed_steps * batch) as f64 / secs);
+    }
+    emit(json!({"workload": "W6-lstm", "batch": batch}), "samples_per_s", &runs);
     Ok(())
 }

@@ -6,6 +6,11 @@
 //! 2010; He et al. 2015). [`fans`] reads them off the kernel's shape the way
 //! Keras does, which is right for Dense (`[in, out]`) and Conv2D
 //! (`[kh, kw, c, f]`: fan_in = kh·kw·c, fan_out = kh·kw·f).
+//!
+//! [`Initializer::Orthogonal`] (Saxe et al. 2014), the recurrent layers'
+//! default for their recurrent kernels, keeps the norm of a state through
+//! many steps of h·U instead of scaling it by a random matrix's spread of
+//! singular values.
 
 use crate::{Result, Rng, Tensor};
 
@@ -38,6 +43,13 @@ pub enum Initializer {
     LecunNormal,
     /// U[−√(3/fan_in), +…]: variance 1/fan_in.
     LecunUniform,
+    /// `gain` times a matrix with orthonormal columns (or rows, when it is
+    /// wider than tall), as Keras's `Orthogonal`: the Q of the QR
+    /// factorisation of a standard normal matrix, signs fixed so that R's
+    /// diagonal is positive (which makes Q uniformly distributed). The
+    /// tensor is read as a matrix of (product of all axes but the last) rows
+    /// and (the last axis) columns.
+    Orthogonal { gain: f32 },
 }
 
 /// Standard deviation of a standard normal truncated to [−2, 2]: the
@@ -86,6 +98,7 @@ impl Initializer {
             Initializer::GlorotUniform => uniform(shape, (3.0 / fan_avg).sqrt(), rng),
             Initializer::HeUniform => uniform(shape, (6.0 / fan_in).sqrt(), rng),
             Initializer::LecunUniform => uniform(shape, (3.0 / fan_in).sqrt(), rng),
+            Initializer::Orthogonal { gain } => orthogonal(shape, gain, rng)?,
         })
     }
 
@@ -101,8 +114,69 @@ impl Initializer {
             Initializer::GlorotNormal | Initializer::GlorotUniform => 1.0 / fan_avg,
             Initializer::HeNormal | Initializer::HeUniform => 2.0 / fan_in,
             Initializer::LecunNormal | Initializer::LecunUniform => 1.0 / fan_in,
+            // n columns of unit norm (or rows) in a rows×cols matrix: the mean
+            // square is exactly 1/max(rows, cols), the mean ≈ 0
+            Initializer::Orthogonal { gain } => {
+                let (rows, cols) = matrix_dims(shape);
+                gain * gain / rows.max(cols).max(1) as f32
+            }
         }
     }
+}
+
+/// (rows, cols) of a tensor read as a matrix: every axis but the last, and the last.
+fn matrix_dims(shape: &[usize]) -> (usize, usize) {
+    match shape.split_last() {
+        Some((&cols, rest)) => (rest.iter().product(), cols),
+        None => (1, 1),
+    }
+}
+
+/// Keras's `Orthogonal`: a standard normal matrix of max(rows, cols) ×
+/// min(rows, cols), drawn row by row, orthonormalised column by column by
+/// Gram–Schmidt (each column twice, in f64, so that the columns are
+/// orthogonal to rounding even when the matrix is square), transposed when
+/// the tensor is wider than tall. Gram–Schmidt's R has a positive diagonal
+/// by construction, so its Q is the one Keras gets from a Householder QR
+/// after multiplying each column by the sign of R's diagonal entry.
+fn orthogonal(shape: &[usize], gain: f32, rng: &mut Rng) -> Result<Tensor> {
+    if shape.len() < 2 {
+        return Err(crate::Error::arg(
+            "orthogonal",
+            format!("needs a tensor of at least 2 axes (a matrix), got shape {shape:?}"),
+        ));
+    }
+    let (rows, cols) = matrix_dims(shape);
+    let (tall, short) = (rows.max(cols), rows.min(cols));
+    if short == 0 {
+        return Ok(Tensor::zeros(shape));
+    }
+    // a[i * short + j]: row i, column j of the tall × short normal matrix
+    let a: Vec<f64> = (0..tall * short).map(|_| rng.normal() as f64).collect();
+    // q[j]: column j, orthonormalised
+    let mut q: Vec<Vec<f64>> = Vec::with_capacity(short);
+    for j in 0..short {
+        let mut v: Vec<f64> = (0..tall).map(|i| a[i * short + j]).collect();
+        for _pass in 0..2 {
+            for qk in &q {
+                let dot: f64 = qk.iter().zip(&v).map(|(x, y)| x * y).sum();
+                v.iter_mut().zip(qk).for_each(|(y, x)| *y -= dot * x);
+            }
+        }
+        let norm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
+        if norm.is_nan() || norm <= 1e-12 {
+            return Err(crate::Error::arg("orthogonal", "the random matrix drawn is singular (draw again)"));
+        }
+        v.iter_mut().for_each(|x| *x /= norm);
+        q.push(v);
+    }
+    let g = gain as f64;
+    let v = if rows >= cols {
+        (0..rows * cols).map(|e| (g * q[e % cols][e / cols]) as f32).collect()
+    } else {
+        (0..rows * cols).map(|e| (g * q[e / cols][e % cols]) as f32).collect()
+    };
+    Tensor::from_vec(v, shape)
 }
 
 fn uniform(shape: &[usize], limit: f32, rng: &mut Rng) -> Tensor {
@@ -186,6 +260,38 @@ mod tests {
         assert!((Initializer::LecunUniform.variance(&[400, 250]) - 1.0 / 400.0).abs() < 1e-9);
         // and the Conv2D case: fan_in = 5·5·40 = 1000
         assert!((Initializer::HeUniform.variance(&[5, 5, 40, 100]) - 2.0 / 1000.0).abs() < 1e-9);
+    }
+
+    /// QᵀQ = I for a tall matrix, QQᵀ = I for a wide one (an LSTM's
+    /// recurrent kernel [u, 4u]: orthonormal rows), times the gain², and a
+    /// kernel of more than two axes read as (all but last) × last.
+    #[test]
+    fn orthogonal_has_orthonormal_columns_or_rows() {
+        let gram = |m: &[f32], rows: usize, cols: usize, by_columns: bool| -> Vec<Vec<f64>> {
+            let (n, len) = if by_columns { (cols, rows) } else { (rows, cols) };
+            let at = |v: usize, i: usize| if by_columns { m[i * cols + v] } else { m[v * cols + i] } as f64;
+            (0..n).map(|a| (0..n).map(|b| (0..len).map(|i| at(a, i) * at(b, i)).sum()).collect()).collect()
+        };
+        let mut rng = Rng::seed(3);
+        for (shape, gain) in [(vec![12, 5], 1.0f32), (vec![6, 24], 1.0), (vec![16, 16], 2.0), (vec![2, 3, 4, 5], 1.0)] {
+            let t = Initializer::Orthogonal { gain }.init(&shape, &mut rng).unwrap();
+            assert_eq!(t.shape(), &shape[..]);
+            let (rows, cols) = matrix_dims(&shape);
+            let g = gram(&t.to_vec(), rows, cols, rows >= cols);
+            for (a, row) in g.iter().enumerate() {
+                for (b, &v) in row.iter().enumerate() {
+                    let want = if a == b { (gain * gain) as f64 } else { 0.0 };
+                    assert!((v - want).abs() < 1e-5, "{shape:?}: (QᵀQ)[{a}][{b}] = {v}");
+                }
+            }
+            let (_, var) = moments(&t);
+            let want = Initializer::Orthogonal { gain }.variance(&shape) as f64;
+            assert!((var / want - 1.0).abs() < 0.1, "{shape:?}: variance {var}, formula {want}");
+        }
+        // seeded, and a vector is not a matrix
+        let a = Initializer::Orthogonal { gain: 1.0 }.init(&[4, 8], &mut Rng::seed(1)).unwrap().to_vec();
+        assert_eq!(a, Initializer::Orthogonal { gain: 1.0 }.init(&[4, 8], &mut Rng::seed(1)).unwrap().to_vec());
+        assert!(Initializer::Orthogonal { gain: 1.0 }.init(&[4], &mut rng).is_err());
     }
 
     #[test]

@@ -36,10 +36,12 @@ mod testutil;
 pub use activation::{Activation, ActivationConfig};
 pub use init::Initializer;
 pub use layers::{
-    AlphaDropout, AvgPool2D, BatchNormalization, BatchNormalizationConfig, Check, Conv2D, Conv2DConfig, Dense,
-    DenseConfig, Dropout, DropoutConfig, Embedding, EmbeddingConfig, Flatten, GlobalAveragePooling2D,
-    LayerNormalization, LayerNormalizationConfig, MaxPool2D, MultiHeadAttention, MultiHeadAttentionConfig, NoConfig,
-    PoolConfig, PositionalEncoding, PositionalEncodingConfig, Reshape, ReshapeConfig,
+    AlphaDropout, AvgPool1D, AvgPool2D, BatchNormalization, BatchNormalizationConfig, Check, Conv1D, Conv1DConfig,
+    Conv2D, Conv2DConfig, Dense, DenseConfig, Dropout, DropoutConfig, Embedding, EmbeddingConfig, Flatten, GRUConfig,
+    GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, LSTMConfig,
+    LayerNormalization, LayerNormalizationConfig, MaxPool1D, MaxPool2D, MultiHeadAttention, MultiHeadAttentionConfig,
+    NoConfig, Padding1D, Pool1DConfig, PoolConfig, PositionalEncoding, PositionalEncodingConfig, Reshape,
+    ReshapeConfig, SimpleRNN, SimpleRNNConfig, GRU, LSTM,
 };
 pub use loss::{Loss, Reduction};
 pub use module::{prefix_params, prefix_streams, Layer, Param, RngStream};

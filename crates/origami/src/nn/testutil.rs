@@ -2,8 +2,8 @@
 //! parameters are perturbed in place inside the layer (they share storage
 //! with `Layer::params`), so the layer's own forward pass is what is checked.
 
-use super::Layer;
-use crate::{no_grad, Rng, Tensor};
+use super::{Layer, Param, RngStream};
+use crate::{no_grad, Result, Rng, RngState, Tensor};
 
 pub(crate) const EPS: f32 = 1e-2;
 pub(crate) const TOL: f32 = 2e-3;
@@ -18,6 +18,20 @@ pub(crate) fn check_layer(layer: &mut dyn Layer, sample: &[usize], batch: usize,
     shape.extend_from_slice(sample);
     let x = Tensor::randn(&shape, 0.0, 1.0, &mut Rng::seed(8));
     check_built_layer(layer, &x, training, true);
+}
+
+/// Builds `layer` and checks it on a batch whose values are distinct and
+/// 0.1 apart (a shuffled ramp), for layers that pick a maximum: the
+/// finite differences' ±ε must not change which element wins.
+#[track_caller]
+pub(crate) fn check_layer_untied(layer: &mut dyn Layer, sample: &[usize], batch: usize) {
+    layer.build(sample, &mut Rng::seed(7)).unwrap();
+    let mut shape = vec![batch];
+    shape.extend_from_slice(sample);
+    let n: usize = shape.iter().product();
+    let mut v: Vec<f32> = (0..n).map(|i| 0.1 * i as f32 - 0.05 * n as f32).collect();
+    Rng::seed(8).shuffle(&mut v);
+    check_built_layer(layer, &Tensor::from_vec(v, &shape).unwrap(), false, true);
 }
 
 /// Checks a built layer at input `x`; `wrt_input` also checks the input's
@@ -52,5 +66,39 @@ pub(crate) fn check_built_layer(layer: &mut dyn Layer, x: &Tensor, training: boo
                 layer.kind()
             );
         }
+    }
+}
+
+/// A layer whose random streams are put back before every forward pass, so
+/// that a gradient check of a layer with dropout sees the same masks at
+/// every evaluation.
+pub(crate) struct Replay<L: Layer> {
+    inner: L,
+    saved: Vec<RngState>,
+}
+
+impl<L: Layer> Replay<L> {
+    pub(crate) fn new(inner: L) -> Self {
+        Replay { inner, saved: Vec::new() }
+    }
+}
+
+impl<L: Layer> Layer for Replay<L> {
+    fn build(&mut self, input_shape: &[usize], rng: &mut Rng) -> Result<Vec<usize>> {
+        let out = self.inner.build(input_shape, rng)?;
+        self.saved = self.inner.rng_streams().iter().map(RngStream::state).collect();
+        Ok(out)
+    }
+    fn forward(&mut self, x: &Tensor, training: bool) -> Result<Tensor> {
+        for (s, state) in self.inner.rng_streams().iter().zip(&self.saved) {
+            s.set_state(state)?;
+        }
+        self.inner.forward(x, training)
+    }
+    fn params(&self) -> Vec<Param> {
+        self.inner.params()
+    }
+    fn kind(&self) -> &'static str {
+        self.inner.kind()
     }
 }

@@ -22,11 +22,12 @@ use serde_json::{json, Value};
 
 use crate::nn::layers::Check;
 use crate::nn::{
-    Activation, ActivationConfig, AlphaDropout, AvgPool2D, BatchNormalization, BatchNormalizationConfig, Conv2D,
-    Conv2DConfig, Dense, DenseConfig, Dropout, DropoutConfig, Embedding, EmbeddingConfig, Flatten,
-    GlobalAveragePooling2D, Layer, LayerNormalization, LayerNormalizationConfig, MaxPool2D, MultiHeadAttention,
-    MultiHeadAttentionConfig, NoConfig, PoolConfig, PositionalEncoding, PositionalEncodingConfig, Reshape,
-    ReshapeConfig,
+    Activation, ActivationConfig, AlphaDropout, AvgPool1D, AvgPool2D, BatchNormalization, BatchNormalizationConfig,
+    Conv1D, Conv1DConfig, Conv2D, Conv2DConfig, Dense, DenseConfig, Dropout, DropoutConfig, Embedding, EmbeddingConfig,
+    Flatten, GRUConfig, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D,
+    LSTMConfig, Layer, LayerNormalization, LayerNormalizationConfig, MaxPool1D, MaxPool2D, MultiHeadAttention,
+    MultiHeadAttentionConfig, NoConfig, Pool1DConfig, PoolConfig, PositionalEncoding, PositionalEncodingConfig,
+    Reshape, ReshapeConfig, SimpleRNN, SimpleRNNConfig, GRU, LSTM,
 };
 
 /// The registry: `Kind(Config) ["Alias", …] => constructor from the config;`
@@ -41,6 +42,7 @@ macro_rules! layers {
         /// options are the layer's config.
         #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
         #[serde(tag = "type")]
+        #[allow(clippy::upper_case_acronyms)] // Keras's class names (LSTM, GRU)
         pub enum LayerSpec {
             $(
                 #[doc = $doc]
@@ -149,6 +151,24 @@ layers! {
     MultiHeadAttention(MultiHeadAttentionConfig) => MultiHeadAttention::from_config;
     /// Sinusoidal positional encoding added to a sequence.
     PositionalEncoding(PositionalEncodingConfig) => PositionalEncoding::from_config;
+    /// Long short-term memory over sequences (gates i, f, c, o).
+    LSTM(LSTMConfig) => LSTM::from_config;
+    /// Gated recurrent unit over sequences (gates z, r, h; reset after the product).
+    GRU(GRUConfig) => GRU::from_config;
+    /// Fully connected recurrent layer over sequences.
+    SimpleRNN(SimpleRNNConfig) => SimpleRNN::from_config;
+    /// The maximum of each channel over height and width.
+    GlobalMaxPooling2D(NoConfig) ["GlobalMaxPool2D"] => |_| GlobalMaxPooling2D::new();
+    /// 1-D convolution over sequences (valid, same or causal padding; dilation).
+    Conv1D(Conv1DConfig) ["Convolution1D"] => Conv1D::from_config;
+    /// Max pooling over the steps of a sequence.
+    MaxPool1D(Pool1DConfig) ["MaxPooling1D"] => MaxPool1D::from_config;
+    /// Average pooling over the steps of a sequence.
+    AvgPool1D(Pool1DConfig) ["AveragePooling1D"] => AvgPool1D::from_config;
+    /// The mean of each channel over the steps of a sequence.
+    GlobalAveragePooling1D(NoConfig) ["GlobalAvgPool1D"] => |_| GlobalAveragePooling1D::new();
+    /// The maximum of each channel over the steps of a sequence.
+    GlobalMaxPooling1D(NoConfig) ["GlobalMaxPool1D"] => |_| GlobalMaxPooling1D::new();
 }
 
 /// Lower case without underscores: how `deserialize_kind` compares names.

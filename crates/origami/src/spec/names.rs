@@ -21,7 +21,7 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::nn::activation::LEAKY_RELU_NEGATIVE_SLOPE;
-use crate::nn::{Activation, Constraint, Initializer, Loss, Regularizer};
+use crate::nn::{Activation, Constraint, Initializer, Loss, Padding1D, Regularizer};
 use crate::{quote, Padding};
 
 /// A numeric argument of a name: Keras's argument name and its default
@@ -156,6 +156,13 @@ static INITIALIZERS: &[Name<Initializer>] = &[
     name("he_uniform", &["kaiming_uniform"], &[], "Uniform with variance 2/fan_in.", |_| Initializer::HeUniform),
     name("lecun_normal", &[], &[], "Variance 1/fan_in, truncated normal as Keras.", |_| Initializer::LecunNormal),
     name("lecun_uniform", &[], &[], "Uniform with variance 1/fan_in.", |_| Initializer::LecunUniform),
+    name(
+        "orthogonal",
+        &[],
+        &[arg("gain", 1.0)],
+        "gain × an orthonormal matrix (QR of a normal one, signs fixed; Keras's default recurrent initializer).",
+        |a| Initializer::Orthogonal { gain: a[0] },
+    ),
 ];
 
 static REGULARIZERS: &[Name<Regularizer>] = &[
@@ -360,6 +367,7 @@ pub(crate) fn initializer_name(i: &Initializer) -> String {
         Initializer::HeUniform => "he_uniform".into(),
         Initializer::LecunNormal => "lecun_normal".into(),
         Initializer::LecunUniform => "lecun_uniform".into(),
+        Initializer::Orthogonal { gain } => format!("orthogonal({gain})"),
     }
 }
 
@@ -424,6 +432,24 @@ pub(crate) fn padding_name(p: &Padding) -> String {
     }
 }
 
+/// Parses `valid`, `same` or `causal` (Conv1D's padding).
+pub(crate) fn parse_padding_1d(s: &str) -> Result<Padding1D, String> {
+    match s.trim().to_lowercase().as_str() {
+        "valid" => Ok(Padding1D::Valid),
+        "same" => Ok(Padding1D::Same),
+        "causal" => Ok(Padding1D::Causal),
+        _ => Err(format!("unknown padding {}; expected one of valid, same, causal", quote(s))),
+    }
+}
+
+pub(crate) fn padding_1d_name(p: &Padding1D) -> String {
+    match p {
+        Padding1D::Valid => "valid".into(),
+        Padding1D::Same => "same".into(),
+        Padding1D::Causal => "causal".into(),
+    }
+}
+
 /// An option enum written as a call-syntax string.
 pub(crate) trait Named: Sized {
     fn to_name(&self) -> String;
@@ -448,6 +474,7 @@ named!(Regularizer, regularizer_name, parse_regularizer);
 named!(Constraint, constraint_name, parse_constraint);
 named!(Loss, loss_name, parse_loss);
 named!(Padding, padding_name, parse_padding);
+named!(Padding1D, padding_1d_name, parse_padding_1d);
 
 /// `#[serde(with = "named")]`: the value as its call-syntax string.
 pub(crate) mod named {
@@ -513,6 +540,21 @@ impl JsonSchema for PaddingName {
     }
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({"type": "string", "enum": ["valid", "same"]})
+    }
+}
+
+/// The JSON Schema of a 1-D padding name (Conv1D's).
+pub(crate) struct Padding1DName;
+
+impl JsonSchema for Padding1DName {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> Cow<'static, str> {
+        "Padding1DName".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({"type": "string", "enum": ["valid", "same", "causal"]})
     }
 }
 

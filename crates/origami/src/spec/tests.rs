@@ -295,3 +295,66 @@ fn oversized_layers_are_spec_errors_before_allocation() {
     crate::limits::with_parameter_budget(27, "27", || small.build(&mut Rng::seed(0))).unwrap();
     assert!(crate::limits::with_parameter_budget(26, "26", || small.build(&mut Rng::seed(0))).is_err());
 }
+
+/// A sequence model written as JSON — token ids through Embedding, Conv1D,
+/// pooling and the three recurrent layers — builds, runs and round-trips,
+/// with Keras's type names and aliases.
+#[test]
+fn sequence_models_build_from_json() {
+    let json = r#"{
+        "input_shape": [12],
+        "layers": [
+            {"type": "Embedding", "input_dim": 20, "output_dim": 6},
+            {"type": "Conv1D", "filters": 5, "kernel_size": 3, "padding": "causal", "dilation_rate": 2, "activation": "relu"},
+            {"type": "MaxPooling1D", "pool_size": 2},
+            {"type": "LSTM", "units": 8, "return_sequences": true, "dropout": 0.1},
+            {"type": "GRU", "units": 4, "go_backwards": true, "return_sequences": true},
+            {"type": "SimpleRNN", "units": 3, "return_sequences": true},
+            {"type": "GlobalAveragePooling1D"},
+            {"type": "Dense", "units": 2}
+        ]
+    }"#;
+    let spec: ModelSpec = serde_json::from_str(json).unwrap();
+    assert_eq!(spec.layers[2].kind(), "MaxPool1D");
+    let back: ModelSpec = serde_json::from_str(&serde_json::to_string(&spec).unwrap()).unwrap();
+    assert_eq!(back, spec);
+    let mut net = spec.build(&mut Rng::seed(0)).unwrap();
+    assert_eq!(net.output_shape(), Some(&[2usize][..]));
+    let ids = Tensor::from_vec((0..36).map(|i| (i % 20) as f32).collect(), &[3, 12]).unwrap();
+    assert_eq!(net.forward(&ids, true).unwrap().shape(), &[3, 2]);
+    let names: Vec<String> = net.params().iter().map(|p| p.name.clone()).collect();
+    assert!(names.contains(&"layers.3.recurrent_kernel".to_string()), "{names:?}");
+    assert_eq!(net.rng_streams().len(), 3);
+
+    // Embedding → LSTM → Dense, the LSTM's options by their Keras names
+    let small: ModelSpec = serde_json::from_str(
+        r#"{"input_shape": [5], "layers": [
+            {"type": "Embedding", "input_dim": 10, "output_dim": 4},
+            {"type": "LSTM", "units": 6, "recurrent_initializer": "orthogonal(1.5)", "unit_forget_bias": false},
+            {"type": "Dense", "units": 1}
+        ]}"#,
+    )
+    .unwrap();
+    let net = small.build(&mut Rng::seed(1)).unwrap();
+    assert_eq!(net.output_shape(), Some(&[1usize][..]));
+    assert_eq!(net.params()[2].value.shape(), &[6, 24]);
+
+    // a bad option is an error naming it, with its path through the typed reader
+    let e = serde_json::from_str::<ModelSpec>(
+        r#"{"input_shape": [5, 2], "layers": [{"type": "LSTM", "units": 3, "return_state": true}]}"#,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("return_state"), "{e}");
+    let bad = ModelSpec {
+        input_shape: vec![5, 2],
+        layers: vec![LayerSpec::GRU(crate::nn::GRUConfig { units: 3, recurrent_dropout: 1.0, ..Default::default() })],
+    };
+    assert!(bad.validate().unwrap_err().to_string().contains("layers[0].recurrent_dropout"));
+    // an LSTM after a flat input is an error naming the layer
+    let flat = ModelSpec {
+        input_shape: vec![4],
+        layers: vec![LayerSpec::LSTM(crate::nn::LSTMConfig { units: 2, ..Default::default() })],
+    };
+    assert!(flat.build(&mut Rng::seed(0)).err().expect("an error").to_string().contains("layers[0]"));
+}
