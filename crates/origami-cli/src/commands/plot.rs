@@ -108,7 +108,7 @@ fn axis_format(range: &Range<f64>) -> impl Fn(f64) -> String {
     let span = (range.end - range.start).abs().max(1e-300);
     let step = span / 10.0;
     let biggest = range.start.abs().max(range.end.abs());
-    let scientific = biggest >= 1e5 || biggest < 1e-3;
+    let scientific = !(1e-3..1e5).contains(&biggest);
     // plotters rounds its tick spacing to 1, 2 or 5 × 10^k, down to about
     // step / 2.5: enough decimals for that spacing
     let decimals = (-((step / 2.5).log10().floor()) as i32).clamp(0, 12) as usize;
