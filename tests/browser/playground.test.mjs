@@ -191,6 +191,36 @@ try {
   check('multi-class spirals train', epochs > 0 && parseFloat(await page.textContent('#test-loss')) < 1.2,
     `epoch ${epochs}, test loss ${await page.textContent('#test-loss')}`);
 
+  // A TensorFlow Playground link (every key it writes) is read as ours.
+  const tfp = 'activation=relu&batchSize=10&dataset=xor&regDataset=reg-plane&learningRate=0.03&regularizationRate=0' +
+    '&noise=0&networkShape=4,2&seed=0.12345&showTestData=false&discretize=false&percTrainData=50&x=true&y=true' +
+    '&xTimesY=true&xSquared=false&ySquared=false&cosX=false&sinX=false&cosY=false&sinY=false&collectStats=false' +
+    '&problem=classification&initZero=false&hideText=false';
+  await page.goto(url + '#' + tfp);
+  await page.waitForFunction(() => document.querySelector('#datasets .active')?.dataset.dataset === 'xor' &&
+    document.querySelector('#test-loss').textContent !== '–', null, { timeout: 30000 });
+  const tf = await page.evaluate(() => ({
+    layers: document.querySelector('#layer-count').textContent,
+    activation: document.querySelector('#activation').value,
+    x1x2: !document.querySelector('[data-feature="x1x2"]').classList.contains('off'),
+    x1sq: !document.querySelector('[data-feature="x1sq"]').classList.contains('off'),
+    notice: document.querySelector('#notice').hidden,
+  }));
+  check('a TensorFlow Playground link is restored',
+    tf.layers === '2' && tf.activation === 'relu' && tf.x1x2 && !tf.x1sq && tf.notice, JSON.stringify(tf));
+  // One bad key keeps its default and is named; the rest of the link is kept.
+  await page.goto(url + '#dataset=spiral&activation=nope&layers=3&learning_rate=0.1');
+  await page.waitForFunction(() => document.querySelector('#datasets .active')?.dataset.dataset === 'spiral' &&
+    document.querySelector('#test-loss').textContent !== '–', null, { timeout: 30000 });
+  await page.waitForTimeout(1000);
+  const kept = await page.evaluate(() => ({
+    notice: document.querySelector('#notice').textContent,
+    layers: document.querySelector('#layer-count').textContent,
+    lr: document.querySelector('#learning_rate').value,
+  }));
+  check('a bad key in a link is named and the others kept',
+    kept.notice.includes('activation=nope') && kept.layers === '1' && kept.lr === '0.1', JSON.stringify(kept));
+
   check('no page errors', errors.length === 0, errors.join('; '));
   check('nothing requested outside the server', foreign.length === 0, foreign.join(', '));
 } catch (e) {

@@ -20,8 +20,8 @@ use super::api::Config;
 
 /// The data's square is [−DOMAIN, DOMAIN]², as the Playground's.
 pub const DOMAIN: f32 = 6.0;
-/// Cells per side of the output heatmap.
-pub const OUTPUT_RES: usize = 50;
+/// Cells per side of the output heatmap (drawn smoothed, 3 pixels a cell).
+pub const OUTPUT_RES: usize = 100;
 /// Cells per side of each neuron's heatmap.
 pub const NEURON_RES: usize = 16;
 

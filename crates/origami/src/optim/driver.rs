@@ -276,6 +276,35 @@ impl<R: Rule> Driver<R> {
     }
 }
 
+impl<R: Rule> Driver<R> {
+    /// A loaded state that has taken steps must hold every buffer the rule
+    /// uses for every parameter that has a gradient (`names`): a missing one
+    /// would silently restart that moment from its initial value. (Every
+    /// trainable parameter of a model gets a gradient at every step, so a
+    /// state written by a run has them all.)
+    fn check_complete(&self, config: &R, names: &[&str]) -> Result<()> {
+        if self.step == 0 {
+            return Ok(());
+        }
+        for name in names {
+            for (i, kind) in R::SLOTS.iter().enumerate() {
+                let has = self.params.get(*name).is_some_and(|s| s.buffers[i].is_some());
+                if config.uses(i) && !has {
+                    return Err(Error::arg(
+                        R::NAME,
+                        format!(
+                            "the loaded state has taken {} steps but has no buffer \"{kind}.{name}\": it lists fewer \
+                             buffers than the model needs (edited, or from another model)",
+                            self.step
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 impl<R: Rule> Default for Driver<R> {
     fn default() -> Self {
         Driver::new(R::default())
@@ -313,6 +342,8 @@ impl<R: Rule> Optimizer for Driver<R> {
         let items = with_grads(op, params, grads)?;
         if self.unchecked {
             self.check_loaded(params)?;
+            let names: Vec<&str> = items.iter().map(|&(name, _, _)| name).collect();
+            self.check_complete(&config, &names)?;
         }
         for &(name, p, _) in &items {
             if let Some(slots) = self.params.get(name) {

@@ -210,6 +210,10 @@ fn loaded_states_are_checked_against_the_parameters() {
     let mut s = good.clone();
     s.buffers.iter_mut().for_each(|(_, v)| v.push(0.0));
     refuse_step(&s, "was made for 4 elements");
+    // A state listing fewer buffers than the rule uses would restart a moment silently.
+    let mut s = good.clone();
+    s.buffers.retain(|(n, _)| !n.starts_with("v."));
+    refuse_step(&s, "no buffer \"v.theta\"");
     // The good state loads and steps.
     let mut opt = Adam::default();
     opt.load_state(&good).unwrap();

@@ -200,6 +200,8 @@
       const { pts, error } = parseCsv(PG.$('#custom-text').value);
       if (error) { showError(error); return; }
       S.cfg.custom = pts;
+      // kept across a reload (the link has no room for the points)
+      try { localStorage.setItem('origami.custom', JSON.stringify(pts)); } catch (_) { /* private mode */ }
       changed();
     });
     PG.$('#copy-link').addEventListener('click', () => {
@@ -241,6 +243,7 @@
     PG.$$('#tabs button').forEach((b) => b.classList.toggle('active', b.dataset.tab === tab));
     for (const t of ['play', 'experiments', 'race', 'classroom']) PG.$('#view-' + t).hidden = t !== tab;
     PG.$('#topbar').hidden = tab === 'race' || tab === 'classroom';
+    PG.$('#intro').hidden = tab !== 'play';
     PG.$('#advanced').hidden = tab !== 'play' || (S.ui.classroom && S.ui.hide.includes('advanced'));
     if (tab === 'race') PG.race.show();
     if (tab === 'classroom') PG.classroom.show();
@@ -264,7 +267,7 @@
     PG.drawLoss(PG.$('#loss-chart'), snap.history);
     const hm = PG.$('#heatmap');
     const opts = { classes: snap.classes, regression: snap.regression, discretize: S.ui.discretize };
-    PG.drawMap(hm, snap.output, snap.output_res, opts);
+    PG.drawMap(hm, snap.output, snap.output_res, { ...opts, translucent: true });
     PG.drawPoints(hm, points.train, opts, false);
     if (S.ui.show_test) PG.drawPoints(hm, points.test, opts, true);
     PG.drawAxes(hm);
@@ -298,16 +301,37 @@
     pollTimer = setTimeout(poll, snap && snap.playing ? 100 : 300);
   }
 
+  /** Shows what the link could not set; it stays until the next link. */
+  function showNotice(msg) {
+    const e = PG.$('#notice');
+    e.hidden = !msg;
+    e.textContent = msg || '';
+  }
+
   async function open() {
-    try {
-      session = (await PG.api('POST', '/api/sessions', S.cfg)).id;
-    } catch (e) {
-      showError(`The link's configuration was refused (${e.message}); using the defaults.`);
-      S.cfg = { ...PG.DEFAULTS, custom: [] };
-      syncControls();
-      PG.saveHash();
-      session = (await PG.api('POST', '/api/sessions', S.cfg)).id;
+    // A configuration the server refuses: put back the field it names (its
+    // message starts with the field), keeping the others, a few times over.
+    const refused = [];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        session = (await PG.api('POST', '/api/sessions', S.cfg)).id;
+        break;
+      } catch (e) {
+        const msg = e.message.replace(/^invalid config: /, '');
+        const field = Object.keys(PG.DEFAULTS).find((k) => msg.startsWith(k) || msg.startsWith(k.replace('_options', '')));
+        refused.push(msg);
+        if (field && attempt < 6) S.cfg[field] = structuredClone(PG.DEFAULTS[field]);
+        else S.cfg = { ...PG.DEFAULTS, custom: [] };
+        syncControls();
+        PG.saveHash();
+        if (attempt >= 7) throw e;
+      }
     }
+    if (refused.length) {
+      const before = S.notice ? S.notice + ' ' : '';
+      S.notice = `${before}The server refused part of the link (defaults used): ${refused.join('; ')}.`;
+    }
+    showNotice(S.notice);
     version = 0; dataVersion = -1;
     PG.session = () => session;
     sendPace();
@@ -357,6 +381,9 @@
       }
     }
     PG.fromHash(location.hash);
+    if (S.cfg.dataset === 'custom' && !S.cfg.custom.length) {
+      try { S.cfg.custom = JSON.parse(localStorage.getItem('origami.custom') || '[]'); } catch (_) { S.cfg.custom = []; }
+    }
     syncControls();
     PG.saveHash();
     await open();
@@ -377,6 +404,13 @@
     snap = null;
     points = { train: [], test: [] };
     start();
+  });
+
+  // The intro stays closed once closed (in this browser).
+  const intro = PG.$('#intro');
+  try { if (localStorage.getItem('origami.intro') === 'closed') intro.open = false; } catch (_) { /* private mode */ }
+  intro.addEventListener('toggle', () => {
+    try { localStorage.setItem('origami.intro', intro.open ? 'open' : 'closed'); } catch (_) { /* private mode */ }
   });
 
   bindControls();

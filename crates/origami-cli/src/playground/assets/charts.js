@@ -22,8 +22,11 @@ PG.drawMap = function (canvas, b64, res, opts) {
   const bytes = PG.bytes(b64);
   if (!bytes.length) { ctx.clearRect(0, 0, canvas.width, canvas.height); return; }
   const img = new ImageData(res, res);
+  // opts.translucent: the colours paled towards white (TensorFlow
+  // Playground's look), so that points of the same class stay visible on it.
+  const keep = opts.translucent ? 0.55 : 1;
   for (let i = 0; i < res * res; i++) {
-    const c = cellColor(bytes, i, opts);
+    const c = cellColor(bytes, i, opts).map((v) => Math.round(255 - (255 - v) * keep));
     img.data.set([c[0], c[1], c[2], 255], 4 * i);
   }
   const off = document.createElement('canvas');

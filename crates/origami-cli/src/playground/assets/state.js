@@ -67,20 +67,80 @@ PG.toHash = function () {
   return '#' + p.toString();
 };
 
-/** Reads a hash into the state; unknown keys are ignored, bad values fall back to defaults. */
+// TensorFlow Playground's own link keys (playground.ts's state), read as ours.
+PG.TFP_SETS = { circle: 'circle', xor: 'xor', gauss: 'gaussian', spiral: 'spiral', 'reg-plane': 'regress_plane', 'reg-gauss': 'regress_gaussian' };
+PG.TFP_FEATURES = { x: 'x1', y: 'x2', xSquared: 'x1sq', ySquared: 'x2sq', xTimesY: 'x1x2', sinX: 'sinx1', sinY: 'sinx2', cosX: null, cosY: null };
+// Keys only TensorFlow Playground writes (dataset, noise, seed… it shares with ours).
+PG.TFP_KEYS = ['batchSize', 'regDataset', 'learningRate', 'regularizationRate', 'networkShape', 'showTestData',
+  'percTrainData', 'initZero', 'collectStats', 'hideText', ...Object.keys(PG.TFP_FEATURES)];
+
+/** A TensorFlow Playground link's keys as ours (`p` is changed in place); returns the keys that have no equivalent. */
+function fromTensorFlowPlayground(p) {
+  const lost = [];
+  const take = (k) => { const v = p.get(k); p.delete(k); return v; };
+  const set = (k, v) => { if (v !== null && v !== undefined && !p.has(k)) p.set(k, v); };
+  const problem = take('problem');
+  set('problem', problem);
+  const ds = take('dataset'), reg = take('regDataset');
+  const name = problem === 'regression' ? reg : ds;
+  if (name !== null) { if (PG.TFP_SETS[name]) set('dataset', PG.TFP_SETS[name]); else lost.push(`dataset=${name}`); }
+  set('activation', take('activation'));
+  set('batch_size', take('batchSize'));
+  set('learning_rate', take('learningRate'));
+  const r = take('regularization');
+  if (r !== null) set('regularization', r.toLowerCase());
+  set('reg_rate', take('regularizationRate'));
+  set('noise', take('noise'));
+  set('layers', take('networkShape'));
+  set('train_pct', take('percTrainData'));
+  const seed = take('seed');
+  if (seed !== null) { const n = parseFloat(seed); if (Number.isFinite(n)) set('seed', String(Math.floor(Math.abs(n) * 1e9) % 1e9)); }
+  for (const [k, ours] of [['showTestData', 'show_test'], ['discretize', 'discretize']]) {
+    const v = take(k);
+    if (v !== null) set(ours, v === 'true' ? '1' : '0');
+  }
+  if (take('initZero') === 'true') set('initializer', 'zeros');
+  take('collectStats'); take('hideText');
+  const feats = [];
+  let anyFeature = false;
+  for (const [k, ours] of Object.entries(PG.TFP_FEATURES)) {
+    const v = take(k);
+    if (v === null) continue;
+    anyFeature = true;
+    if (v === 'true') { if (ours) feats.push(ours); else lost.push(`${k} (no such feature here)`); }
+  }
+  if (anyFeature) set('features', feats.join(','));
+  return lost;
+}
+
+/** Reads a hash into the state, key by key: a bad value keeps its default
+ * and is reported by name (PG.state.notice), the other keys are kept.
+ * TensorFlow Playground's own links are read too. */
 PG.fromHash = function (hash) {
   const p = new URLSearchParams((hash || '').replace(/^#/, ''));
+  const bad = PG.TFP_KEYS.some((k) => p.has(k)) ? fromTensorFlowPlayground(p) : [];
   const cfg = { ...PG.DEFAULTS, custom: [] };
+  const lists = PG.schema ? {
+    activation: PG.schema.activations.map((a) => a.name), optimizer: PG.schema.optimizers.map((o) => o.type),
+    schedule: PG.schema.schedules.map((o) => o.type), initializer: PG.schema.initializers.map((o) => o.name),
+    regularization: PG.schema.regularizers.map((o) => o.name), dataset: PG.schema.datasets.map((o) => o.name),
+    problem: ['classification', 'regression'],
+  } : {};
   for (const [k, def] of Object.entries(PG.DEFAULTS)) {
     if (PG.OPTION_MAPS[k] || !p.has(k)) continue;
     const s = p.get(k);
+    let v;
     if (Array.isArray(def)) {
-      cfg[k] = s === '' ? [] : s.split(',').map((x) => (k === 'layers' ? parseInt(x, 10) : x)).filter((x) => x === x);
-    } else if (typeof def === 'boolean') cfg[k] = s === '1' || s === 'true';
-    else if (typeof def === 'number') { const n = Number(s); if (Number.isFinite(n)) cfg[k] = n; }
-    else cfg[k] = s;
+      const items = s === '' ? [] : s.split(',');
+      v = k === 'layers' ? items.map((x) => parseInt(x, 10)) : items;
+      if (k === 'layers' && v.some((x) => !(x >= 1))) v = undefined;
+      if (k === 'features' && v.some((x) => !PG.FEATURES.includes(x))) v = undefined;
+    } else if (typeof def === 'boolean') v = s === '1' || s === 'true' ? true : s === '0' || s === 'false' ? false : undefined;
+    else if (typeof def === 'number') { const n = Number(s); v = s.trim() !== '' && Number.isFinite(n) ? n : undefined; }
+    else v = !lists[k] || lists[k].includes(String(s).split('(')[0]) ? s : undefined;
+    if (v === undefined) bad.push(`${k}=${s}`); else cfg[k] = v;
   }
-  // Options by the chosen optimizer's and schedule's types; unknown ones are dropped.
+  // Options by the chosen optimizer's and schedule's types.
   for (const [map, prefix] of Object.entries(PG.OPTION_MAPS)) {
     cfg[map] = {};
     const known = PG.optionsOf(map, cfg);
@@ -88,7 +148,7 @@ PG.fromHash = function (hash) {
       if (!k.startsWith(prefix)) continue;
       const o = known.find((x) => x.name === k.slice(prefix.length));
       const v = o && fromText(s, o.type);
-      if (v !== undefined) cfg[map][o.name] = v;
+      if (v !== undefined) cfg[map][o.name] = v; else bad.push(`${k}=${s}`);
     }
   }
   const ui = { ...PG.UI_DEFAULTS };
@@ -102,6 +162,7 @@ PG.fromHash = function (hash) {
   // Mutate in place: the controller holds a reference to PG.state.
   PG.state.cfg = cfg;
   PG.state.ui = ui;
+  PG.state.notice = bad.length ? `Not taken from the link (defaults used): ${bad.join(', ')}.` : null;
 };
 
 PG.saveHash = function () {
