@@ -93,12 +93,18 @@ try {
   const before = await page.evaluate(() => document.querySelector('#heatmap').toDataURL());
   check('spiral chosen and a layer added', (await page.textContent('#layer-count')) === '3');
 
+  await page.fill('#threshold', '0.3');
+  await page.press('#threshold', 'Enter');
   await page.click('#play');
   const t0 = Date.now();
   await page.waitForFunction((th) => parseFloat(document.querySelector('#test-loss').textContent) < th, THRESHOLD,
     { timeout: 120000, polling: 250 });
   const epoch = await page.textContent('#epoch');
   check(`test loss fell below ${THRESHOLD} (epoch ${epoch}, ${((Date.now() - t0) / 1000).toFixed(1)} s)`, true);
+  await page.waitForFunction(() => /^at epoch \d+ \(/.test(document.querySelector('#solved').textContent), null,
+    { timeout: 10000 }).catch(() => {});
+  const solved = await page.textContent('#solved');
+  check('time to solution is shown', /^at epoch \d+ \([\d.]+ s of training\)$/.test(solved), solved);
   await page.click('#play');
   await page.waitForFunction(() => !document.querySelector('#play').classList.contains('playing'));
   const after = await page.evaluate(() => document.querySelector('#heatmap').toDataURL());
@@ -136,6 +142,8 @@ try {
   await page.click('#runs-go');
   await page.waitForSelector('#runs-grid .thumb', { timeout: 60000 });
   check('experiments: timeline and train-N-times render', (await page.$$('#runs-grid .thumb')).length === 6);
+  const stats = await page.textContent('#runs-stats');
+  check('train N times reports time to solution', /reached by \d+ of 6 runs|no run reached/.test(stats), stats);
   await page.screenshot({ path: join(shots, 'experiments.png'), fullPage: true });
 
   await page.click('#tabs button[data-tab="race"]');

@@ -389,7 +389,8 @@ impl Config {
 }
 
 /// `{"action": …}`: play, pause, step, reset (same seed), regenerate (new
-/// data) or pace (`{"action": "pace", "epochs_per_second": 30}`).
+/// data), pace (`{"action": "pace", "epochs_per_second": 30}`) or threshold
+/// (`{"action": "threshold", "threshold": 0.1}`).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Control {
@@ -399,6 +400,9 @@ pub struct Control {
     /// absent / null for as fast as the machine goes.
     #[serde(default)]
     pub epochs_per_second: Option<f32>,
+    /// For `threshold`: the test loss that counts as solved (time to solution), above 0.
+    #[serde(default)]
+    pub threshold: Option<f32>,
 }
 
 /// Train the session's configuration `n` times with seeds seed, seed+1, ….
@@ -409,6 +413,10 @@ pub struct RunsRequest {
     pub n: usize,
     /// Epochs each, 1 to 1000.
     pub epochs: usize,
+    /// The test loss that counts as solved (default 0.1): each run reports
+    /// when it first got there.
+    #[serde(default)]
+    pub threshold: Option<f32>,
 }
 
 /// Train the session's configuration from scratch, snapshotting the output at `epochs`.

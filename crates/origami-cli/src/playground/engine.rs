@@ -162,6 +162,8 @@ pub struct Engine {
     pub epoch: usize,
     /// `[epoch, train loss, test loss]` after every epoch (epoch 0: before training).
     pub history: Vec<[f32; 3]>,
+    /// Seconds spent training up to each entry of `history` (0 at epoch 0).
+    pub seconds: Vec<f32>,
 }
 
 impl Engine {
@@ -198,6 +200,7 @@ impl Engine {
             loss,
             epoch: 0,
             history: Vec::new(),
+            seconds: vec![0.0],
         };
         let (tr, te) = e.losses()?;
         e.history.push([0.0, tr, te]);
@@ -206,10 +209,13 @@ impl Engine {
 
     /// One pass over the training data in shuffled mini-batches.
     pub fn train_epoch(&mut self) -> Res<()> {
+        let started = std::time::Instant::now();
         let batches = self.train_set.batches(self.cfg.batch_size, Some(&mut self.rng)).map_err(err)?;
         for (x, y) in batches {
             origami::train::step(&mut self.net, &mut *self.opt, &self.loss, &x, &y).map_err(err)?;
         }
+        let so_far = self.seconds.last().copied().unwrap_or(0.0);
+        self.seconds.push(so_far + started.elapsed().as_secs_f32());
         self.epoch += 1;
         let (tr, te) = self.losses()?;
         self.history.push([self.epoch as f32, tr, te]);
@@ -253,6 +259,13 @@ impl Engine {
         }
         self.cfg = cfg.clone();
         Ok(true)
+    }
+
+    /// Time to solution: the first epoch whose test loss fell below
+    /// `threshold`, and the seconds of training it took (the lecture's
+    /// exercise 2 compares activations by it). `None` until it happens.
+    pub fn solved(&self, threshold: f32) -> Option<(usize, f32)> {
+        solved(&self.history, &self.seconds, threshold)
     }
 
     /// The current learning rate.
@@ -355,6 +368,13 @@ impl Engine {
     pub fn named_params(&self) -> Vec<(String, Tensor)> {
         self.net.params().into_iter().map(|p| (p.name, p.value.deep_clone())).collect()
     }
+}
+
+/// The first entry of `history` with a test loss below `threshold`: its
+/// epoch and the training seconds up to it (`seconds` aligned with `history`).
+pub fn solved(history: &[[f32; 3]], seconds: &[f32], threshold: f32) -> Option<(usize, f32)> {
+    let i = history.iter().position(|h| h[2] < threshold)?;
+    Some((history[i][0] as usize, seconds.get(i).copied().unwrap_or(f32::NAN)))
 }
 
 /// Predicted class per row of `logits` (`n` rows; one column is binary).
@@ -472,6 +492,12 @@ mod tests {
         }
         let after = e.history.last().unwrap()[2];
         assert!(after < before * 0.7, "{before} -> {after}");
+        // time to solution: the first epoch below a threshold, with its seconds
+        let (epoch, secs) = e.solved(before * 0.9).unwrap();
+        assert!(epoch >= 1 && epoch <= 20 && secs > 0.0, "{epoch} {secs}");
+        assert_eq!(e.history[epoch][0] as usize, epoch);
+        assert!(e.history[..epoch].iter().all(|h| h[2] >= before * 0.9));
+        assert_eq!(e.solved(0.0), None);
         let v = e.view().unwrap();
         assert_eq!(v.neurons.len(), 2);
         assert_eq!(v.neurons[0].len(), 4);

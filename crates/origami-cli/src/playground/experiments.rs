@@ -42,6 +42,8 @@ pub struct Run {
     /// The final output heatmap, `SMALL_RES`², base64 as in the snapshot.
     pub output: String,
     pub error: Option<String>,
+    /// `[epoch, seconds]` when the test loss first fell below the threshold.
+    pub solved: Option<[f32; 2]>,
 }
 
 /// The N trainings and the spread of their final test loss.
@@ -54,10 +56,18 @@ pub struct Runs {
     pub max: f32,
     pub mean: f32,
     pub std: f32,
+    /// The threshold of time to solution, how many runs reached it, and
+    /// the median epoch at which they did (null if none did).
+    pub threshold: f32,
+    pub solved_runs: usize,
+    pub median_solved_epoch: Option<f32>,
 }
 
 /// Trains `cfg` with seeds `seed … seed+n−1` side by side (one thread each) for `epochs`.
-pub fn train_n_times(cfg: &Config, n: usize, epochs: usize) -> Result<Runs, String> {
+pub fn train_n_times(cfg: &Config, n: usize, epochs: usize, threshold: f32) -> Result<Runs, String> {
+    if !(threshold.is_finite() && threshold > 0.0) {
+        return Err(format!("threshold must be a positive number, got {threshold}"));
+    }
     if !(1..=12).contains(&n) || !(1..=1000).contains(&epochs) {
         return Err(format!("n must lie in [1, 12] and epochs in [1, 1000], got {n} and {epochs}"));
     }
@@ -66,7 +76,7 @@ pub fn train_n_times(cfg: &Config, n: usize, epochs: usize) -> Result<Runs, Stri
         let handles: Vec<_> = (0..n as u64)
             .map(|k| {
                 let cfg = Config { seed: cfg.seed.wrapping_add(k), ..cfg.clone() };
-                s.spawn(move || one_run(cfg, epochs))
+                s.spawn(move || one_run(cfg, epochs, threshold))
             })
             .collect();
         handles
@@ -80,6 +90,7 @@ pub fn train_n_times(cfg: &Config, n: usize, epochs: usize) -> Result<Runs, Stri
                     history: Vec::new(),
                     output: String::new(),
                     error: Some("the training thread failed".into()),
+                    solved: None,
                 })
             })
             .collect()
@@ -90,10 +101,24 @@ pub fn train_n_times(cfg: &Config, n: usize, epochs: usize) -> Result<Runs, Stri
     let median = if finals.is_empty() { f32::NAN } else { finals[finals.len() / 2] };
     let mean = finals.iter().sum::<f32>() / finals.len().max(1) as f32;
     let var = finals.iter().map(|v| (v - mean).powi(2)).sum::<f32>() / finals.len().max(1) as f32;
-    Ok(Runs { res: SMALL_RES, runs, min, median, max, mean, std: var.sqrt() })
+    let mut at: Vec<f32> = runs.iter().filter_map(|r| r.solved.map(|s| s[0])).collect();
+    at.sort_by(f32::total_cmp);
+    let median_solved_epoch = (!at.is_empty()).then(|| at[at.len() / 2]);
+    Ok(Runs {
+        res: SMALL_RES,
+        solved_runs: at.len(),
+        runs,
+        min,
+        median,
+        max,
+        mean,
+        std: var.sqrt(),
+        threshold,
+        median_solved_epoch,
+    })
 }
 
-fn one_run(cfg: Config, epochs: usize) -> Run {
+fn one_run(cfg: Config, epochs: usize, threshold: f32) -> Run {
     let seed = cfg.seed;
     let result = (|| -> Result<Run, String> {
         let mut e = Engine::new(cfg)?;
@@ -113,6 +138,7 @@ fn one_run(cfg: Config, epochs: usize) -> Run {
             history: downsample(&e.history, 100),
             output: e.output_map(SMALL_RES)?,
             error,
+            solved: e.solved(threshold).map(|(ep, secs)| [ep as f32, secs]),
         })
     })();
     result.unwrap_or_else(|m| Run {
@@ -123,6 +149,7 @@ fn one_run(cfg: Config, epochs: usize) -> Run {
         history: Vec::new(),
         output: String::new(),
         error: Some(m),
+        solved: None,
     })
 }
 
@@ -185,10 +212,16 @@ mod tests {
     #[test]
     fn runs_differ_by_seed_and_report_a_spread() {
         let cfg = Config { points: 100, layers: vec![3], ..Config::default() };
-        let r = train_n_times(&cfg, 3, 5).unwrap();
+        let r = train_n_times(&cfg, 3, 5, 0.1).unwrap();
         assert_eq!(r.runs.len(), 3);
         assert!(r.min <= r.median && r.median <= r.max);
         assert_ne!(r.runs[0].test_loss, r.runs[1].test_loss);
+        // a threshold every run passes at once: solved at epoch 0 by all
+        let easy = train_n_times(&cfg, 3, 5, 1e9).unwrap();
+        assert_eq!((easy.solved_runs, easy.median_solved_epoch), (3, Some(0.0)));
+        let never = train_n_times(&cfg, 2, 2, 1e-9).unwrap();
+        assert_eq!((never.solved_runs, never.median_solved_epoch), (0, None));
+        assert!(train_n_times(&cfg, 2, 2, f32::NAN).is_err());
     }
 
     #[test]
@@ -200,6 +233,6 @@ mod tests {
         assert!(t.best_epoch <= 10);
         assert!(timeline(&cfg, &[5000]).is_err());
         let big = Config { points: 2000, batch_size: 1, ..Config::default() };
-        assert!(matches!(train_n_times(&big, 12, 1000), Err(e) if e.contains("steps")));
+        assert!(matches!(train_n_times(&big, 12, 1000, 0.1), Err(e) if e.contains("steps")));
     }
 }

@@ -217,8 +217,14 @@ async fn control(State(reg): State<AppState>, Path(id): Path<u64>, Json(c): Json
             Some(p) if (0.1..=10_000.0).contains(&p) => Command::Pace(Some(p)),
             Some(p) => return Err(bad(format!("epochs_per_second must lie in [0.1, 10000] (or be null), got {p}"))),
         },
+        "threshold" => match c.threshold {
+            Some(t) if t.is_finite() && t > 0.0 => Command::Threshold(t),
+            t => return Err(bad(format!("threshold must be a positive number, got {t:?}"))),
+        },
         other => {
-            return Err(bad(format!("action must be play, pause, step, reset, regenerate or pace, got {other:?}")))
+            return Err(bad(format!(
+                "action must be play, pause, step, reset, regenerate, pace or threshold, got {other:?}"
+            )))
         }
     };
     send(&s, cmd)?;
@@ -271,7 +277,7 @@ async fn runs(
     let slot = experiment_slot(&slots)?;
     blocking(move || {
         let _slot = slot;
-        experiments::train_n_times(&cfg, r.n, r.epochs)
+        experiments::train_n_times(&cfg, r.n, r.epochs, r.threshold.unwrap_or(super::session::DEFAULT_THRESHOLD))
     })
     .await
 }

@@ -29,6 +29,8 @@ pub const MAX_SESSIONS: usize = 64;
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 /// How long the worker trains between two published snapshots.
 const TICK: Duration = Duration::from_millis(40);
+/// The test loss that counts as solved until the page sets another (the lecture's 0.1).
+pub const DEFAULT_THRESHOLD: f32 = 0.1;
 /// Most history points sent to the page (the full history is downsampled).
 const HISTORY_POINTS: usize = 400;
 
@@ -54,6 +56,10 @@ pub struct Snapshot {
     pub epochs_per_second: f32,
     /// The pace asked for (epochs per second; null: as fast as it goes).
     pub pace: Option<f32>,
+    /// The test loss that counts as solved, and `[epoch, seconds]` when it
+    /// was first reached (time to solution).
+    pub threshold: f32,
+    pub solved: Option<[f32; 2]>,
     /// `[epoch, train, test]`, at most [`HISTORY_POINTS`] of them.
     pub history: Vec<[f32; 3]>,
     pub output_res: usize,
@@ -83,6 +89,8 @@ pub enum Command {
     Reset,
     /// Epochs per second while playing (`None`: as fast as it goes).
     Pace(Option<f32>),
+    /// The test loss that counts as solved (time to solution).
+    Threshold(f32),
     /// Replies with the parameters under their checkpoint names.
     Params(oneshot::Sender<Vec<(String, origami::Tensor)>>),
 }
@@ -154,6 +162,7 @@ impl Registry {
             config_error: None,
             pace: None,
             next_due: Instant::now(),
+            threshold: DEFAULT_THRESHOLD,
             recent: Default::default(),
         };
         let running = Running::start(&self.workers);
@@ -220,6 +229,8 @@ struct Worker {
     pace: Option<f32>,
     /// When the next paced epoch is due.
     next_due: Instant,
+    /// The test loss that counts as solved.
+    threshold: f32,
     /// `(when, epoch)` at recent publications, for the measured pace.
     recent: std::collections::VecDeque<(Instant, usize)>,
 }
@@ -274,6 +285,10 @@ impl Worker {
                 self.pace = p;
                 self.next_due = Instant::now();
                 self.recent.clear();
+                self.publish(None);
+            }
+            Command::Threshold(t) => {
+                self.threshold = t;
                 self.publish(None);
             }
             Command::Reset => {
@@ -382,6 +397,7 @@ impl Worker {
             output_res: OUTPUT_RES,
             neuron_res: NEURON_RES,
             pace: self.pace,
+            threshold: self.threshold,
             error: error.clone().or_else(|| self.config_error.clone()),
             ..Snapshot::default()
         };
@@ -391,6 +407,7 @@ impl Worker {
             s.regression = cfg.is_regression();
             s.epoch = e.epoch;
             s.learning_rate = e.learning_rate();
+            s.solved = e.solved(self.threshold).map(|(ep, secs)| [ep as f32, secs]);
             let now = Instant::now();
             if !self.playing {
                 self.recent.clear();

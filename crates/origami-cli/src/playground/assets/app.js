@@ -78,6 +78,7 @@
     optionFields(PG.$('#optimizer-options'), 'optimizer_options');
     optionFields(PG.$('#schedule-options'), 'schedule_options');
     options(PG.$('#pace'), PG.PACES.map((v) => [v, v ? `${v} epochs/s` : 'as fast as it goes']), S.ui.pace);
+    PG.$('#threshold').value = S.ui.threshold;
     PG.$('#show_test').checked = S.ui.show_test;
     PG.$('#discretize').checked = S.ui.discretize;
     const ds = PG.$('#datasets');
@@ -177,6 +178,13 @@
       if (S.cfg.layers.length > 0) { S.cfg.layers.pop(); changed(); }
     });
     const control = (action) => session && PG.api('POST', `/api/sessions/${session}/control`, { action }).catch((e) => showError(e.message));
+    PG.$('#threshold').addEventListener('change', (ev) => {
+      const t = Number(ev.target.value);
+      if (!(t > 0)) return;
+      S.ui.threshold = t;
+      PG.saveHash();
+      sendThreshold();
+    });
     PG.$('#pace').addEventListener('change', (ev) => {
       S.ui.pace = Number(ev.target.value);
       PG.saveHash();
@@ -231,6 +239,12 @@
     return { pts };
   }
 
+  /** Tells the session the test loss that counts as solved. */
+  function sendThreshold() {
+    if (!session) return;
+    PG.api('POST', `/api/sessions/${session}/control`, { action: 'threshold', threshold: S.ui.threshold }).catch((e) => showError(e.message));
+  }
+
   /** Tells the session the pace the page asks for (0: as fast as it goes). */
   function sendPace() {
     if (!session) return;
@@ -255,6 +269,8 @@
   function render() {
     if (!snap) return;
     PG.$('#epoch').textContent = String(snap.epoch).padStart(6, '0').replace(/(\d{3})$/, ',$1');
+    PG.$('#solved').textContent = snap.solved
+      ? `at epoch ${snap.solved[0]} (${snap.solved[1].toFixed(2)} s of training)` : 'not yet';
     PG.$('#eps').textContent = snap.playing && snap.epochs_per_second > 0 ? `(${Math.round(snap.epochs_per_second)}/s)` : '';
     PG.$('#train-loss').textContent = PG.fmt(snap.train_loss);
     PG.$('#test-loss').textContent = PG.fmt(snap.test_loss);
@@ -335,6 +351,7 @@
     version = 0; dataVersion = -1;
     PG.session = () => session;
     sendPace();
+    sendThreshold();
     PG.$('#export-toml').href = `/api/sessions/${session}/export/config.toml`;
     PG.$('#export-weights').href = `/api/sessions/${session}/export/weights.safetensors`;
   }

@@ -23,15 +23,19 @@ PG.experiments = (function () {
     const st = PG.$('#runs-status');
     st.textContent = `training ${n} networks…`;
     try {
-      const r = await PG.api('POST', `/api/sessions/${PG.session()}/runs`, { n, epochs });
+      const r = await PG.api('POST', `/api/sessions/${PG.session()}/runs`, { n, epochs, threshold: PG.state.ui.threshold });
       st.textContent = '';
+      const solved = r.solved_runs
+        ? `; test loss < ${r.threshold} reached by ${r.solved_runs} of ${r.runs.length} runs, median at epoch ${r.median_solved_epoch}`
+        : `; no run reached a test loss < ${r.threshold}`;
       PG.$('#runs-stats').textContent = `final test loss: min ${PG.fmt(r.min)}, median ${PG.fmt(r.median)}, ` +
-        `max ${PG.fmt(r.max)}, mean ${PG.fmt(r.mean)} ± ${PG.fmt(r.std)}`;
+        `max ${PG.fmt(r.max)}, mean ${PG.fmt(r.mean)} ± ${PG.fmt(r.std)}` + solved;
       const grid = PG.$('#runs-grid');
       grid.innerHTML = '';
       const o = outputOpts();
       for (const run of r.runs) {
-        const cap = `seed ${run.seed}: test ${PG.fmt(run.test_loss)}` + (run.error ? ` (${run.error})` : '');
+        const cap = `seed ${run.seed}: test ${PG.fmt(run.test_loss)}` +
+          (run.solved ? `, < ${r.threshold} at epoch ${run.solved[0]}` : '') + (run.error ? ` (${run.error})` : '');
         grid.append(thumb(run.output, r.res, cap, o));
       }
       strip(PG.$('#runs-strip'), r);

@@ -12,6 +12,7 @@ PG.HELP = {
   reset: 'Start again from new random weights (a new seed, shown under Network and kept in the link) and epoch 0.',
   restart: 'Start again from the same weights (the same seed): the run replays exactly.',
   epoch: 'Epochs trained: passes over the whole training set.',
+  solve: 'Time to solution: the first epoch at which the test loss fell below this threshold, and the seconds of training it took. Compare activations, optimizers or widths by it (the lecture\'s exercise 2); Experiments reports it for every run.',
   pace: 'How many epochs to train per second while playing: slow enough to watch the boundary form, or as fast as the machine goes. The grey figure is the measured speed.',
   regenerate: 'Draw a new sample of the same data set (a new data seed).',
   show_test: 'Draw the test points too (black outline).',

@@ -34,7 +34,7 @@ function fromText(s, type) {
   return s;
 }
 // pace: epochs per second while playing (0: as fast as it goes); 20 lets a boundary be seen morphing.
-PG.UI_DEFAULTS = { show_test: false, discretize: false, tab: 'play', classroom: false, hide: [], pace: 20 };
+PG.UI_DEFAULTS = { show_test: false, discretize: false, tab: 'play', classroom: false, hide: [], pace: 20, threshold: 0.1 };
 PG.PACES = [1, 3, 10, 20, 50, 100, 300, 1000, 0];
 PG.FEATURE_LABELS = { x1: 'X₁', x2: 'X₂', x1sq: 'X₁²', x2sq: 'X₂²', x1x2: 'X₁X₂', sinx1: 'sin(X₁)', sinx2: 'sin(X₂)' };
 PG.FEATURE_FN = {
@@ -60,6 +60,7 @@ PG.toHash = function () {
   }
   if (ui.show_test) p.set('show_test', '1');
   if (ui.pace !== PG.UI_DEFAULTS.pace) p.set('pace', String(ui.pace));
+  if (ui.threshold !== PG.UI_DEFAULTS.threshold) p.set('threshold', String(ui.threshold));
   if (ui.discretize) p.set('discretize', '1');
   if (ui.tab !== 'play') p.set('tab', ui.tab);
   if (ui.classroom) p.set('classroom', '1');
@@ -155,6 +156,8 @@ PG.fromHash = function (hash) {
   ui.show_test = p.get('show_test') === '1';
   const pace = Number(p.get('pace'));
   if (p.has('pace') && PG.PACES.includes(pace)) ui.pace = pace;
+  const threshold = Number(p.get('threshold'));
+  if (p.has('threshold') && threshold > 0) ui.threshold = threshold;
   ui.discretize = p.get('discretize') === '1';
   ui.tab = p.get('tab') || 'play';
   ui.classroom = p.get('classroom') === '1';
