@@ -494,7 +494,7 @@ mod tests {
         assert!(after < before * 0.7, "{before} -> {after}");
         // time to solution: the first epoch below a threshold, with its seconds
         let (epoch, secs) = e.solved(before * 0.9).unwrap();
-        assert!(epoch >= 1 && epoch <= 20 && secs > 0.0, "{epoch} {secs}");
+        assert!((1..=20).contains(&epoch) && secs > 0.0, "{epoch} {secs}");
         assert_eq!(e.history[epoch][0] as usize, epoch);
         assert!(e.history[..epoch].iter().all(|h| h[2] >= before * 0.9));
         assert_eq!(e.solved(0.0), None);
