@@ -166,6 +166,22 @@ try {
   const classUrl = await page.inputValue('#class-url');
   check('classroom link hides controls', classUrl.includes('classroom=1') && classUrl.includes('hide=features'));
   await page.screenshot({ path: join(shots, 'classroom.png'), fullPage: true });
+  // The link opens the exercise with its settings locked: a student's change does not take.
+  await page.goto(classUrl);
+  await page.waitForFunction(() => document.querySelector('#test-loss').textContent !== '–', null, { timeout: 30000 });
+  const lockedBefore = await page.evaluate(() => ({ hash: location.hash, dataset: PG.state.cfg.dataset, seed: PG.state.cfg.seed }));
+  await page.evaluate(() => { PG.state.cfg.dataset = 'xor'; PG.state.cfg.seed = 12345; PG.state.cfg.features = ['x1']; PG.changed(); });
+  await page.waitForTimeout(300);
+  const lockedAfter = await page.evaluate(() => ({
+    dataset: PG.state.cfg.dataset, seed: PG.state.cfg.seed, features: PG.state.cfg.features.join(','),
+    play: !document.querySelector('#view-play').hidden,
+    classroomTab: !document.querySelector('#tabs button[data-tab="classroom"]').hidden,
+    featuresHidden: document.querySelector('[data-ctl="features"]').hidden,
+  }));
+  check('a classroom link opens the exercise and keeps its locks',
+    lockedAfter.play && !lockedAfter.classroomTab && lockedAfter.featuresHidden &&
+    lockedAfter.dataset === lockedBefore.dataset && lockedAfter.seed === lockedBefore.seed && lockedAfter.features !== 'x1',
+    JSON.stringify({ lockedBefore, lockedAfter }));
 
   // Multi-class set, from a share link pasted into the open tab: a hash
   // navigation (no reload) must rebuild the session from the link.

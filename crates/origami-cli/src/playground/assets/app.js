@@ -104,6 +104,8 @@
     PG.$$('[data-ctl]').forEach((e) => { e.hidden = classroom && hide.includes(e.dataset.ctl); });
     PG.$('#datasets').hidden = classroom;
     PG.$('#regenerate').hidden = classroom;
+    PG.$('#tabs button[data-tab="classroom"]').hidden = classroom;
+    PG.$('#reset').hidden = classroom && PG.lockedKeys(S.ui).includes('seed');
     const banner = PG.$('#classroom-banner');
     banner.hidden = !classroom;
     if (classroom) banner.textContent = `Classroom: data set "${S.cfg.dataset}" (noise ${S.cfg.noise}), seed ${S.cfg.seed}` +
@@ -119,7 +121,15 @@
   }, 120);
 
   /** Called after any change of the configuration. */
+  // A classroom link's locked settings, as the link gave them: every change
+  // goes through changed(), which puts them back, so no control, preset or
+  // Reset can move them (the teacher's data set, seed and hidden choices).
+  let locked = null;
+
   function changed(send) {
+    if (locked) {
+      for (const [k, v] of Object.entries(locked)) S.cfg[k] = structuredClone(v);
+    }
     PG.saveHash();
     syncControls();
     if (send !== false) sendConfig();
@@ -398,6 +408,9 @@
       }
     }
     PG.fromHash(location.hash);
+    const keys = PG.lockedKeys(S.ui);
+    locked = keys.length ? Object.fromEntries(keys.map((k) => [k, structuredClone(S.cfg[k])])) : null;
+    if (S.ui.classroom && S.ui.tab === 'classroom') S.ui.tab = 'play';
     if (S.cfg.dataset === 'custom' && !S.cfg.custom.length) {
       try { S.cfg.custom = JSON.parse(localStorage.getItem('origami.custom') || '[]'); } catch (_) { S.cfg.custom = []; }
     }

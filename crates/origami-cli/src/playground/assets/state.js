@@ -214,11 +214,29 @@ PG.applyPreset = function (i) {
   PG.state.ui = { ...PG.state.ui, ...(pre.ui || {}) };
 };
 
+// What a classroom link locks: the data set and the seeds always, and the
+// settings behind each hidden control (data-ctl name → configuration keys).
+PG.LOCKED_ALWAYS = ['problem', 'dataset', 'classes', 'custom', 'points', 'noise', 'data_seed', 'seed'];
+PG.LOCKED_BY = {
+  problem: ['problem'], features: ['features'], layers: ['layers'], activation: ['activation'],
+  learning_rate: ['learning_rate'], regularization: ['regularization', 'reg_rate'],
+  optimizer: ['optimizer', 'optimizer_options'], ratio: ['train_pct'], noise: ['noise'], batch_size: ['batch_size'],
+  advanced: ['optimizer', 'optimizer_options', 'schedule', 'schedule_options', 'schedule_epochs', 'initializer',
+    'dropout', 'batch_norm', 'seed'],
+};
+
+/** The configuration keys a classroom link (`ui`) locks. */
+PG.lockedKeys = function (ui) {
+  if (!ui.classroom) return [];
+  return [...new Set([...PG.LOCKED_ALWAYS, ...ui.hide.flatMap((h) => PG.LOCKED_BY[h] || [])])];
+};
+
 /** A classroom URL: this config, a fixed data set and seed, and the chosen controls hidden. */
 PG.classroomUrl = function (hide, seed) {
   const { cfg, ui } = PG.state;
   PG.state.cfg = { ...cfg, seed };
-  PG.state.ui = { ...ui, classroom: true, hide };
+  // the link opens the exercise itself, not the Classroom tab
+  PG.state.ui = { ...ui, classroom: true, hide, tab: 'play' };
   const url = location.origin + location.pathname + PG.toHash();
   PG.state.cfg = cfg;
   PG.state.ui = ui;
