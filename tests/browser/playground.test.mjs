@@ -62,6 +62,15 @@ try {
   await page.waitForFunction(() => document.querySelector('#lr-now').textContent === '0.1', null, { timeout: 10000 });
   const after_lr = await epochNow();
   check('changing η does not restart training', after_lr >= before_lr && after_lr > 0, `${before_lr} → ${after_lr}`);
+  // Nor does another optimizer or a penalty: only the data or the network's shape restart.
+  const before_opt = await epochNow();
+  await page.selectOption('#optimizer', 'rmsprop');
+  await page.selectOption('#regularization', 'l2');
+  await page.waitForTimeout(700);
+  const after_opt = await epochNow();
+  check('changing the optimizer or the penalty does not restart training', after_opt > before_opt, `${before_opt} → ${after_opt}`);
+  await page.selectOption('#optimizer', 'sgd');
+  await page.selectOption('#regularization', 'none');
   await page.click('#play');
   await page.waitForFunction(() => !document.querySelector('#play').classList.contains('playing'));
   // Reset draws new weights (a new seed in the link); "same seed" keeps it.

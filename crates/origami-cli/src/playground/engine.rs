@@ -228,34 +228,66 @@ impl Engine {
         Ok(())
     }
 
-    /// Takes `cfg` without a restart when it differs from the running one
-    /// only in what TensorFlow Playground changes live — the learning rate
-    /// and the batch size — and returns whether it did. The weights, the
-    /// optimizer's moments and the epoch count go on; a schedule is rebuilt
-    /// around the new rate and keeps its place (it is indexed by epoch).
-    /// Anything else (architecture, data, optimizer, penalties) needs a new
-    /// engine: `false`.
+    /// Takes `cfg` without a restart when it changes what TensorFlow
+    /// Playground changes live — the optimizer and its rate and options, the
+    /// schedule, the penalty and its rate, dropout's rate, the batch size —
+    /// and returns whether it did. The weights (and batch norm's statistics)
+    /// go on, and so does the epoch count. The same optimizer keeps its
+    /// moments and step count under new options (a schedule, indexed by
+    /// epoch, keeps its place); another optimizer starts its own state (and a
+    /// schedule from its start). A change of the data, the features, the
+    /// seed or the network's shape (layers, activation, initializer, batch
+    /// norm, dropout on or off) needs a new engine: `false`. With a schedule,
+    /// a new batch size restarts too (the schedule counts steps).
     pub fn adjust(&mut self, cfg: &Config) -> Res<bool> {
-        let live = Config { learning_rate: cfg.learning_rate, batch_size: cfg.batch_size, ..self.cfg.clone() };
-        if live != *cfg {
+        let old = &self.cfg;
+        let same_data = (&cfg.problem, &cfg.dataset, cfg.classes, &cfg.custom, cfg.points, cfg.train_pct, cfg.noise)
+            == (&old.problem, &old.dataset, old.classes, &old.custom, old.points, old.train_pct, old.noise)
+            && (cfg.data_seed, cfg.seed, &cfg.features) == (old.data_seed, old.seed, &old.features);
+        let same_shape = (&cfg.layers, &cfg.activation, &cfg.initializer, cfg.batch_norm, cfg.dropout > 0.0)
+            == (&old.layers, &old.activation, &old.initializer, old.batch_norm, old.dropout > 0.0);
+        if !same_data || !same_shape {
             return Ok(false);
         }
-        // a schedule counts epochs in optimizer steps: another batch size
-        // would move it, so that change restarts (rare with a schedule)
-        if cfg.batch_size != self.cfg.batch_size && cfg.training_spec()?.schedule.is_some() {
+        let training = cfg.training_spec()?;
+        let scheduled = training.schedule.is_some() || old.training_spec()?.schedule.is_some();
+        if cfg.batch_size != old.batch_size && scheduled {
             return Ok(false);
         }
-        if cfg.learning_rate != self.cfg.learning_rate {
-            let training = cfg.training_spec()?;
-            match &training.schedule {
-                Some(s) => {
-                    let steps = self.train.len().div_ceil(cfg.batch_size).max(1);
-                    let schedule = s.build(cfg.learning_rate, cfg.schedule_epochs).map_err(err)?;
-                    // the new schedule, at the step (hence the epoch) reached
-                    self.opt.set_schedule(Some(schedule), steps).map_err(err)?;
-                }
-                None => self.opt.set_learning_rate(cfg.learning_rate),
+        // The network: rebuilt from the new spec (penalties, dropout's rate),
+        // the old values put in by name; a mismatch would be a new shape.
+        let (reg, rate) = ((&cfg.regularization, cfg.reg_rate), (&old.regularization, old.reg_rate));
+        if reg != rate || cfg.dropout != old.dropout {
+            let net = network(cfg)?;
+            let (now, new) = (self.net.params(), net.params());
+            if now.len() != new.len() {
+                return Ok(false);
             }
+            for (a, b) in now.iter().zip(&new) {
+                if a.name != b.name || a.value.shape() != b.value.shape() {
+                    return Ok(false);
+                }
+                b.value.assign(&a.value.to_vec()).map_err(err)?;
+            }
+            self.net = net;
+        }
+        // The optimizer: the same one keeps its state under new options.
+        let steps = self.train.len().div_ceil(cfg.batch_size).max(1);
+        if training.optimizer != old.training_spec()?.optimizer || training.schedule != old.training_spec()?.schedule {
+            let mut opt = training.optimizer.build();
+            if opt.name() == self.opt.name() {
+                let mut state = self.opt.state();
+                state.hyperparameters = opt.state().hyperparameters;
+                opt.load_state(&state).map_err(err)?;
+            }
+            if let Some(s) = &training.schedule {
+                let schedule = s.build(cfg.learning_rate, cfg.schedule_epochs).map_err(err)?;
+                opt.set_schedule(Some(schedule), steps).map_err(err)?;
+            }
+            self.opt = opt;
+        }
+        if cfg.plateau()? != old.plateau()? {
+            self.plateau = cfg.plateau()?.map(ReduceLrOnPlateau::new).transpose().map_err(err)?;
         }
         self.cfg = cfg.clone();
         Ok(true)
@@ -463,8 +495,25 @@ mod tests {
         assert_eq!(e.named_params()[0].1.to_vec(), weights, "the weights go on");
         e.train_epoch().unwrap();
         assert_eq!(e.epoch, 4);
-        // a new architecture is no live change
+        // a new architecture is no live change, nor new data or a new seed
         assert!(!e.adjust(&Config { layers: vec![3], ..cfg.clone() }).unwrap());
+        assert!(!e.adjust(&Config { noise: 10, ..cfg.clone() }).unwrap());
+        assert!(!e.adjust(&Config { seed: 7, ..cfg.clone() }).unwrap());
+        // the penalty, the optimizer and its options change under the running model
+        let trained = e.named_params();
+        let l2 = Config { regularization: "l2".into(), reg_rate: 0.01, ..e.cfg.clone() };
+        assert!(e.adjust(&l2).unwrap());
+        assert_eq!(e.named_params()[0].1.to_vec(), trained[0].1.to_vec(), "the weights go on under a penalty");
+        let mut adam = Config { optimizer: "adam".into(), ..l2.clone() };
+        assert!(e.adjust(&adam).unwrap());
+        e.train_epoch().unwrap();
+        let moments = e.opt.state();
+        adam.optimizer_options.insert("beta_1".into(), 0.5.into());
+        assert!(e.adjust(&adam).unwrap());
+        let kept = e.opt.state();
+        assert_eq!((kept.step, &kept.buffers), (moments.step, &moments.buffers), "Adam keeps its moments");
+        assert!(kept.hyperparameters.iter().any(|(n, v)| n == "beta_1" && *v == 0.5));
+        assert_eq!(e.epoch, 5);
         // a schedule is rebuilt around the new rate at the epoch reached
         let sched = Config { schedule: "exponential_decay".into(), ..cfg.clone() };
         let mut e = Engine::new(Config {
