@@ -147,7 +147,8 @@ pub fn schedule_presets(learning_rate: f32) -> Value {
         "exponential_decay": {"decay_steps": 100, "decay_rate": 0.5},
         "power_decay": {"decay_steps": 100, "power": 1.0},
         "piecewise_constant": {"boundaries": [100, 200], "values": [lr, lr / 2.0, lr / 4.0]},
-        "cosine_decay": {"warmup_steps": 10},
+        // a floor of 5 % of the rate, so that training slows but never freezes
+        "cosine_decay": {"warmup_steps": 10, "alpha": 0.05},
         "one_cycle": {},
         PLATEAU: {"factor": 0.5, "patience": 10},
     })

@@ -76,8 +76,11 @@ pub fn schema() -> Value {
     let mut schedules: Vec<Value> = ScheduleSpec::schema()["schedules"].as_array().cloned().unwrap_or_default();
     schedules.push(plateau_entry());
     let defaults = Config::default();
+    // through the text form: f32s at their shortest (0.03), not widened to f64
+    let defaults_json: Value =
+        serde_json::to_string(&defaults).ok().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or(Value::Null);
     json!({
-        "defaults": defaults,
+        "defaults": defaults_json,
         "help": descriptions(&config),
         "features": FEATURES,
         "datasets": datasets,
@@ -122,6 +125,7 @@ mod tests {
         }
         let back: Config = serde_json::from_value(s["defaults"].clone()).unwrap();
         assert_eq!(back, Config::default());
+        assert_eq!(s["defaults"]["learning_rate"], json!(0.03), "f32s at their shortest");
         // The plateau's options are its config's.
         let plateau = &s["schedules"][6]["options"];
         assert!(plateau.as_array().unwrap().iter().any(|o| o["name"] == "patience" && o["default"] == 10));

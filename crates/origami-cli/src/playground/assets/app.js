@@ -276,6 +276,18 @@
 
   function status(msg) { PG.$('#status').textContent = msg; }
 
+  /** The lost-server state, impossible to miss: a banner, and a play button that shows it cannot play. */
+  function offline(lost) {
+    document.body.classList.toggle('offline', lost);
+    PG.$('#offline').hidden = !lost;
+    if (lost) {
+      status('');
+      const play = PG.$('#play');
+      play.classList.remove('playing');
+      play.innerHTML = '&#x25B6;';
+    }
+  }
+
   function render() {
     if (!snap) return;
     PG.$('#epoch').textContent = String(snap.epoch).padStart(6, '0').replace(/(\d{3})$/, ',$1');
@@ -320,9 +332,10 @@
         render();
       }
       status('');
+      offline(false);
     } catch (e) {
       if (gen !== generation) return;
-      if (e.status === 404) { status('session expired: reopening'); await open(); } else status('server unreachable');
+      if (e.status === 404) { status('session expired: reopening'); await open(); } else offline(true);
     }
     pollTimer = setTimeout(poll, snap && snap.playing ? 100 : 300);
   }
@@ -392,6 +405,9 @@
       if (tip.hidden) return;
       tip.style.left = Math.min(ev.clientX + 14, innerWidth - 400) + 'px';
       tip.style.top = Math.min(ev.clientY + 14, innerHeight - tip.offsetHeight - 8) + 'px';
+      // over the top bar, the tip goes below it: it must not hide the epoch counter
+      const bar = PG.$('#topbar').getBoundingClientRect();
+      if (ev.clientY < bar.bottom) tip.style.top = bar.bottom + 6 + 'px';
     });
   }
 
@@ -436,9 +452,15 @@
     start();
   });
 
-  // The intro stays closed once closed (in this browser).
+  // The diagram fits its column: laid out again when the window changes.
+  window.addEventListener('resize', PG.debounce(() => { if (PG.schema) { PG.network.build(S.cfg, changed); render(); } }, 200));
+
+  // The intro stays closed once closed (in this browser); on a small screen
+  // it starts closed, so that the output is in view.
   const intro = PG.$('#intro');
-  try { if (localStorage.getItem('origami.intro') === 'closed') intro.open = false; } catch (_) { /* private mode */ }
+  let introPref = null;
+  try { introPref = localStorage.getItem('origami.intro'); } catch (_) { /* private mode */ }
+  if (introPref === 'closed' || (introPref === null && (innerWidth < 1100 || innerHeight < 800))) intro.open = false;
   intro.addEventListener('toggle', () => {
     try { localStorage.setItem('origami.intro', intro.open ? 'open' : 'closed'); } catch (_) { /* private mode */ }
   });

@@ -6,7 +6,7 @@
 'use strict';
 
 PG.network = (function () {
-  const COL_W = 125;
+  const COL_W = 125; // the widest column step; narrower when the diagram must fit
   const TOP = 34;
   let layout = null; // { size, gap, cols: [[{x, y}]], svg, paths: [[path]], nodes: [[canvas]] }
 
@@ -18,6 +18,11 @@ PG.network = (function () {
     const widest = Math.max(PG.FEATURES.length, ...cfg.layers, 1);
     const size = widest > 10 ? 26 : widest > 7 ? 32 : 40;
     const gap = widest > 10 ? 5 : 8;
+    // Columns close up so that the whole diagram fits its column (down to
+    // 62 px a layer; below that the column scrolls sideways).
+    const avail = (root.parentElement && root.parentElement.clientWidth) || 900;
+    const colW = Math.max(62, Math.min(COL_W, (avail - 60 - size - 30) / (cfg.layers.length + 1)));
+    const narrow = colW < 110;
     const cols = [];
     const nodes = [];
     // Features.
@@ -47,13 +52,13 @@ PG.network = (function () {
     cols.push(fcol); nodes.push(fnodes);
     // Hidden layers.
     cfg.layers.forEach((units, l) => {
-      const x = 30 + (l + 1) * COL_W;
+      const x = 30 + (l + 1) * colW;
       const col = [];
       const cvs = [];
       const buttons = PG.el('div', { class: 'neuron-buttons', 'data-ctl': 'layers', style: `left:${x - 18}px;top:4px` }, [
         PG.el('button', { title: 'Add a neuron', 'data-add-neuron': l, onclick: () => { if (PG.state.cfg.layers[l] < 16) { PG.state.cfg.layers[l]++; onChange(true); } } }, ['+']),
         PG.el('button', { title: 'Remove a neuron', onclick: () => { if (PG.state.cfg.layers[l] > 1) { PG.state.cfg.layers[l]--; onChange(true); } } }, ['−']),
-        PG.el('span', {}, [`${units} neuron${units > 1 ? 's' : ''}`]),
+        PG.el('span', {}, [narrow ? String(units) : `${units} neuron${units > 1 ? 's' : ''}`]),
       ]);
       root.append(buttons);
       for (let j = 0; j < units; j++) {
@@ -67,7 +72,7 @@ PG.network = (function () {
       cols.push(col); nodes.push(cvs);
     });
     // Output node.
-    const ox = 30 + (cfg.layers.length + 1) * COL_W;
+    const ox = 30 + (cfg.layers.length + 1) * colW;
     const oy = TOP + 40;
     const ocv = PG.el('canvas', { width: 48, height: 48 });
     const onode = PG.el('div', { class: 'node output', 'data-help': 'heatmap', style: `left:${ox}px;top:${oy}px;width:${size + 8}px;height:${size + 8}px` }, [ocv]);
