@@ -127,6 +127,36 @@ try {
   check('a link shows its value on hover', /^w = -?\d/.test(title), title);
   await page.check('#show_test');
   await page.screenshot({ path: join(shots, 'playground.png'), fullPage: true });
+  // The network's interactions: a hovered neuron is shown over the output;
+  // a link and a bias are set by a click; a feature toggles from the keyboard.
+  const outMap = await page.evaluate(() => document.querySelector('#heatmap').toDataURL());
+  await page.hover('#network .node.neuron');
+  await page.waitForTimeout(300);
+  const hoverMap = await page.evaluate(() => document.querySelector('#heatmap').toDataURL());
+  await page.mouse.move(5, 5);
+  await page.waitForTimeout(300);
+  check('hovering a neuron shows its picture over the output', hoverMap !== outMap &&
+    (await page.evaluate(() => document.querySelector('#heatmap').toDataURL())) === outMap);
+  page.once('dialog', (d) => d.accept('0.5'));
+  await page.click('#network svg path[data-link="0-0-0"]', { force: true });
+  await page.waitForFunction(() => document.querySelector('#network svg path[data-link="0-0-0"]').getAttribute('data-weight') === '0.5000',
+    null, { timeout: 5000 }).catch(() => {});
+  page.once('dialog', (d) => d.accept('-1.25'));
+  await page.click('#network .bias[data-bias="0-0"]');
+  await page.waitForFunction(() => document.querySelector('#network .bias[data-bias="0-0"]').textContent === 'b -1.25', null, { timeout: 5000 }).catch(() => {});
+  const edited = await page.evaluate(() => ({
+    w: document.querySelector('#network svg path[data-link="0-0-0"]').getAttribute('data-weight'),
+    b: document.querySelector('#network .bias[data-bias="0-0"]').textContent,
+  }));
+  check('a link and a bias are set by a click', edited.w === '0.5000' && edited.b === 'b -1.25', JSON.stringify(edited));
+  await page.focus('[data-feature="x1x2"]');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => location.hash.includes('x1x2'), null, { timeout: 5000 }).catch(() => {});
+  const keyed = await page.evaluate(() => location.hash.includes('x1x2'));
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => !location.hash.includes('x1x2'), null, { timeout: 5000 }).catch(() => {});
+  check('a feature toggles from the keyboard', keyed && !(await page.evaluate(() => location.hash.includes('x1x2'))));
+  check('data sets are shown as pictures', (await page.$$('#datasets button canvas')).length >= 6);
 
   const hash = new URL(page.url()).hash;
   await page.reload();

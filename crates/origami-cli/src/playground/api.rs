@@ -406,6 +406,21 @@ pub struct Control {
     pub threshold: Option<f32>,
 }
 
+/// `POST …/weight`: one weight of the network (the page's "click a link").
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WeightEdit {
+    /// The Dense layer, 0 for the first hidden one.
+    pub layer: usize,
+    /// The input (a row of the kernel); absent for the unit's bias.
+    #[serde(default)]
+    pub input: Option<usize>,
+    /// The unit (a column of the kernel).
+    pub unit: usize,
+    /// The new value.
+    pub value: f32,
+}
+
 /// Train the session's configuration `n` times with seeds seed, seed+1, ….
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -396,6 +396,33 @@ impl Engine {
             .collect()
     }
 
+    /// Sets one weight of the `layer`-th Dense layer (0: the first hidden
+    /// one): the kernel's `[input, unit]` element, or with `input = None`
+    /// the unit's bias — the playground's "click a link to edit its weight".
+    pub fn set_weight(&mut self, layer: usize, input: Option<usize>, unit: usize, value: f32) -> Res<()> {
+        if !value.is_finite() || value.abs() > 1e6 {
+            return Err(format!("a weight must be a finite number below 1e6, got {value}"));
+        }
+        let dense: Vec<_> = self.net.layers().iter().filter(|l| l.kind() == "Dense").collect();
+        let count = dense.len();
+        let d = dense
+            .get(layer)
+            .ok_or_else(|| format!("layer {layer} does not exist: the network has {count} Dense layers"))?;
+        let params = d.params();
+        let name = if input.is_some() { "kernel" } else { "bias" };
+        let p = params.iter().find(|p| p.name == name).ok_or_else(|| format!("layer {layer} has no {name}"))?;
+        let shape = p.value.shape().to_vec();
+        let index = match (input, shape.as_slice()) {
+            (Some(i), [rows, cols]) if i < *rows && unit < *cols => i * cols + unit,
+            (None, [n]) if unit < *n => unit,
+            _ => return Err(format!("no {name} element ({input:?}, {unit}) in a {name} of shape {shape:?}")),
+        };
+        let mut values = p.value.to_vec();
+        values[index] = value;
+        p.value.assign(&values).map_err(err)?;
+        Ok(())
+    }
+
     /// Deep copies of every parameter under its checkpoint name.
     pub fn named_params(&self) -> Vec<(String, Tensor)> {
         self.net.params().into_iter().map(|p| (p.name, p.value.deep_clone())).collect()
@@ -529,6 +556,19 @@ mod tests {
         e.train_epoch().unwrap();
         // epoch 2 of η₀·0.5^t at η₀ = 0.3: 0.075
         assert!((e.learning_rate() - 0.075).abs() < 1e-6, "{}", e.learning_rate());
+    }
+
+    #[test]
+    fn one_weight_or_bias_can_be_edited() {
+        let mut e = Engine::new(Config::default()).unwrap();
+        e.set_weight(0, Some(1), 2, 0.75).unwrap();
+        e.set_weight(1, None, 1, -0.5).unwrap();
+        let w = e.weights();
+        assert_eq!(w[0].kernel[w[0].units + 2], 0.75);
+        assert_eq!(w[1].bias[1], -0.5);
+        assert!(e.set_weight(0, Some(2), 0, 1.0).unwrap_err().contains("shape [2, 4]"));
+        assert!(e.set_weight(5, None, 0, 1.0).unwrap_err().contains("3 Dense layers"));
+        assert!(e.set_weight(0, None, 0, f32::NAN).is_err());
     }
 
     #[test]

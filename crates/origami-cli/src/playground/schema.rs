@@ -56,6 +56,15 @@ fn plateau_entry() -> Value {
 pub fn schema() -> Value {
     let config = schemars::schema_for!(Config).to_value();
     let mut datasets: Vec<Value> = synthetic::SETS.iter().map(|s| json!(s)).collect();
+    // a small picture of each set for its button: 150 points, no noise
+    for d in &mut datasets {
+        let name = d["name"].as_str().unwrap_or_default().to_string();
+        if let Ok(set) = synthetic::by_name(&name, 150, 3, 0.0, &mut origami::Rng::seed(1)) {
+            let (x, y) = (set.x().to_vec(), set.y().to_vec());
+            let pts: Vec<[f32; 3]> = x.chunks_exact(2).zip(y).map(|(p, t)| [p[0], p[1], t]).collect();
+            d["preview"] = json!(pts);
+        }
+    }
     for regression in [false, true] {
         datasets.push(json!({
             "name": CUSTOM, "title": "Your data", "takes_classes": false, "regression": regression,
@@ -118,6 +127,7 @@ mod tests {
         assert_eq!(schedules[6], PLATEAU);
         assert!(names("activations", "name").contains(&"leaky_relu".to_string()));
         assert!(names("datasets", "name").contains(&"regress_gaussian".to_string()));
+        assert_eq!(s["datasets"][0]["preview"].as_array().unwrap().len(), 150);
         // Every config field has help text, and the defaults are the config's.
         let fields = spec::field_names::<Config>();
         for f in fields {

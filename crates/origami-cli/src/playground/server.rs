@@ -24,7 +24,7 @@ use serde::Deserialize;
 use serde_json::json;
 use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
 
-use super::api::{Config, Control, RaceRequest, RunsRequest, TimelineRequest};
+use super::api::{Config, Control, RaceRequest, RunsRequest, TimelineRequest, WeightEdit};
 use super::guard::{guard, Allowed};
 use super::session::{lock, Command, Registry, Session, IDLE_TIMEOUT};
 use super::{experiments, export, race};
@@ -101,6 +101,7 @@ pub fn router(state: AppState, port: u16) -> Router {
         .route("/api/sessions/{id}/config", post(configure))
         .route("/api/sessions/{id}/control", post(control))
         .route("/api/sessions/{id}/close", post(close))
+        .route("/api/sessions/{id}/weight", post(set_weight))
         .route("/api/sessions/{id}/runs", post(runs))
         .route("/api/sessions/{id}/timeline", post(timeline))
         .route("/api/sessions/{id}/export/config.toml", get(export_config))
@@ -228,6 +229,18 @@ async fn control(State(reg): State<AppState>, Path(id): Path<u64>, Json(c): Json
         }
     };
     send(&s, cmd)?;
+    Ok(Json(json!({ "ok": true })).into_response())
+}
+
+async fn set_weight(
+    State(reg): State<AppState>,
+    Path(id): Path<u64>,
+    Json(w): Json<WeightEdit>,
+) -> ApiResult<Response> {
+    let s = session(&reg, id)?;
+    let (reply, rx) = oneshot::channel();
+    send(&s, Command::SetWeight { layer: w.layer, input: w.input, unit: w.unit, value: w.value, reply })?;
+    rx.await.map_err(|_| internal("the session's worker did not answer"))?.map_err(bad)?;
     Ok(Json(json!({ "ok": true })).into_response())
 }
 

@@ -91,6 +91,15 @@ pub enum Command {
     Pace(Option<f32>),
     /// The test loss that counts as solved (time to solution).
     Threshold(f32),
+    /// Sets one weight (`input: Some`) or bias (`None`) of a Dense layer;
+    /// replies with the error, if any.
+    SetWeight {
+        layer: usize,
+        input: Option<usize>,
+        unit: usize,
+        value: f32,
+        reply: oneshot::Sender<Result<(), String>>,
+    },
     /// Replies with the parameters under their checkpoint names.
     Params(oneshot::Sender<Vec<(String, origami::Tensor)>>),
 }
@@ -286,6 +295,16 @@ impl Worker {
                 self.next_due = Instant::now();
                 self.recent.clear();
                 self.publish(None);
+            }
+            Command::SetWeight { layer, input, unit, value, reply } => {
+                let result = match &mut self.engine {
+                    Some(e) => e.set_weight(layer, input, unit, value),
+                    None => Err("the session has no model (its config failed to build)".into()),
+                };
+                if result.is_ok() {
+                    self.publish(None);
+                }
+                let _ = reply.send(result);
             }
             Command::Threshold(t) => {
                 self.threshold = t;

@@ -85,9 +85,14 @@
     ds.innerHTML = '';
     const regression = c.problem === 'regression';
     for (const d of PG.schema.datasets.filter((d) => d.regression === regression)) {
+      const pic = PG.el('canvas', { width: 44, height: 44, class: 'ds-pic' });
+      if (d.preview) {
+        pic.getContext('2d').fillStyle = '#fff';
+        PG.drawPoints(pic, d.preview, { classes: d.takes_classes ? S.cfg.classes : 2, regression: d.regression }, false);
+      }
       ds.append(PG.el('button', { 'data-dataset': d.name, title: d.doc, class: c.dataset === d.name ? 'active' : '', onclick: () => {
         S.cfg.dataset = d.name; changed(true);
-      } }, [d.title]));
+      } }, [pic, PG.el('span', {}, [d.title])]));
     }
     const set = PG.schema.datasets.find((d) => d.name === c.dataset);
     PG.$('#classes-ctl').hidden = !(set && set.takes_classes);
@@ -135,6 +140,21 @@
     if (send !== false) sendConfig();
   }
   PG.changed = changed;
+  PG.redraw = () => render();
+
+  /** Sets one weight (`input` a row) or bias (`input` null) of Dense layer `l`, asked for in a small prompt. */
+  PG.editWeight = async function (l, input, unit, current) {
+    if (!session) return;
+    const what = input === null ? `the bias of layer ${l + 1}, neuron ${unit + 1}` : `this weight`;
+    const text = prompt(`New value for ${what}:`, String(Number(current.toFixed(4))));
+    if (text === null) return;
+    const value = Number(text);
+    if (!Number.isFinite(value)) { showError(`not a number: ${text}`); return; }
+    try {
+      await PG.api('POST', `/api/sessions/${session}/weight`, { layer: l, input: input === null ? undefined : input, unit, value });
+      showError(null);
+    } catch (e) { showError(e.message); }
+  };
 
   function showError(msg) {
     const e = PG.$('#error');
@@ -305,7 +325,11 @@
     PG.drawLoss(PG.$('#loss-chart'), snap.history);
     const hm = PG.$('#heatmap');
     const opts = { classes: snap.classes, regression: snap.regression, discretize: S.ui.discretize };
-    PG.drawMap(hm, snap.output, snap.output_res, { ...opts, translucent: true });
+    const h = PG.hovered && snap.neurons && snap.neurons[PG.hovered[0]] && snap.neurons[PG.hovered[0]][PG.hovered[1]];
+    if (h) {
+      // a hovered neuron, enlarged over the output
+      PG.drawMap(hm, h, snap.neuron_res, { classes: 2, regression: true, discretize: false, translucent: true });
+    } else PG.drawMap(hm, snap.output, snap.output_res, { ...opts, translucent: true });
     PG.drawPoints(hm, points.train, opts, false);
     if (S.ui.show_test) PG.drawPoints(hm, points.test, opts, true);
     PG.drawAxes(hm);

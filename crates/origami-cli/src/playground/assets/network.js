@@ -14,6 +14,8 @@ PG.network = (function () {
 
   function build(cfg, onChange) {
     const root = PG.$('#network');
+    // a feature toggled from the keyboard keeps the focus across the rebuild
+    const focused = document.activeElement && document.activeElement.dataset && document.activeElement.dataset.feature;
     root.innerHTML = '';
     const widest = Math.max(PG.FEATURES.length, ...cfg.layers, 1);
     const size = widest > 10 ? 26 : widest > 7 ? 32 : 40;
@@ -34,7 +36,9 @@ PG.network = (function () {
       const cv = PG.el('canvas', { width: 48, height: 48 });
       const node = PG.el('div', {
         class: 'node feature' + (on ? '' : ' off'), 'data-feature': f, 'data-help': 'features',
+        tabindex: 0, role: 'switch', 'aria-checked': String(on), 'aria-label': `input ${PG.FEATURE_LABELS[f]}`,
         style: `left:${x}px;top:${y}px;width:${size}px;height:${size}px`,
+        onkeydown: (ev) => { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); ev.currentTarget.click(); } },
         onclick: () => {
           if (PG.state.ui.classroom && PG.state.ui.hide.includes('features')) return;
           const set = new Set(PG.state.cfg.features);
@@ -64,9 +68,21 @@ PG.network = (function () {
       for (let j = 0; j < units; j++) {
         const y = nodeY(j, size, gap);
         const cv = PG.el('canvas', { width: 32, height: 32 });
-        const node = PG.el('div', { class: 'node neuron', style: `left:${x}px;top:${y}px;width:${size}px;height:${size}px` }, [cv]);
-        node._help = () => PG.neuronHelp(PG.state.cfg, l, j, layout && layout.bias[l] ? layout.bias[l][j] : NaN);
+        const node = PG.el('div', {
+          class: 'node neuron', style: `left:${x}px;top:${y}px;width:${size}px;height:${size}px`,
+          onmouseenter: () => { PG.hovered = [l, j]; PG.redraw(); },
+          onmouseleave: () => { PG.hovered = null; PG.redraw(); },
+        }, [cv]);
+        node._help = () => PG.neuronHelp(PG.state.cfg, l, j, layout && layout.bias[l] ? layout.bias[l][j] : NaN) +
+          '\nThe output square shows this neuron while the mouse is here. Click the b below to set the bias.';
         root.append(node);
+        // the bias, shown and editable (click)
+        const b = PG.el('div', {
+          class: 'bias', 'data-bias': `${l}-${j}`, title: 'bias b (click to set it)',
+          style: `left:${x + 1}px;top:${y + size - 11}px`,
+          onclick: () => PG.editWeight(l, null, j, layout && layout.bias[l] ? layout.bias[l][j] : 0),
+        }, ['']);
+        root.append(b);
         col.push({ x, y }); cvs.push(cv);
       }
       cols.push(col); nodes.push(cvs);
@@ -86,6 +102,7 @@ PG.network = (function () {
     const svg = PG.el('svg', { width: ox + size + 20, height });
     root.prepend(svg);
     layout = { size, cols, nodes, svg, paths: [], bias: [], key: JSON.stringify([cfg.features, cfg.layers]) };
+    if (focused) { const f = root.querySelector(`[data-feature="${focused}"]`); if (f) f.focus(); }
   }
 
   function linkPath(a, b, size, dy) {
@@ -116,7 +133,10 @@ PG.network = (function () {
           if (!from[i] || !target) { out.push(null); continue; }
           const dy = last && w.units > 1 ? (j - (w.units - 1) / 2) * 4 : 0;
           const title = PG.el('title', {}, ['']);
-          const p = PG.el('path', { d: linkPath(from[i], target, layout.size, dy), 'data-link': `${l}-${i}-${j}` }, [title]);
+          const p = PG.el('path', {
+            d: linkPath(from[i], target, layout.size, dy), 'data-link': `${l}-${i}-${j}`,
+            onclick: () => PG.editWeight(l, i, j, Number(p.getAttribute('data-weight')) || 0),
+          }, [title]);
           p._label = `${labelOf(l, i)} → ${last ? (w.units > 1 ? `output class ${j}` : 'output') : labelOf(l + 1, j)}`;
           layout.svg.append(p);
           out.push(p);
@@ -141,11 +161,17 @@ PG.network = (function () {
           p.setAttribute('stroke', PG.rgb(v >= 0 ? PG.POS : PG.NEG, 0.25 + 0.75 * mag));
           p.setAttribute('stroke-width', (0.5 + 5 * mag).toFixed(2));
           p.setAttribute('data-weight', v.toFixed(4));
-          p.firstChild.textContent = `w = ${v.toFixed(4)}  (${p._label})`;
+          p.firstChild.textContent = `w = ${v.toFixed(4)}  (${p._label}; click to set it)`;
         });
       });
       layout.bias = weights.map((w) => w.bias);
+      for (const el of PG.$$('#network .bias')) {
+        const [l, j] = el.dataset.bias.split('-').map(Number);
+        const v = layout.bias[l] ? layout.bias[l][j] : NaN;
+        el.textContent = Number.isFinite(v) ? `b ${v.toFixed(2)}` : '';
+      }
     }
+    PG.$('#network').classList.toggle('playing', !!snap.playing);
     (snap.neurons || []).forEach((layer, l) => {
       layer.forEach((b64, j) => {
         const cv = layout.nodes[l + 1] && layout.nodes[l + 1][j];
