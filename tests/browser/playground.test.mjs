@@ -125,6 +125,30 @@ try {
   check('links carry their weights', links > 20, `${links} links`);
   const title = await page.$eval('#network svg path[data-weight]', (p) => p.querySelector('title').textContent);
   check('a link shows its value on hover', /^w = -?\d/.test(title), title);
+  // Points stay visible on the trained heatmap: away from the points the map
+  // is never a point's full colour (it is drawn paled), so a point stands
+  // out even where the network is sure of its class (an opaque map fails this).
+  const visible = await page.evaluate(async () => {
+    const d = await PG.api('GET', `/api/sessions/${PG.session()}/data`);
+    const cv = document.querySelector('#heatmap');
+    const ctx = cv.getContext('2d');
+    const s = cv.width / (2 * PG.DOMAIN);
+    const at = [...d.train, ...d.test].map((p) => [(p[0] + PG.DOMAIN) * s, (PG.DOMAIN - p[1]) * s]);
+    const img = ctx.getImageData(0, 0, cv.width, cv.height).data;
+    let checked = 0, vivid = 0;
+    for (let y = 5; y < cv.height - 15; y += 6) {
+      for (let x = 20; x < cv.width - 5; x += 6) {
+        if (at.some(([px, py]) => (px - x) ** 2 + (py - y) ** 2 < 49)) continue;
+        const i = 4 * (y * cv.width + x);
+        const near = (c) => Math.abs(img[i] - c[0]) + Math.abs(img[i + 1] - c[1]) + Math.abs(img[i + 2] - c[2]) < 60;
+        checked++;
+        if (near(PG.POS) || near(PG.NEG)) vivid++;
+      }
+    }
+    return [vivid, checked];
+  });
+  check('points stay visible on the heatmap', visible[1] > 500 && visible[0] <= 0.01 * visible[1],
+    `${visible[0]} of ${visible[1]} map pixels have a point's full colour`);
   await page.check('#show_test');
   await page.screenshot({ path: join(shots, 'playground.png'), fullPage: true });
   // The network's interactions: a hovered neuron is shown over the output;

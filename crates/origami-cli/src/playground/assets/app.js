@@ -65,7 +65,8 @@
     options(PG.$('#reg_rate'), REG_RATES.map((v) => [v, String(v)]), c.reg_rate);
     options(PG.$('#activation'), names('activations'), c.activation);
     options(PG.$('#optimizer'), names('optimizers', 'type'), c.optimizer);
-    options(PG.$('#schedule'), names('schedules', 'type'), c.schedule);
+    // schedules read as words ("one cycle", "reduce lr on plateau"); the value stays the config's type
+    options(PG.$('#schedule'), PG.schema.schedules.map((e) => [e.type, e.type.replace(/_/g, ' ')]), c.schedule);
     options(PG.$('#initializer'), names('initializers'), c.initializer);
     options(PG.$('#regularization'), names('regularizers'), c.regularization);
     for (const id of ['problem', 'classes']) PG.$('#' + id).value = String(c[id]);
