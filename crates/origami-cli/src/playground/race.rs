@@ -246,13 +246,10 @@ pub struct Race {
 /// Runs the race after checking the request.
 pub fn race(req: &RaceRequest) -> Result<Race, String> {
     let surfaces = surfaces();
-    let s = surfaces
-        .iter()
-        .find(|s| s.name == req.surface)
-        .ok_or_else(|| {
-            let names: Vec<&str> = surfaces.iter().map(|s| s.name).collect();
-            format!("surface must be one of {}, got {:?}", names.join(", "), req.surface)
-        })?;
+    let s = surfaces.iter().find(|s| s.name == req.surface).ok_or_else(|| {
+        let names: Vec<&str> = surfaces.iter().map(|s| s.name).collect();
+        format!("surface must be one of {}, got {:?}", names.join(", "), req.surface)
+    })?;
     if !(1..=2000).contains(&req.steps) {
         return Err(format!("steps must lie in [1, 2000], got {}", req.steps));
     }
