@@ -220,11 +220,38 @@ try {
   await page.selectOption('#race-surface', 'rosenbrock');
   await page.waitForFunction((old) => {
     const t = document.querySelector('#race-legend').textContent;
-    return t !== old && t.includes('rmsprop');
+    return t !== old && t.includes('rmsprop') && PG.race.info() && PG.race.info().surface === 'rosenbrock';
   }, bowlLegend, { timeout: 30000 }).catch(() => {});
   const roseLegend = await page.textContent('#race-legend');
   check('optimizer race runs', roseLegend !== bowlLegend && roseLegend.includes('rmsprop'), roseLegend);
+  // The balls roll step by step: the step counter passes through steps between 0 and the end.
+  const seen = await page.evaluate(() => new Promise((resolve) => {
+    const steps = [];
+    const look = () => {
+      const i = PG.race.info();
+      steps.push(i.frame);
+      if (i.frame >= i.steps || steps.length > 2000) resolve({ steps, of: i.steps }); else requestAnimationFrame(look);
+    };
+    look();
+  }));
+  const between = new Set(seen.steps.filter((n) => n > 0 && n < seen.of)).size;
+  check('race balls roll step by step', between >= 10 && seen.steps[seen.steps.length - 1] === seen.of,
+    `${between} intermediate steps of ${seen.of}`);
+  const rose = await page.evaluate(() => PG.race.info());
+  const ratios = rose.levels.slice(1).map((v, i) => v / rose.levels[i]);
+  check('race contours: log-spaced levels on a fine grid', rose.log && rose.grid >= 160 && rose.levels.length >= 8 &&
+    ratios.every((r) => r > 1.05 && r < 3.5), JSON.stringify(rose.levels));
+  const rules = await page.$$eval('#race-legend .race-rule', (els) => els.map((e) => e.textContent));
+  check('race legend shows each update rule', rules.length >= 6 && rules.every((r) => r.includes('θ')), rules.join(' | '));
   await page.screenshot({ path: join(shots, 'race.png'), fullPage: true });
+  // The local-minimum surface: plain GD stays in the local well, momentum reaches the global one.
+  await page.selectOption('#race-surface', 'wells');
+  await page.waitForFunction(() => PG.race.info() && PG.race.info().surface === 'wells', null, { timeout: 30000 }).catch(() => {});
+  const wells = await page.evaluate(() => PG.race.info());
+  check('race: sgd stays in the local minimum, momentum escapes',
+    wells && wells.ends.sgd[0] > 0.5 && wells.ends.momentum[0] < -0.5, JSON.stringify(wells && wells.ends));
+  await page.waitForFunction(() => PG.race.info().frame >= PG.race.info().steps, null, { timeout: 30000 }).catch(() => {});
+  await page.screenshot({ path: join(shots, 'race-wells.png'), fullPage: true });
 
   await page.click('#tabs button[data-tab="classroom"]');
   await page.click('#class-hide input[value="features"]');

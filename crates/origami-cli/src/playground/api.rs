@@ -474,7 +474,7 @@ impl Racer {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RaceRequest {
-    /// `bowl`, `rosenbrock`, `saddle` or `beale`.
+    /// `bowl`, `rosenbrock`, `saddle`, `beale` or `wells`.
     pub surface: String,
     /// Steps, 1 to 2000.
     pub steps: usize,

@@ -5,8 +5,9 @@
 //! the gradients come from autograd exactly as they do for a network: what
 //! the page shows is what the optimizers really do, not a re-implementation
 //! in JavaScript. The whole race is computed in one request (it is cheap) and
-//! the page animates the paths; the contour grid is computed in f64 from the
-//! same formula.
+//! the page animates the paths step by step; the contour grid (f at the nodes
+//! of a fine grid, from which the page draws filled contour bands by marching
+//! squares) is computed in f64 from the same formula.
 
 use origami::optim::Optimizer;
 use origami::spec::OptimizerSpec;
@@ -19,8 +20,9 @@ use super::api::{RaceRequest, Racer};
 /// Most balls in one race.
 pub const MAX_RACERS: usize = 16;
 
-/// Cells per side of the contour grid.
-pub const GRID: usize = 80;
+/// Nodes per side of the contour grid (160 cells; the values, rounded to
+/// 5 significant digits, keep a race's JSON under ~300 KB).
+pub const GRID: usize = 161;
 
 /// A surface: its formula for the grid, its formula as tensor ops, its box and start.
 pub struct Surface {
@@ -31,8 +33,14 @@ pub struct Surface {
     /// `[xmin, xmax, ymin, ymax]`.
     pub bounds: [f64; 4],
     pub start: [f32; 2],
+    /// The global minimum, if there is one.
     pub minimum: Option<[f64; 2]>,
+    /// A local minimum that is not the global one, if there is one.
+    pub local_minimum: Option<[f64; 2]>,
 }
+
+/// The tilt of the double well: it makes the left well the deeper one.
+const TILT: f64 = 0.3;
 
 fn bowl_t(x: &Tensor, y: &Tensor) -> OResult<Tensor> {
     x.square().mul_scalar(0.05).add(&y.square())
@@ -50,8 +58,12 @@ fn beale_t(x: &Tensor, y: &Tensor) -> OResult<Tensor> {
     term(1.5, y.clone())?.add(&term(2.25, y.square())?)?.add(&term(2.625, y.square().mul(y)?)?)
 }
 
-/// The four surfaces.
-pub fn surfaces() -> [Surface; 4] {
+fn wells_t(x: &Tensor, y: &Tensor) -> OResult<Tensor> {
+    x.square().add_scalar(-1.0).square().add(&x.mul_scalar(TILT as f32))?.add(&y.square())
+}
+
+/// The five surfaces of the lecture's slides.
+pub fn surfaces() -> [Surface; 5] {
     [
         Surface {
             name: "bowl",
@@ -61,6 +73,7 @@ pub fn surfaces() -> [Surface; 4] {
             bounds: [-10.0, 10.0, -4.0, 4.0],
             start: [-9.0, 3.0],
             minimum: Some([0.0, 0.0]),
+            local_minimum: None,
         },
         Surface {
             name: "rosenbrock",
@@ -70,6 +83,7 @@ pub fn surfaces() -> [Surface; 4] {
             bounds: [-2.0, 2.0, -1.0, 3.0],
             start: [-1.5, 2.5],
             minimum: Some([1.0, 1.0]),
+            local_minimum: None,
         },
         Surface {
             name: "saddle",
@@ -79,6 +93,7 @@ pub fn surfaces() -> [Surface; 4] {
             bounds: [-2.0, 2.0, -2.0, 2.0],
             start: [-1.8, 0.01],
             minimum: None,
+            local_minimum: None,
         },
         Surface {
             name: "beale",
@@ -88,12 +103,26 @@ pub fn surfaces() -> [Surface; 4] {
             bounds: [-4.5, 4.5, -4.5, 4.5],
             start: [1.0, 1.5],
             minimum: Some([3.0, 0.5]),
+            local_minimum: None,
+        },
+        Surface {
+            name: "wells",
+            formula: "f(x, y) = (x² − 1)² + 0.3x + y²  (a tilted double well: a local minimum at (0.96, 0), \
+                      the global one at (−1.04, 0) behind a ridge at x ≈ 0.08; from the start plain GD \
+                      settles in the local one, momentum rolls over the ridge)",
+            f: |x, y| (x * x - 1.0).powi(2) + TILT * x + y * y,
+            t: wells_t,
+            bounds: [-2.0, 2.0, -1.5, 1.5],
+            start: [1.9, 1.2],
+            // The roots of f'(x) = 4x³ − 4x + 0.3 beside the ridge's.
+            minimum: Some([-1.035_578_7, 0.0]),
+            local_minimum: Some([0.960_149_6, 0.0]),
         },
     ]
 }
 
 /// Learning rates that make each surface's race interesting, per ball.
-const RATES: [(&str, &[(&str, f32)]); 4] = [
+const RATES: [(&str, &[(&str, f32)]); 5] = [
     (
         "bowl",
         &[("sgd", 0.9), ("momentum", 0.08), ("nesterov", 0.08), ("adagrad", 1.5), ("rmsprop", 0.1), ("adam", 0.3)],
@@ -123,6 +152,12 @@ const RATES: [(&str, &[(&str, f32)]); 4] = [
             ("rmsprop", 0.01),
             ("adam", 0.05),
         ],
+    ),
+    // From (1.9, 1.2): sgd, adagrad and rmsprop stop in the local well;
+    // momentum and nesterov escape at any η in [0.006, 0.015], adam from η ≈ 0.25.
+    (
+        "wells",
+        &[("sgd", 0.02), ("momentum", 0.01), ("nesterov", 0.01), ("adagrad", 0.3), ("rmsprop", 0.02), ("adam", 0.3)],
     ),
 ];
 
@@ -199,8 +234,11 @@ pub struct Race {
     pub formula: &'static str,
     pub bounds: [f64; 4],
     pub minimum: Option<[f64; 2]>,
+    pub local_minimum: Option<[f64; 2]>,
+    /// Nodes per side of the grid.
     pub grid: usize,
-    /// f on the grid, row 0 at the top (y = ymax).
+    /// f at the grid's nodes, row by row: row 0 at y = ymax, the last at y = ymin;
+    /// column 0 at x = xmin, the last at x = xmax.
     pub values: Vec<f32>,
     pub paths: Vec<Path>,
 }
@@ -208,10 +246,10 @@ pub struct Race {
 /// Runs the race after checking the request.
 pub fn race(req: &RaceRequest) -> Result<Race, String> {
     let surfaces = surfaces();
-    let s = surfaces
-        .iter()
-        .find(|s| s.name == req.surface)
-        .ok_or_else(|| format!("surface must be bowl, rosenbrock, saddle or beale, got {:?}", req.surface))?;
+    let s = surfaces.iter().find(|s| s.name == req.surface).ok_or_else(|| {
+        let names: Vec<&str> = surfaces.iter().map(|s| s.name).collect();
+        format!("surface must be one of {}, got {:?}", names.join(", "), req.surface)
+    })?;
     if !(1..=2000).contains(&req.steps) {
         return Err(format!("steps must lie in [1, 2000], got {}", req.steps));
     }
@@ -233,17 +271,36 @@ pub fn race(req: &RaceRequest) -> Result<Race, String> {
     {
         return Err(format!("start must lie inside the surface's box {:?}", s.bounds));
     }
+    let n = (GRID - 1) as f64;
     let values = (0..GRID)
         .flat_map(|r| {
             (0..GRID).map(move |c| {
-                let x = x0 + (c as f64 + 0.5) / GRID as f64 * (x1 - x0);
-                let y = y1 - (r as f64 + 0.5) / GRID as f64 * (y1 - y0);
-                (s.f)(x, y) as f32
+                let x = x0 + c as f64 / n * (x1 - x0);
+                let y = y1 - r as f64 / n * (y1 - y0);
+                round5((s.f)(x, y)) as f32
             })
         })
         .collect();
     let paths = balls.into_iter().map(|(name, lr, opt)| roll(s, name, lr, opt, start, req.steps)).collect();
-    Ok(Race { surface: s.name, formula: s.formula, bounds: s.bounds, minimum: s.minimum, grid: GRID, values, paths })
+    Ok(Race {
+        surface: s.name,
+        formula: s.formula,
+        bounds: s.bounds,
+        minimum: s.minimum,
+        local_minimum: s.local_minimum,
+        grid: GRID,
+        values,
+        paths,
+    })
+}
+
+/// `v` rounded to 5 significant digits (the grid is only drawn; fewer digits, less JSON).
+fn round5(v: f64) -> f64 {
+    if v == 0.0 || !v.is_finite() {
+        return v;
+    }
+    let scale = 10f64.powi(4 - v.abs().log10().floor() as i32);
+    (v * scale).round() / scale
 }
 
 fn roll(s: &Surface, name: String, lr: f32, mut opt: Box<dyn Optimizer>, start: [f32; 2], steps: usize) -> Path {
@@ -298,6 +355,55 @@ mod tests {
         let r = race(&req).unwrap();
         assert_eq!(r.values.len(), GRID * GRID);
         assert!(r.paths[0].final_loss < r.paths[0].points[0][2] / 10.0);
+    }
+
+    #[test]
+    fn on_the_double_well_plain_gd_stays_in_the_local_minimum_and_momentum_escapes() {
+        let s = surfaces().into_iter().find(|s| s.name == "wells").unwrap();
+        let (global, local) = (s.minimum.unwrap(), s.local_minimum.unwrap());
+        // The stated minima are stationary points, and the global one is lower.
+        for [x, y] in [global, local] {
+            let h = 1e-6;
+            assert!(((s.f)(x + h, y) - (s.f)(x - h, y)).abs() / (2.0 * h) < 1e-5);
+        }
+        assert!((s.f)(global[0], global[1]) < (s.f)(local[0], local[1]) - 0.5);
+        let roster = roster();
+        let racers: Vec<Racer> = ["sgd", "momentum", "nesterov"]
+            .iter()
+            .map(|n| {
+                let r = roster.iter().find(|r| r.name == *n).unwrap();
+                Racer { learning_rate: learning_rate("wells", r), ..r.clone() }
+            })
+            .collect();
+        let r = race(&RaceRequest { surface: "wells".into(), steps: 300, racers, start: None }).unwrap();
+        let end = |name: &str| {
+            let p = r.paths.iter().find(|p| p.name == name).unwrap();
+            assert_eq!(p.points.len(), 301, "{name} stopped early");
+            let q = p.points.last().unwrap();
+            [q[0] as f64, q[1] as f64]
+        };
+        let near = |p: [f64; 2], m: [f64; 2]| (p[0] - m[0]).hypot(p[1] - m[1]) < 0.05;
+        assert!(near(end("sgd"), local), "sgd ended at {:?}", end("sgd"));
+        assert!(near(end("momentum"), global), "momentum ended at {:?}", end("momentum"));
+        assert!(near(end("nesterov"), global), "nesterov ended at {:?}", end("nesterov"));
+    }
+
+    #[test]
+    fn the_grid_spans_the_box_and_a_race_stays_small() {
+        let all: Vec<Racer> = roster().iter().take(6).cloned().collect();
+        for s in surfaces() {
+            let racers = all.iter().map(|r| Racer { learning_rate: learning_rate(s.name, r), ..r.clone() }).collect();
+            let r = race(&RaceRequest { surface: s.name.into(), steps: 300, racers, start: None }).unwrap();
+            let [x0, x1, y0, y1] = s.bounds;
+            // Node (0, 0) is the top-left corner of the box, the last node its bottom-right one.
+            let close = |a: f32, b: f64| (a as f64 - b).abs() <= 1e-4 * b.abs().max(1.0);
+            assert!(close(r.values[0], (s.f)(x0, y1)), "{}", s.name);
+            assert!(close(r.values[GRID * GRID - 1], (s.f)(x1, y0)), "{}", s.name);
+            let bytes = serde_json::to_string(&r).unwrap().len();
+            assert!(bytes < 300_000, "{}: {bytes} bytes", s.name);
+        }
+        assert_eq!(round5(123_456.7), 123_460.0);
+        assert_eq!(round5(-0.000_123_456_7), -0.000_123_46);
     }
 
     #[test]
