@@ -73,7 +73,10 @@ fn help_lists_every_command_and_json_stands_alone() {
     assert!(version.starts_with("origami ") && version.contains('('), "{version}");
     assert!(ok(&["completions", "bash"], &d).contains("_origami"));
     assert!(ok(&["man"], &d).contains(".TH origami 1"));
-    let plain = common::origami_env(&["--help"], &d, &[("NO_COLOR", "1")]);
+    // colour when forced, none when NO_COLOR says so (it wins over the force)
+    let forced = common::origami_env(&["--help"], &d, &[("CLICOLOR_FORCE", "1")]);
+    assert!(forced.contains('\x1b'), "no colour even when forced: the NO_COLOR check below would prove nothing");
+    let plain = common::origami_env(&["--help"], &d, &[("NO_COLOR", "1"), ("CLICOLOR_FORCE", "1")]);
     assert!(!plain.contains('\x1b'), "colour despite NO_COLOR");
     std::fs::write(d.join("c.toml"), CIRCLE).unwrap();
     let json = ok(&["summary", "c.toml", "--json"], &d);

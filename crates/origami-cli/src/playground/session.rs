@@ -510,9 +510,9 @@ mod tests {
         let (e0, t0) = (epoch(), Instant::now());
         std::thread::sleep(Duration::from_millis(1500));
         let rate = (epoch() - e0) as f32 / t0.elapsed().as_secs_f32();
-        assert!((14.0..26.0).contains(&rate), "{rate} epochs/s at a pace of 20");
+        assert!((10.0..26.0).contains(&rate), "{rate} epochs/s at a pace of 20");
         let measured = lock(&s.snapshot).epochs_per_second;
-        assert!((14.0..26.0).contains(&measured), "measured {measured}");
+        assert!((10.0..26.0).contains(&measured), "measured {measured}");
         s.send(Command::Pace(None));
         std::thread::sleep(Duration::from_millis(200));
         let e1 = epoch();
