@@ -35,17 +35,6 @@ pub struct LrFindArgs {
     pub output: OutputArgs,
 }
 
-/// A rate for people: 3 significant digits, plain where short (0.003, 1.5e-5).
-fn sig(x: f32) -> String {
-    let s = format!("{:.2e}", x);
-    let v: f32 = s.parse().unwrap_or(x);
-    if (1e-4..1e4).contains(&v.abs()) {
-        format!("{v}")
-    } else {
-        s
-    }
-}
-
 pub fn run(args: &LrFindArgs) -> CliResult<()> {
     let r = crate::config::load(&args.config)?;
     let c = &r.config;
@@ -87,17 +76,17 @@ pub fn run(args: &LrFindArgs) -> CliResult<()> {
     let o = args.output;
     o.say(format!(
         "suggested learning rate: {} (1cycle: max_lr = {}, start_lr = {})",
-        sig(res.suggested_lr),
-        sig(res.suggested_lr),
-        sig(res.suggested_start_lr)
+        super::significant(res.suggested_lr as f64, 3),
+        super::significant(res.suggested_lr as f64, 3),
+        super::significant(res.suggested_start_lr as f64, 3)
     ));
     o.say(format!(
         "why: the smoothed loss was lowest at {}{}; a tenth of that is safely on the descending slope",
-        sig(res.min_loss_lr),
+        super::significant(res.min_loss_lr as f64, 3),
         if res.diverged { " and exploded beyond it" } else { "" }
     ));
     if let Some(s) = res.steepest_lr {
-        o.say(format!("(the loss fell fastest at {}, a second opinion)", sig(s)));
+        o.say(format!("(the loss fell fastest at {}, a second opinion)", super::significant(s as f64, 3)));
     }
     o.say(format!("wrote {} and {}", png.display(), svg.display()));
     if o.json {

@@ -88,22 +88,26 @@ pub fn compile(f: &ModelFile, net: Sequential) -> CliResult<Model> {
     Ok(Model { net: Box::new(net), optimizer: t.optimizer, loss: t.loss, metrics: t.metrics })
 }
 
-/// A number for people: 4 significant digits in plain decimals (0.0251,
-/// 0.9705, 12.35), scientific only for the tiny and the huge.
-pub fn plain(v: f64) -> String {
-    if v == 0.0 || !v.is_finite() {
-        return v.to_string();
+/// A number for people: `x` to `digits` significant digits, in plain
+/// decimals where that is short (0.03, 0.001235, 123500), scientific for
+/// the tiny and the huge (1.500e-9). Tune's values, lr-find's rates and
+/// the plots' labels all print through it.
+pub fn significant(x: f64, digits: i32) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return x.to_string();
     }
-    let magnitude = v.abs().log10().floor() as i32;
-    if !(-4..6).contains(&magnitude) {
-        return format!("{v:.3e}");
-    }
-    let decimals = (3 - magnitude).max(0) as usize;
-    let s = format!("{v:.decimals$}");
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    let decimals = digits - 1 - x.abs().log10().floor() as i32;
+    if (0..=8).contains(&decimals) {
+        let s = format!("{x:.*}", decimals as usize);
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s
+        }
+    } else if (-5..0).contains(&decimals) {
+        format!("{}", (x / 10f64.powi(-decimals)).round() * 10f64.powi(-decimals))
     } else {
-        s
+        format!("{x:.*e}", (digits - 1) as usize)
     }
 }
 

@@ -165,7 +165,7 @@ fn panels(h: &History, tests: &[(String, f64)]) -> Vec<Panel> {
         let constant = finite.windows(2).all(|w| (w[0] - w[1]).abs() <= 1e-6 * w[0].abs());
         match (constant, finite.first(), out.first_mut()) {
             (true, Some(&v), Some(first)) => {
-                first.note = Some(format!("learning rate {} throughout", crate::commands::plain(v)));
+                first.note = Some(format!("learning rate {} throughout", crate::commands::significant(v, 4)));
             }
             _ => out.push(Panel {
                 title: "learning rate".into(),
@@ -298,7 +298,7 @@ where
     }
     if let Some(t) = p.test {
         let at = n as f64;
-        let label = format!("test {} {}", p.title, crate::commands::plain(t));
+        let label = format!("test {} {}", p.title, crate::commands::significant(t, 4));
         chart
             .draw_series(std::iter::once(TriangleMarker::new((at, t), 9, BLACK.filled())))?
             .label(label)

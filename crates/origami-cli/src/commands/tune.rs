@@ -284,29 +284,9 @@ fn score(r: &Resolved, metric: &str, folds: usize) -> CliResult<Score> {
 /// A hyperparameter's value for people: floats to 4 significant digits.
 fn show(v: &toml::Value) -> String {
     match v {
-        toml::Value::Float(x) => significant(*x, 4),
+        toml::Value::Float(x) => super::significant(*x, 4),
         toml::Value::String(s) => s.clone(),
         other => other.to_string(),
-    }
-}
-
-/// `x` to `digits` significant digits, in plain decimals where that is short.
-fn significant(x: f64, digits: i32) -> String {
-    if x == 0.0 || !x.is_finite() {
-        return x.to_string();
-    }
-    let decimals = digits - 1 - x.abs().log10().floor() as i32;
-    if (0..=8).contains(&decimals) {
-        let s = format!("{x:.*}", decimals as usize);
-        if s.contains('.') {
-            s.trim_end_matches('0').trim_end_matches('.').to_string()
-        } else {
-            s
-        }
-    } else if (-5..0).contains(&decimals) {
-        format!("{}", (x / 10f64.powi(-decimals)).round() * 10f64.powi(-decimals))
-    } else {
-        format!("{x:.*e}", (digits - 1) as usize)
     }
 }
 
@@ -452,10 +432,10 @@ mod tests {
 
     #[test]
     fn values_are_shown_rounded() {
-        assert_eq!(significant(0.029999999329447746, 4), "0.03");
-        assert_eq!(significant(0.0012345678, 4), "0.001235");
-        assert_eq!(significant(123456.0, 4), "123500");
-        assert_eq!(significant(1.5e-9, 4), "1.500e-9");
+        assert_eq!(super::super::significant(0.029999999329447746, 4), "0.03");
+        assert_eq!(super::super::significant(0.0012345678, 4), "0.001235");
+        assert_eq!(super::super::significant(123456.0, 4), "123500");
+        assert_eq!(super::super::significant(1.5e-9, 4), "1.500e-9");
         assert_eq!(show(&toml::Value::Integer(16)), "16");
         let s = Score { mean: 0.5, std: 0.01234, parts: 3 };
         assert_eq!(show_score(&s), "0.5000 ± 0.0123");

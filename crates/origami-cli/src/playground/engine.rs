@@ -250,7 +250,8 @@ impl Engine {
             return Ok(false);
         }
         let training = cfg.training_spec()?;
-        let scheduled = training.schedule.is_some() || old.training_spec()?.schedule.is_some();
+        let before = old.training_spec()?;
+        let scheduled = training.schedule.is_some() || before.schedule.is_some();
         if cfg.batch_size != old.batch_size && scheduled {
             return Ok(false);
         }
@@ -273,7 +274,7 @@ impl Engine {
         }
         // The optimizer: the same one keeps its state under new options.
         let steps = self.train.len().div_ceil(cfg.batch_size).max(1);
-        if training.optimizer != old.training_spec()?.optimizer || training.schedule != old.training_spec()?.schedule {
+        if training.optimizer != before.optimizer || training.schedule != before.schedule {
             let mut opt = training.optimizer.build();
             if opt.name() == self.opt.name() {
                 let mut state = self.opt.state();
@@ -286,8 +287,9 @@ impl Engine {
             }
             self.opt = opt;
         }
-        if cfg.plateau()? != old.plateau()? {
-            self.plateau = cfg.plateau()?.map(ReduceLrOnPlateau::new).transpose().map_err(err)?;
+        let plateau = cfg.plateau()?;
+        if plateau != old.plateau()? {
+            self.plateau = plateau.map(ReduceLrOnPlateau::new).transpose().map_err(err)?;
         }
         self.cfg = cfg.clone();
         Ok(true)
