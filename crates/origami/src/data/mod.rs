@@ -42,6 +42,7 @@ mod onehot;
 pub mod scale;
 pub mod split;
 pub mod synthetic;
+pub mod table;
 
 pub use dataset::{BatchIter, Dataset};
 pub use onehot::{one_hot, one_hot_indices};
