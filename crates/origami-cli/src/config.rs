@@ -134,9 +134,25 @@ pub struct DataConfig {
     #[serde(default)]
     pub test_limit: Option<usize>,
     /// Standardise features on the training split (default: true for CSV
-    /// and synthetic data, false for images).
+    /// and synthetic data, false for images). For a CSV, number and boolean
+    /// columns; one-hot features stay 0/1.
     #[serde(default)]
     pub standardize: Option<bool>,
+    /// CSV: cells read as missing, compared in any case (default: empty,
+    /// `NA`, `N/A`, `NaN`, `null`, `?`, `-`).
+    #[serde(default)]
+    pub missing: Option<Vec<String>>,
+    /// CSV: a column's kind by name, overriding what is inferred
+    /// (`number`, `category`, `boolean` or `drop`), e.g. `{ pclass = "category" }`.
+    #[serde(default)]
+    pub columns: Option<std::collections::BTreeMap<String, origami::data::table::ColumnKind>>,
+    /// CSV: columns to leave out.
+    #[serde(default)]
+    pub drop: Option<Vec<String>>,
+    /// CSV: a category with more levels one-hot encodes only this many of
+    /// the most frequent (plus "other" and a frequency feature). Default 32.
+    #[serde(default)]
+    pub max_one_hot: Option<usize>,
 }
 
 /// The kind of a data set.

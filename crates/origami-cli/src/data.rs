@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use origami::data::{self, csv, Dataset, Standardizer};
+use origami::data::{self, csv, table, Dataset, Standardizer};
 use origami::spec::Preprocessing;
 use origami::{quote, Rng, Tensor};
 
@@ -21,6 +21,55 @@ pub struct Loaded {
     pub preprocessing: Preprocessing,
     /// Images (a CNN default) rather than feature vectors.
     pub images: bool,
+    /// A CSV table: what was read and how each column is encoded.
+    pub report: Option<table::TableReport>,
+    /// A CSV table as read, for refitting its encoder on other rows
+    /// (tune's folds).
+    pub table: Option<std::sync::Arc<TableSource>>,
+}
+
+/// A CSV table as read and how its training rows were chosen.
+pub struct TableSource {
+    pub raw: table::RawTable,
+    pub options: table::TableOptions,
+    pub target: String,
+    /// `train`'s sample `i` is `raw`'s row `train_rows[i]`.
+    pub train_rows: Vec<usize>,
+}
+
+impl TableSource {
+    /// Fits the encoder on the training samples `fit` and encodes them and
+    /// `held_out` (indices into the training set): nothing of a fold's
+    /// held-out rows reaches its preprocessing.
+    pub fn refit(&self, fit: &[usize], held_out: &[usize], train: &Dataset) -> CliResult<(Dataset, Dataset)> {
+        let rows = |idx: &[usize]| idx.iter().map(|&i| self.train_rows[i]).collect::<Vec<_>>();
+        let (fit_rows, held_rows) = (rows(fit), rows(held_out));
+        let (enc, _) = table::TableEncoder::fit(&self.raw, &self.target, &fit_rows, &self.options)?;
+        let part = |idx: &[usize], rows: &[usize]| -> CliResult<Dataset> {
+            let y = train.subset(idx)?.y().clone();
+            Ok(Dataset::new(enc.encode(&self.raw, rows)?, y)?)
+        };
+        Ok((part(fit, &fit_rows)?, part(held_out, &held_rows)?))
+    }
+}
+
+/// The table options of a data config.
+pub fn table_options(c: &DataConfig) -> table::TableOptions {
+    let mut o = table::TableOptions::default();
+    if let Some(m) = &c.missing {
+        o.missing = m.clone();
+    }
+    if let Some(k) = &c.columns {
+        o.columns = k.clone();
+    }
+    if let Some(d) = &c.drop {
+        o.drop = d.clone();
+    }
+    if let Some(m) = c.max_one_hot {
+        o.max_one_hot = m;
+    }
+    o.standardize = c.standardize.unwrap_or(true);
+    o
 }
 
 fn first(d: &Dataset, limit: Option<usize>) -> CliResult<Dataset> {
@@ -43,9 +92,11 @@ pub fn load(c: &DataConfig, seed: u64) -> CliResult<Loaded> {
     Ok(loaded)
 }
 
-/// Whether the config standardises this data (default: features yes, images no).
+/// Whether the config standardises this data (default: features yes,
+/// images no) with a [`Standardizer`]; a table's encoder standardises its
+/// own number columns.
 pub fn standardizes(c: &DataConfig, loaded: &Loaded) -> bool {
-    c.standardize.unwrap_or(!loaded.images)
+    loaded.table.is_none() && c.standardize.unwrap_or(!loaded.images)
 }
 
 /// Fits a [`Standardizer`] on `train` alone and applies it to both sets:
@@ -73,30 +124,14 @@ pub fn load_unscaled(c: &DataConfig, seed: u64) -> CliResult<Loaded> {
                     ..Default::default()
                 },
                 images: true,
+                report: None,
+                table: None,
             }
         }
         DataKind::Csv => {
             let path = c.path.clone().unwrap_or_default();
             let target = c.target.clone().unwrap_or_default();
-            let (table, task) = read_csv(&path, &target, c.task)?;
-            if let Some(classes) = table.class_names.as_ref().filter(|k| k.len() < 2) {
-                return Err(CliError::data(format!(
-                    "{}: the target column {} holds a single class {}; classification needs at least 2 \
-                     (or set task = \"regression\")",
-                    origami::shorten_path(&path.display().to_string()),
-                    quote(&target),
-                    classes.first().map_or_else(|| "\"\"".into(), |k| quote(k))
-                )));
-            }
-            split(
-                table.data,
-                task,
-                c.test_fraction,
-                seed,
-                table.class_names,
-                table.feature_names,
-                Some(table.target_name),
-            )?
+            load_table(c, &path, &target, seed)?
         }
         DataKind::Synthetic => {
             let name = c.name.clone().unwrap_or_default();
@@ -110,62 +145,48 @@ pub fn load_unscaled(c: &DataConfig, seed: u64) -> CliResult<Loaded> {
     Ok(loaded)
 }
 
-/// Reads a CSV, deciding classification or regression from the target
-/// column unless `task` is given: text, or a few distinct whole numbers
-/// (at most 20, and at most a tenth of the rows when there are many),
-/// means classes.
-pub fn read_csv(path: &Path, target: &str, task: Option<TaskName>) -> CliResult<(csv::Table, TaskName)> {
+/// A CSV table: read once, its columns' kinds inferred, split (stratified
+/// for classes), encoded with a preprocessing fitted on the training rows.
+fn load_table(c: &DataConfig, path: &Path, target: &str, seed: u64) -> CliResult<Loaded> {
     if !path.is_file() {
         let missing = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
         return Err(origami::Error::io(path, missing).into());
     }
-    let task = match task {
-        Some(t) => t,
-        None => match csv::read(path, &csv::CsvOptions::regression(target)) {
-            // a target cell that is not a number: text means classes
-            Err(as_number) if at_column(&as_number, target) => {
-                return match csv::read(path, &csv::CsvOptions::classification(target)) {
-                    Ok(t) => Ok((t, TaskName::Classification)),
-                    // The same cell failing both ways is an empty one; read as
-                    // numbers it says that missing values are not supported.
-                    Err(as_classes) if line(&as_classes) == line(&as_number) => Err(as_number.into()),
-                    Err(as_classes) => Err(as_classes.into()),
-                };
-            }
-            Err(e) => return Err(e.into()),
-            Ok(t) => {
-                let y = t.data.y().to_vec();
-                let whole = y.iter().all(|v| v.fract() == 0.0);
-                let mut distinct: Vec<i64> = y.iter().map(|&v| v as i64).collect();
-                distinct.sort_unstable();
-                distinct.dedup();
-                let few = distinct.len() <= 20 && (y.len() < 200 || distinct.len() * 10 <= y.len());
-                if whole && few {
-                    TaskName::Classification
-                } else {
-                    TaskName::Regression
-                }
-            }
-        },
-    };
-    let opts = match task {
-        TaskName::Classification => csv::CsvOptions::classification(target),
-        TaskName::Regression => csv::CsvOptions::regression(target),
-    };
-    Ok((csv::read(path, &opts)?, task))
-}
-
-/// Whether `e` is about a cell of the column named `name`.
-fn at_column(e: &origami::Error, name: &str) -> bool {
-    matches!(e, origami::Error::Data { column_name: Some(n), .. } if n == name)
-}
-
-/// The line of a data error, when it has one.
-fn line(e: &origami::Error) -> Option<u64> {
-    match e {
-        origami::Error::Data { line, .. } => *line,
-        _ => None,
+    let options = table_options(c);
+    let raw = table::read(path, &options)?;
+    let task = c.task.map(|t| match t {
+        TaskName::Classification => csv::Task::Classification,
+        TaskName::Regression => csv::Task::Regression,
+    });
+    let rng = &mut Rng::seed(seed ^ 0x5EED);
+    let p = table::prepare(&raw, target, task, c.test_fraction.unwrap_or(0.2), rng, &options)?;
+    let classification = p.targets.task == csv::Task::Classification;
+    if classification && p.targets.class_names.len() < 2 {
+        return Err(CliError::data(format!(
+            "{}: the target column {} holds a single class {}; classification needs at least 2 \
+             (or set task = \"regression\")",
+            origami::shorten_path(&path.display().to_string()),
+            quote(target),
+            p.targets.class_names.first().map_or_else(|| "\"\"".into(), |k| quote(k))
+        )));
     }
+    let train_rows = p.train_rows.clone();
+    Ok(Loaded {
+        task: if classification { TaskName::Classification } else { TaskName::Regression },
+        outputs: if classification { p.targets.class_names.len() } else { 1 },
+        preprocessing: Preprocessing {
+            feature_names: p.encoder.feature_names(),
+            target_name: Some(target.to_string()),
+            class_names: p.targets.class_names.clone(),
+            table: Some(p.encoder),
+            ..Default::default()
+        },
+        images: false,
+        report: Some(p.report),
+        table: Some(std::sync::Arc::new(TableSource { raw, options, target: target.to_string(), train_rows })),
+        train: p.train,
+        test: p.test,
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -193,6 +214,8 @@ fn split(
         outputs,
         preprocessing: Preprocessing { feature_names, target_name, class_names, ..Default::default() },
         images: false,
+        report: None,
+        table: None,
     })
 }
 
@@ -226,6 +249,22 @@ pub struct Inputs {
 /// as the model's classes), else a CSV's target column is not read at all
 /// (predict: it may be missing, empty or `?`).
 pub fn read_inputs(path: &Path, p: &Preprocessing, input_shape: &[usize], with_targets: bool) -> CliResult<Inputs> {
+    if let (Some(enc), false) = (&p.table, path.is_dir()) {
+        not_an_input(path)?;
+        let target = p.target_name.as_deref().filter(|_| with_targets).map(|t| (t, &p.class_names[..]));
+        let mut rows = enc.open(path, target)?;
+        let (mut xs, mut ys) = (Vec::new(), Vec::new());
+        while let Some((x, y)) = rows.next_batch(65_536)? {
+            xs.push(x);
+            ys.extend(y);
+        }
+        if xs.is_empty() {
+            return Err(CliError::data(format!("{}: the file holds no rows.", path.display())));
+        }
+        let x = Tensor::concat(&xs, 0)?;
+        let y = if ys.is_empty() { None } else { Some(Tensor::concat(&ys, 0)?) };
+        return Ok(Inputs { x, y });
+    }
     let mut inputs = if path.is_dir() {
         let d = data::mnist::load_set(path, "t10k")?;
         Inputs { x: d.x().clone(), y: Some(d.y().clone()) }
@@ -411,23 +450,37 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let p = dir.join(name);
         std::fs::write(&p, text).unwrap();
-        read_csv(&p, "y", None).map(|(_, t)| t)
+        let c = DataConfig {
+            kind: DataKind::Csv,
+            path: Some(p.clone()),
+            target: Some("y".into()),
+            task: None,
+            name: None,
+            n: None,
+            noise: None,
+            classes: None,
+            test_fraction: None,
+            train_limit: None,
+            test_limit: None,
+            standardize: None,
+            missing: None,
+            columns: None,
+            drop: None,
+            max_one_hot: None,
+        };
+        load(&c, 0).map(|l| l.task)
     }
 
     #[test]
     fn the_target_column_decides_the_task() {
-        assert_eq!(task_of("text.csv", "a,y\n1,cat\n2,dog\n").unwrap(), TaskName::Classification);
-        assert_eq!(task_of("whole.csv", "a,y\n1,0\n2,1\n3,0\n").unwrap(), TaskName::Classification);
-        assert_eq!(task_of("real.csv", "a,y\n1,0.5\n2,1.25\n").unwrap(), TaskName::Regression);
-        // an empty target cell in a numeric column: missing values are not supported
-        let e = task_of("hole.csv", "a,y\n1,0.5\n2,\n3,1.5\n").unwrap_err();
-        assert_eq!(e.code, 3);
-        assert!(e.message.contains("line 3, column 2 (\"y\")") && e.message.contains("missing values"), "{e}");
-        // text and an empty cell: classes, of which one is empty
-        let e = task_of("empty-class.csv", "a,y\n1,cat\n2,\n").unwrap_err();
-        assert!(e.message.contains("line 3, column 2 (\"y\")") && e.message.contains("class is empty"), "{e}");
-        // a bad feature cell is an error, whatever the target
-        let e = task_of("feature.csv", "a,y\n1,cat\nx,dog\n").unwrap_err();
-        assert!(e.message.contains("line 3, column 1 (\"a\")"), "{e}");
+        assert_eq!(task_of("text.csv", "a,y\n1,cat\n2,dog\n3,cat\n4,dog\n").unwrap(), TaskName::Classification);
+        assert_eq!(task_of("whole.csv", "a,y\n1,0\n2,1\n3,0\n4,1\n").unwrap(), TaskName::Classification);
+        assert_eq!(task_of("real.csv", "a,y\n1,0.5\n2,1.25\n3,2\n4,3\n").unwrap(), TaskName::Regression);
+        // a missing target: the row is left out
+        assert_eq!(task_of("hole.csv", "a,y\n1,0.5\n2,\n3,1.5\n4,2.5\n5,3.5\n").unwrap(), TaskName::Regression);
+        // a feature that is text is a category, not an error
+        assert_eq!(task_of("feature.csv", "a,y\nx,cat\nz,dog\nx,cat\nz,dog\n").unwrap(), TaskName::Classification);
+        let e = task_of("one.csv", "a,y\n1,cat\n2,cat\n").unwrap_err();
+        assert!(e.message.contains("single class"), "{e}");
     }
 }

@@ -192,6 +192,7 @@ fn trial_config(base: &toml::Table, values: &[(String, toml::Value)]) -> CliResu
 /// alone and applied to its held-out part, so no statistic of the part
 /// that scores the trial leaks into its training (fitting on the whole
 /// training set before folding would).
+#[cfg(test)]
 fn parts(
     train: &Dataset,
     classification: bool,
@@ -200,17 +201,39 @@ fn parts(
     seed: u64,
     standardize: bool,
 ) -> CliResult<Vec<(Dataset, Dataset)>> {
-    let raw: Vec<(Dataset, Dataset)> = if folds >= 2 {
+    parts_of(train, None, classification, folds, validation_split, seed, standardize)
+}
+
+/// [`parts`], and for a CSV table each pair's encoder (medians, levels,
+/// scales) refitted on its training part from the table as read.
+fn parts_of(
+    train: &Dataset,
+    table: Option<&crate::data::TableSource>,
+    classification: bool,
+    folds: usize,
+    validation_split: f32,
+    seed: u64,
+    standardize: bool,
+) -> CliResult<Vec<(Dataset, Dataset)>> {
+    let indices: Vec<(Vec<usize>, Vec<usize>)> = if folds >= 2 {
         let labels = if classification { Some(train.labels()?) } else { None };
         kfold(train.len(), folds, Some(&mut Rng::seed(seed)), labels.as_deref())?
-            .iter()
-            .map(|f| train.fold(f))
-            .collect::<origami::Result<_>>()?
+            .into_iter()
+            .map(|f| (f.train, f.val))
+            .collect()
     } else {
         let frac = if validation_split > 0.0 { validation_split as f64 } else { 0.2 };
-        let s = train.split(frac, 0.0, &mut Rng::seed(seed), classification)?;
+        let labels = if classification { Some(train.labels()?) } else { None };
+        let s = origami::data::train_val_test(train.len(), frac, 0.0, &mut Rng::seed(seed), labels.as_deref())?;
         vec![(s.train, s.val)]
     };
+    let raw: Vec<(Dataset, Dataset)> = indices
+        .iter()
+        .map(|(fit, held_out)| match table {
+            Some(t) => t.refit(fit, held_out, train),
+            None => Ok((train.subset(fit)?, train.subset(held_out)?)),
+        })
+        .collect::<CliResult<_>>()?;
     if !standardize {
         return Ok(raw);
     }
@@ -235,7 +258,15 @@ fn score(r: &Resolved, metric: &str, folds: usize) -> CliResult<Score> {
     let file = model_file(r, &data)?;
     let classification = data.task == TaskName::Classification;
     let standardize = crate::data::standardizes(&c.data, &data);
-    let parts = parts(&data.train, classification, folds, c.training.validation_split, c.seed, standardize)?;
+    let parts = parts_of(
+        &data.train,
+        data.table.as_deref(),
+        classification,
+        folds,
+        c.training.validation_split,
+        c.seed,
+        standardize,
+    )?;
     let mut scores = Vec::with_capacity(parts.len());
     for (train, val) in &parts {
         let mut model = compile(&file, build_net(&file)?)?;

@@ -44,6 +44,10 @@ pub fn config_toml(cfg: &Config) -> Result<String, String> {
         train_limit: None,
         test_limit: None,
         standardize: Some(false),
+        missing: None,
+        columns: None,
+        drop: None,
+        max_one_hot: None,
     };
     let mut callbacks = run::CallbacksConfig::default();
     if let Some(p) = cfg.plateau()? {

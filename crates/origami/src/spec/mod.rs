@@ -72,6 +72,11 @@ pub struct Preprocessing {
     pub target_name: Option<String>,
     /// Class `i`'s name (classification); empty for regression.
     pub class_names: Vec<String>,
+    /// A table's columns and how each becomes features (imputation,
+    /// one-hot, standardisation: [`crate::data::table`]); `feature_names`
+    /// are then the encoded features, and `mean`/`std` are empty.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub table: Option<crate::data::table::TableEncoder>,
 }
 
 impl Preprocessing {
@@ -90,6 +95,14 @@ impl Preprocessing {
                 return Err(spec_err(
                     &format!("preprocessing.{field}"),
                     format!("has {len} entries, but the model takes {features} input features ({input_shape:?})"),
+                ));
+            }
+        }
+        if let Some(t) = &self.table {
+            if t.width() != features {
+                return Err(spec_err(
+                    "preprocessing.table",
+                    format!("encodes {} features, but the model takes {features} ({input_shape:?})", t.width()),
                 ));
             }
         }

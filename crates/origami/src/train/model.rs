@@ -47,6 +47,9 @@ pub enum Verbosity {
     Progress,
     /// One line per epoch.
     Lines,
+    /// One bar over the epochs on a terminal, and a line at the end: for
+    /// runs of many quick epochs (small tables).
+    Summary,
 }
 
 /// `fit`'s settings; `FitConfig { epochs: 5, ..Default::default() }`.

@@ -61,7 +61,12 @@ impl Column {
     pub fn new(name: String, keep_texts: bool) -> Column {
         Column {
             name,
-            store: Store::Dict { codes: Vec::new(), levels: Vec::new(), numbers: Vec::new(), index: HashMap::default() },
+            store: Store::Dict {
+                codes: Vec::new(),
+                levels: Vec::new(),
+                numbers: Vec::new(),
+                index: HashMap::default(),
+            },
             missing: 0,
             non_numeric: 0,
             first_non_numeric: None,

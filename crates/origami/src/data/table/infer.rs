@@ -104,7 +104,10 @@ pub fn infer(col: &Column, rows: usize, forced: Option<ColumnKind>) -> Inferred 
     let Some(distinct) = distinct else {
         return inferred(
             ColumnKind::Text,
-            format!("more than {} distinct texts: free text (set it to \"category\" to keep it)", super::column::TEXT_CAP),
+            format!(
+                "more than {} distinct texts: free text (set it to \"category\" to keep it)",
+                super::column::TEXT_CAP
+            ),
         );
     };
     if let Store::Dict { levels, .. } = &col.store {
@@ -125,7 +128,10 @@ pub fn infer(col: &Column, rows: usize, forced: Option<ColumnKind>) -> Inferred 
             v.sort_unstable_by(f32::total_cmp);
             let span = v.last().copied().unwrap_or(0.0) as f64 - v.first().copied().unwrap_or(0.0) as f64 + 1.0;
             if span == v.len() as f64 {
-                return inferred(ColumnKind::Identifier, "whole numbers, one per row, a run without gaps: a row number");
+                return inferred(
+                    ColumnKind::Identifier,
+                    "whole numbers, one per row, a run without gaps: a row number",
+                );
             }
         }
         if whole && (3..=INTEGER_CODES_MAX).contains(&distinct) {
@@ -157,9 +163,7 @@ pub fn infer(col: &Column, rows: usize, forced: Option<ColumnKind>) -> Inferred 
     if distinct > 50 && distinct * 2 > present {
         return inferred(
             ColumnKind::Text,
-            format!(
-                "{distinct} distinct texts in {present} cells: free text (set it to \"category\" to keep it)"
-            ),
+            format!("{distinct} distinct texts in {present} cells: free text (set it to \"category\" to keep it)"),
         );
     }
     inferred(ColumnKind::Category, format!("{distinct} distinct texts"))

@@ -49,6 +49,9 @@ pub struct TableOptions {
     pub columns: BTreeMap<String, ColumnKind>,
     /// Columns to leave out.
     pub drop: Vec<String>,
+    /// Standardise number and boolean columns (else they keep their
+    /// values, median-filled).
+    pub standardize: bool,
 }
 
 impl Default for TableOptions {
@@ -59,6 +62,7 @@ impl Default for TableOptions {
             max_one_hot: 32,
             columns: BTreeMap::new(),
             drop: Vec::new(),
+            standardize: true,
         }
     }
 }
@@ -116,15 +120,15 @@ pub fn read_from(reader: impl BufRead, source: impl AsRef<Path>, opts: &TableOpt
     let width = cells.len();
     let header = is_header(&cells, opts);
     let names: Vec<String> = if header {
-        (0..width).map(|j| cells.get(j).filter(|n| !n.is_empty()).map_or_else(|| format!("col{j}"), str::to_string)).collect()
+        (0..width)
+            .map(|j| cells.get(j).filter(|n| !n.is_empty()).map_or_else(|| format!("col{j}"), str::to_string))
+            .collect()
     } else {
         (0..width).map(|j| format!("col{j}")).collect()
     };
     check_unique_names(src, first_line, &names)?;
-    let mut columns: Vec<Column> = names
-        .iter()
-        .map(|n| Column::new(n.clone(), opts.columns.get(n) == Some(&ColumnKind::Category)))
-        .collect();
+    let mut columns: Vec<Column> =
+        names.iter().map(|n| Column::new(n.clone(), opts.columns.get(n) == Some(&ColumnKind::Category))).collect();
     let mut lines = Vec::new();
     let mut push_row = |line: u64, cells: &Cells, columns: &mut [Column]| -> Result<()> {
         if cells.len() != width {
@@ -158,7 +162,11 @@ pub fn read_from(reader: impl BufRead, source: impl AsRef<Path>, opts: &TableOpt
         if !names.contains(name) {
             return Err(Error::data(
                 src,
-                format!("the config names a column {} that the file lacks; the header has {}", quote(name), list_names(&names)),
+                format!(
+                    "the config names a column {} that the file lacks; the header has {}",
+                    quote(name),
+                    list_names(&names)
+                ),
             ));
         }
     }
@@ -219,7 +227,13 @@ pub fn targets(raw: &RawTable, name: &str, task: Option<Task>) -> Result<Targets
                     format!("{cell} is not a number, and regression needs one"),
                 ));
             }
-            Ok(Targets { name: name.into(), task, class_names: Vec::new(), y: rows.iter().map(|&r| numbers[r]).collect(), rows })
+            Ok(Targets {
+                name: name.into(),
+                task,
+                class_names: Vec::new(),
+                y: rows.iter().map(|&r| numbers[r]).collect(),
+                rows,
+            })
         }
         Task::Classification => {
             let text = |r: usize| match col.value(r) {
@@ -264,14 +278,23 @@ impl TableEncoder {
     }
 
     /// Fits the encoding of every column of `raw` but `target` on `rows`.
-    pub fn fit(raw: &RawTable, target: &str, rows: &[usize], opts: &TableOptions) -> Result<(TableEncoder, TableReport)> {
+    pub fn fit(
+        raw: &RawTable,
+        target: &str,
+        rows: &[usize],
+        opts: &TableOptions,
+    ) -> Result<(TableEncoder, TableReport)> {
         let mut plans = Vec::new();
         let mut report = TableReport::default();
         for col in &raw.columns {
             if col.name == target {
                 continue;
             }
-            let forced = if opts.drop.contains(&col.name) { Some(ColumnKind::Dropped) } else { opts.columns.get(&col.name).copied() };
+            let forced = if opts.drop.contains(&col.name) {
+                Some(ColumnKind::Dropped)
+            } else {
+                opts.columns.get(&col.name).copied()
+            };
             let inferred = infer::infer(col, raw.rows(), forced);
             let encoding = encode_plan(raw, col, &inferred, rows, opts)?;
             let plan = ColumnPlan { name: col.name.clone(), kind: inferred.kind, encoding };
@@ -297,9 +320,8 @@ impl TableEncoder {
             let mut at = i * width;
             for (plan, &c) in self.columns.iter().zip(&cols) {
                 let w = plan.width();
-                plan.write(raw.columns[c].value(r), &mut out[at..at + w]).map_err(|msg| {
-                    Error::data_at_cell(&raw.source, raw.lines[r], c + 1, &plan.name, msg)
-                })?;
+                plan.write(raw.columns[c].value(r), &mut out[at..at + w])
+                    .map_err(|msg| Error::data_at_cell(&raw.source, raw.lines[r], c + 1, &plan.name, msg))?;
                 at += w;
             }
         }
@@ -312,11 +334,8 @@ impl TableEncoder {
     /// for values).
     pub fn open<'a>(&'a self, path: &Path, target: Option<(&'a str, &'a [String])>) -> Result<EncodedRows<'a>> {
         let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-        let mut records = Records::new(
-            Box::new(std::io::BufReader::with_capacity(1 << 16, file)) as Box<dyn BufRead>,
-            path,
-            b',',
-        );
+        let mut records =
+            Records::new(Box::new(std::io::BufReader::with_capacity(1 << 16, file)) as Box<dyn BufRead>, path, b',');
         let mut cells = Cells::default();
         let Some(line) = records.next_into(&mut cells)? else {
             return Err(Error::data(path, "the file is empty"));
@@ -328,7 +347,11 @@ impl TableEncoder {
                 Error::data_at_line(
                     path,
                     line,
-                    format!("has no column {}, which the model reads; the header has {}", quote(n), list_names(&header)),
+                    format!(
+                        "has no column {}, which the model reads; the header has {}",
+                        quote(n),
+                        list_names(&header)
+                    ),
                 )
             })
         };
@@ -345,7 +368,13 @@ impl TableEncoder {
     }
 }
 
-fn encode_plan(raw: &RawTable, col: &Column, inferred: &Inferred, rows: &[usize], opts: &TableOptions) -> Result<Encoding> {
+fn encode_plan(
+    raw: &RawTable,
+    col: &Column,
+    inferred: &Inferred,
+    rows: &[usize],
+    opts: &TableOptions,
+) -> Result<Encoding> {
     let missing_in = |rows: &[usize]| rows.iter().any(|&r| col.value(r) == Value::Missing);
     Ok(match inferred.kind {
         ColumnKind::Number => {
@@ -354,7 +383,7 @@ fn encode_plan(raw: &RawTable, col: &Column, inferred: &Inferred, rows: &[usize]
             if values.iter().all(|v| v.is_nan()) {
                 return Ok(Encoding::Dropped { reason: "no number in the training rows".into() });
             }
-            let (median, mean, std) = number_stats(&values);
+            let (median, mean, std) = scaled(number_stats(&values), opts);
             Encoding::Number {
                 median,
                 mean,
@@ -382,7 +411,7 @@ fn encode_plan(raw: &RawTable, col: &Column, inferred: &Inferred, rows: &[usize]
                     Value::Missing => f32::NAN,
                 })
                 .collect();
-            let (median, mean, std) = number_stats(&values);
+            let (median, mean, std) = scaled(number_stats(&values), opts);
             Encoding::Boolean {
                 false_value: f,
                 true_value: t,
@@ -411,10 +440,23 @@ fn encode_plan(raw: &RawTable, col: &Column, inferred: &Inferred, rows: &[usize]
                 BTreeMap::new()
             };
             levels.truncate(opts.max_one_hot);
-            Encoding::OneHot { levels: levels.into_iter().map(|(l, _)| l).collect(), missing_slot: missing_in(rows), frequencies }
+            Encoding::OneHot {
+                levels: levels.into_iter().map(|(l, _)| l).collect(),
+                missing_slot: missing_in(rows),
+                frequencies,
+            }
         }
         kind => Encoding::Dropped { reason: format!("{}: {}", kind.name(), inferred.rule) },
     })
+}
+
+/// The statistics to apply: no scaling unless the options standardise.
+fn scaled((median, mean, std): (f32, f32, f32), opts: &TableOptions) -> (f32, f32, f32) {
+    if opts.standardize {
+        (median, mean, std)
+    } else {
+        (median, 0.0, 1.0)
+    }
 }
 
 /// A raw CSV file being encoded (from [`TableEncoder::open`]).
@@ -457,7 +499,8 @@ impl EncodedRows<'_> {
                 }
                 let cell = self.cells.get(c).unwrap_or_default();
                 let v = if is_missing(cell) { Value::Missing } else { Value::Text(cell) };
-                plan.write(v, &mut x[off..off + w]).map_err(|m| Error::data_at_cell(&src, line, c + 1, &plan.name, m))?;
+                plan.write(v, &mut x[off..off + w])
+                    .map_err(|m| Error::data_at_cell(&src, line, c + 1, &plan.name, m))?;
                 off += w;
             }
             if let Some((t, name, classes)) = self.target {
@@ -502,12 +545,23 @@ pub struct Prepared {
     pub encoder: TableEncoder,
     pub report: TableReport,
     pub targets: Targets,
+    /// The table's row of each training sample, in `train`'s order.
+    pub train_rows: Vec<usize>,
+    /// The table's row of each test sample.
+    pub test_rows: Vec<usize>,
 }
 
 /// Reads the target, splits the rows that have one (`test_fraction` of
 /// them to the test part, stratified for classes, shuffled by `rng`), fits
 /// the encoder on the training part and encodes both.
-pub fn prepare(raw: &RawTable, target: &str, task: Option<Task>, test_fraction: f64, rng: &mut Rng, opts: &TableOptions) -> Result<Prepared> {
+pub fn prepare(
+    raw: &RawTable,
+    target: &str,
+    task: Option<Task>,
+    test_fraction: f64,
+    rng: &mut Rng,
+    opts: &TableOptions,
+) -> Result<Prepared> {
     let targets = targets(raw, target, task)?;
     let labels: Vec<usize> = targets.y.iter().map(|&v| v as usize).collect();
     let stratify = (targets.task == Task::Classification).then_some(&labels[..]);
@@ -533,7 +587,7 @@ pub fn prepare(raw: &RawTable, target: &str, task: Option<Task>, test_fraction: 
     };
     let train = Dataset::new(encoder.encode(raw, &train_rows)?, y_of(&split.train)?)?;
     let test = Dataset::new(encoder.encode(raw, &test_rows)?, y_of(&split.test)?)?;
-    Ok(Prepared { train, test, encoder, report, targets })
+    Ok(Prepared { train, test, encoder, report, targets, train_rows, test_rows })
 }
 
 fn class_counts(t: &Targets) -> Vec<(String, usize)> {

@@ -44,7 +44,11 @@ impl ColumnReport {
                 let mut a = if frequencies.is_empty() {
                     format!("one-hot ({} levels + other)", levels.len())
                 } else {
-                    format!("one-hot of the {} most frequent of {} levels + other + frequency", levels.len(), frequencies.len())
+                    format!(
+                        "one-hot of the {} most frequent of {} levels + other + frequency",
+                        levels.len(),
+                        frequencies.len()
+                    )
                 };
                 if *missing_slot {
                     a.push_str(" + missing");
