@@ -21,12 +21,6 @@ pub struct RunCheckpoint {
     pub history: History,
     /// The network's random streams (Dropout's masks), saved with the progress.
     pub streams: Vec<RngStream>,
-    /// The run's last epoch (its checkpoint is always written).
-    pub epochs: usize,
-    /// When the last checkpoint was written: epochs of milliseconds (small
-    /// tables) write one a second, not one per epoch, whose fsyncs would
-    /// cost more than the training.
-    pub saved_at: Option<std::time::Instant>,
 }
 
 impl Callback for RunCheckpoint {
@@ -38,11 +32,6 @@ impl Callback for RunCheckpoint {
             return Ok(());
         }
         self.history.epochs.push(log.clone());
-        let due = self.saved_at.is_none_or(|t| t.elapsed().as_secs_f64() >= 1.0);
-        if !(due || ctl.stop || log.epoch + 1 >= self.epochs) {
-            return Ok(());
-        }
-        self.saved_at = Some(std::time::Instant::now());
         let ckpt = Checkpoint {
             progress: Progress {
                 epochs_completed: log.epoch + 1,

@@ -460,8 +460,6 @@ pub fn train(
         file: file.clone(),
         history: prior.clone(),
         streams: streams.clone(),
-        epochs: t.epochs,
-        saved_at: None,
     }));
 
     let fit_cfg = FitConfig {

@@ -118,7 +118,7 @@ impl ColumnPlan {
                     Value::Text(t) => match parse_number(t) {
                         Some(v) => Some(v),
                         None if *non_numbers_missing => None,
-                        None => return Err(format!("{} is not a number", crate::quote(t))),
+                        None => return Err(format!("{} is not a finite number", crate::quote(t))),
                     },
                     Value::Missing => None,
                 };
@@ -260,7 +260,7 @@ mod tests {
         n.write(Value::Missing, &mut out).unwrap();
         assert_eq!(out, [-1.0, 1.0]);
         let e = n.write(Value::Text("old"), &mut out).unwrap_err();
-        assert_eq!(e, "\"old\" is not a number");
+        assert_eq!(e, "\"old\" is not a finite number");
         let b = ColumnPlan {
             name: "student".into(),
             kind: ColumnKind::Boolean,
