@@ -77,6 +77,10 @@ pub struct TrainArgs {
     /// Stop after this epoch, leaving a checkpoint to --resume (epochs count over the whole run).
     #[arg(long)]
     pub stop_after: Option<usize>,
+    /// Print the config this run would use, with a CSV's inferred column kinds
+    /// written out in [data.columns], and exit without training: a start to edit.
+    #[arg(long, conflicts_with = "resume")]
+    pub print_config: bool,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -104,6 +108,24 @@ fn csv_table(path: &Path, target: &str, task: Option<TaskName>) -> CliResult<tom
         path.display().to_string()
     );
     config::parse_table(&text, "--csv")
+}
+
+/// `--print-config`: the resolved config, and for a CSV every column's
+/// kind as inferred (`drop` for what is dropped), so that the printed file
+/// trains exactly as this run would.
+fn print_config(r: config::Resolved) -> CliResult<()> {
+    let mut table = r.table;
+    let data = crate::data::load(&r.config.data, r.config.seed)?;
+    if let (Some(report), Some(toml::Value::Table(d))) = (&data.report, table.get_mut("data")) {
+        let mut columns = toml::Table::new();
+        for c in &report.columns {
+            let kind = if c.kind.is_kept() { c.kind.name() } else { "drop" };
+            columns.insert(c.name.clone(), toml::Value::String(kind.into()));
+        }
+        d.insert("columns".into(), toml::Value::Table(columns));
+    }
+    print!("{}", toml::to_string(&table).map_err(|e| CliError::usage(format!("cannot print the config: {e}")))?);
+    Ok(())
 }
 
 /// Makes `data.path` absolute so that the saved config works from anywhere.
@@ -196,6 +218,9 @@ pub fn run(args: &TrainArgs) -> CliResult<()> {
     }
     absolute_data_path(&mut table)?;
     let resolved = config::resolve(table).map_err(|e| config::in_file(e, &source))?;
+    if args.print_config {
+        return print_config(resolved);
+    }
     let dir = match (&resume_dir, &args.out) {
         (Some(d), _) => d.clone(),
         (None, Some(o)) => o.clone(),
