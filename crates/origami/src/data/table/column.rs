@@ -50,6 +50,8 @@ pub struct Column {
     pub first_non_numeric: Option<(u64, String)>,
     /// Keep a dictionary however many texts (the config says "category").
     pub keep_texts: bool,
+    /// [`Column::distinct`], counted once (a sort of the column).
+    distinct: std::sync::OnceLock<Option<usize>>,
 }
 
 /// A cell as a finite number, if it is one.
@@ -71,6 +73,7 @@ impl Column {
             non_numeric: 0,
             first_non_numeric: None,
             keep_texts,
+            distinct: std::sync::OnceLock::new(),
         }
     }
 
@@ -161,7 +164,12 @@ impl Column {
     }
 
     /// Distinct values that are not missing (`None`: more than can be told).
+    /// Counted once, when the column is read whole.
     pub fn distinct(&self) -> Option<usize> {
+        *self.distinct.get_or_init(|| self.count_distinct())
+    }
+
+    fn count_distinct(&self) -> Option<usize> {
         match &self.store {
             Store::Dict { levels, .. } => Some(levels.len()),
             Store::Numbers { values } => {

@@ -186,12 +186,18 @@ fn fill(v: Option<f32>, median: f32, mean: f32, std: f32, indicator: bool, out: 
 /// missing ones (NaN) with the median. `values` holds at least one number.
 pub fn number_stats(values: &[f32]) -> (f32, f32, f32) {
     let mut present: Vec<f32> = values.iter().copied().filter(|v| !v.is_nan()).collect();
-    present.sort_unstable_by(f32::total_cmp);
     let m = present.len();
-    let median = match m {
-        0 => 0.0,
-        _ if m % 2 == 1 => present[m / 2],
-        _ => ((present[m / 2 - 1] as f64 + present[m / 2] as f64) / 2.0) as f32,
+    let median = if m == 0 {
+        0.0
+    } else {
+        // selection, not a sort: O(m)
+        let (below, &mut upper, _) = present.select_nth_unstable_by(m / 2, f32::total_cmp);
+        if m % 2 == 1 {
+            upper
+        } else {
+            let lower = below.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            ((lower as f64 + upper as f64) / 2.0) as f32
+        }
     };
     let filled = values.iter().map(|&v| if v.is_nan() { median } else { v } as f64);
     let n = values.len().max(1) as f64;
