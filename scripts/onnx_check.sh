@@ -40,6 +40,15 @@ with open(f"{work}/seq_inputs.csv", "w") as f:
     f.write(",".join(f"f{i}" for i in range(12)) + "\n")
     for row in rng.normal(size=(100, 12)) * 2 + 1:
         f.write(",".join(f"{v:.5f}" for v in row) + "\n")
+t = rng.integers(0, 10, size=(500, 6))
+with open(f"{work}/tokens.csv", "w") as f:
+    f.write(",".join(f"t{i}" for i in range(6)) + ",label\n")
+    for row in t:
+        f.write(",".join(map(str, row)) + f",{'hi' if row[:3].sum() > row[3:].sum() else 'lo'}\n")
+with open(f"{work}/tokens_inputs.csv", "w") as f:
+    f.write(",".join(f"t{i}" for i in range(6)) + "\n")
+    for row in rng.integers(0, 10, size=(100, 6)):
+        f.write(",".join(map(str, row)) + "\n")
 rows = open(springs).read().splitlines()
 with open(f"{work}/springs_inputs.csv", "w") as f:
     f.write(",".join(rows[0].split(",")[:4]) + "\n")
@@ -160,6 +169,66 @@ loss = "sparse_categorical_crossentropy_from_logits"
 metrics = ["accuracy"]
 epochs = 1
 batch_size = 64
+$(common_training)
+TOML
+
+cat > "$WORK/cnn2.toml" <<TOML
+name = "onnx-cnn2"
+seed = 6
+[data]
+kind = "mnist"
+path = "$MNIST"
+train_limit = 256
+test_limit = 100
+[[model.layers]]
+type = "Conv2D"
+filters = 4
+kernel_size = 5
+strides = 3
+activation = "softmax"
+use_bias = false
+[[model.layers]]
+type = "BatchNormalization"
+center = false
+[[model.layers]]
+type = "GlobalAveragePooling2D"
+[[model.layers]]
+type = "Dense"
+units = 10
+activation = "softmax"
+[training]
+loss = "sparse_categorical_crossentropy"
+epochs = 1
+batch_size = 64
+$(common_training)
+TOML
+
+cat > "$WORK/embedding.toml" <<TOML
+name = "onnx-embedding"
+seed = 7
+[data]
+kind = "csv"
+path = "$WORK/tokens.csv"
+target = "label"
+standardize = false
+[[model.layers]]
+type = "Embedding"
+input_dim = 10
+output_dim = 4
+[[model.layers]]
+type = "LSTM"
+units = 3
+activation = "relu"
+return_sequences = true
+[[model.layers]]
+type = "GlobalAveragePooling1D"
+[[model.layers]]
+type = "Dense"
+units = 1
+[training]
+loss = "binary_crossentropy_from_logits"
+epochs = 3
+batch_size = 32
 $(common_training)
 TOML
 
@@ -334,6 +403,8 @@ PY
 check mlp "$WORK/mlp.toml" "$WORK/springs_inputs.csv"
 check cnn "$WORK/cnn.toml" "$WORK/images_100.idx"
 check cnn "$WORK/cnn.toml" "$WORK/images_100.idx" --probabilities
+check cnn2 "$WORK/cnn2.toml" "$WORK/images_100.idx"
+check embedding "$WORK/embedding.toml" "$WORK/tokens_inputs.csv" --probabilities
 check norm "$WORK/norm.toml" "$WORK/seq_inputs.csv" --probabilities
 check attention "$WORK/attention.toml" "$WORK/seq_inputs.csv"
 check recurrent "$WORK/recurrent.toml" "$WORK/seq_inputs.csv"

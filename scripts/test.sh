@@ -44,4 +44,7 @@ scripts/browser_test.sh
 echo "== python interop: safetensors + numpy reproduce origami predict"
 bash scripts/python_interop.sh
 
+echo "== onnx: exports accepted by onnx.checker, onnxruntime reproduces origami predict"
+bash scripts/onnx_check.sh
+
 echo "== all checks passed"
