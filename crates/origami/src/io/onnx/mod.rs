@@ -16,6 +16,7 @@
 
 mod export;
 mod graph;
+mod import;
 pub mod proto;
 
 use std::path::Path;
@@ -94,3 +95,27 @@ pub fn to_bytes(file: &ModelFile, net: &Sequential, options: &ExportOptions) -> 
 pub fn export(file: &ModelFile, net: &Sequential, path: impl AsRef<Path>, options: &ExportOptions) -> Result<()> {
     super::write_atomic(path.as_ref(), &to_bytes(file, net, options)?)
 }
+
+/// Reads an ONNX model: the network (built, with the file's weights) and
+/// its [`ModelFile`]. The operators must be those [`export`] writes for
+/// origami's layers, in the patterns it and PyTorch's `torch.onnx.export`
+/// write them (see `import.rs`); any other is an error naming the node and
+/// its operator. A file written by [`export`] also gives back the loss,
+/// metrics, optimizer, seed and class names (its metadata); another gets
+/// [`TrainingSpec::default`](crate::spec::TrainingSpec) and seed 0.
+pub fn import(path: impl AsRef<Path>) -> Result<(ModelFile, Sequential)> {
+    let path = path.as_ref();
+    let bytes = std::fs::read(path).map_err(|e| crate::Error::io(path, e))?;
+    from_bytes(&bytes, path)
+}
+
+/// [`import`] of the bytes of an `.onnx` file (`source` names it in errors).
+pub fn from_bytes(bytes: &[u8], source: impl AsRef<Path>) -> Result<(ModelFile, Sequential)> {
+    let source = source.as_ref();
+    let model = ModelProto::decode(bytes)
+        .map_err(|e| crate::Error::format(source, format!("is not an ONNX model (protobuf): {e}")))?;
+    import::from_model(&model, source)
+}
+
+#[cfg(test)]
+mod tests;
