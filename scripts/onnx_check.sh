@@ -408,4 +408,18 @@ check embedding "$WORK/embedding.toml" "$WORK/tokens_inputs.csv" --probabilities
 check norm "$WORK/norm.toml" "$WORK/seq_inputs.csv" --probabilities
 check attention "$WORK/attention.toml" "$WORK/seq_inputs.csv"
 check recurrent "$WORK/recurrent.toml" "$WORK/seq_inputs.csv"
+# back into origami: the imported CNN and recurrent model predict as the originals
+for run in cnn recurrent; do
+    inputs="$WORK/seq_inputs.csv"; [ "$run" = cnn ] && inputs="$WORK/images_100.idx"
+    "$BIN" import "$WORK/$run.onnx" "$WORK/$run-imported" --quiet
+    "$BIN" predict "$WORK/$run-imported" "$inputs" --raw -o "$WORK/$run-imported.pred.csv"
+    "$PY" - "$WORK/$run.pred.csv" "$WORK/$run-imported.pred.csv" <<'PY'
+import sys
+import numpy as np
+a, b = (np.loadtxt(p, delimiter=",", skiprows=1, ndmin=2) for p in sys.argv[1:])
+err = np.abs(a - b)
+print(f"onnx import {sys.argv[2].rsplit('/', 1)[-1]}: max |imported - original| = {err.max():.2e}")
+assert a.shape == b.shape and (err <= 1e-6 + 1e-5 * np.abs(a)).all(), "the imported model predicts differently"
+PY
+done
 echo "onnx check: every export accepted by onnx.checker and equal to origami predict"
