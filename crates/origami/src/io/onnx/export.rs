@@ -92,7 +92,7 @@ pub(super) fn lower(file: &ModelFile, net: &Sequential, options: &ExportOptions)
         l.shape = row.output_shape.clone();
     }
     l.g.scope = "output".into();
-    l.to_nhwc();
+    l.make_nhwc();
     if options.probabilities {
         let k = l.shape.last().copied().unwrap_or(1);
         match file.training.loss {
@@ -137,7 +137,7 @@ impl Lowering {
     }
 
     /// Transposes an image to NCHW (once, before the first layer that wants it).
-    fn to_nchw(&mut self) {
+    fn make_nchw(&mut self) {
         if self.shape.len() == 3 && !self.nchw {
             self.cur = self.g.node("Transpose", &[&self.cur], vec![ints("perm", &[0, 3, 1, 2])]);
             self.nchw = true;
@@ -145,7 +145,7 @@ impl Lowering {
     }
 
     /// Transposes an NCHW image back to NHWC.
-    fn to_nhwc(&mut self) {
+    fn make_nhwc(&mut self) {
         if self.nchw {
             self.cur = self.g.node("Transpose", &[&self.cur], vec![ints("perm", &[0, 2, 3, 1])]);
             self.nchw = false;
@@ -160,7 +160,7 @@ impl Lowering {
     fn layer(&mut self, i: usize, spec: &LayerSpec, out: &[usize]) -> Result<()> {
         match spec {
             LayerSpec::Dense(c) => {
-                self.to_nhwc();
+                self.make_nhwc();
                 let w = self.weight(i, "kernel")?.clone();
                 let kernel = self.g.constant("kernel", w.shape(), &w.to_vec());
                 let bias = self.opt_weight(i, "bias").cloned().map(|b| self.g.constant("bias", b.shape(), &b.to_vec()));
@@ -177,7 +177,7 @@ impl Lowering {
                 self.activation(c.activation)
             }
             LayerSpec::Conv2D(c) => {
-                self.to_nchw();
+                self.make_nchw();
                 let w = self.weight(i, "kernel")?.clone();
                 let &[kh, kw, ci, co] = w.shape() else {
                     return Err(Error::arg(OP, format!("a kernel of shape {:?}", w.shape())));
@@ -201,7 +201,7 @@ impl Lowering {
                 self.activation(c.activation)
             }
             LayerSpec::MaxPool2D(c) | LayerSpec::AvgPool2D(c) => {
-                self.to_nchw();
+                self.make_nchw();
                 let (k, s) = (c.pool_size, c.step());
                 let mut attrs = vec![ints("kernel_shape", &[k.0 as i64, k.1 as i64])];
                 attrs.extend(window(&self.shape, k, s, c.padding));
@@ -232,12 +232,12 @@ impl Lowering {
                 Ok(())
             }
             LayerSpec::Flatten(_) => {
-                self.to_nhwc();
+                self.make_nhwc();
                 self.unary("Flatten", vec![int("axis", 1)]);
                 Ok(())
             }
             LayerSpec::Reshape(_) => {
-                self.to_nhwc();
+                self.make_nhwc();
                 let mut dims = vec![-1i64];
                 dims.extend(out.iter().map(|&d| d as i64));
                 let shape = self.g.constant_i64("shape", &dims);
@@ -267,7 +267,7 @@ impl Lowering {
                         self.cur = self.g.node("Add", &[&self.cur, &b], vec![]);
                     }
                 } else {
-                    self.to_nchw();
+                    self.make_nchw();
                     let scale = self.g.constant("gamma", &[ch], &gamma.unwrap_or_else(|| vec![1.0; ch]));
                     let bias = self.g.constant("beta", &[ch], &beta.unwrap_or_else(|| vec![0.0; ch]));
                     let (m, v) =
@@ -281,7 +281,7 @@ impl Lowering {
                 Ok(())
             }
             LayerSpec::LayerNormalization(c) => {
-                self.to_nhwc();
+                self.make_nhwc();
                 let d = *self.shape.last().unwrap_or(&1);
                 let gamma = self.opt_weight(i, "gamma").map(Tensor::to_vec).unwrap_or_else(|| vec![1.0; d]);
                 let scale = self.g.constant("gamma", &[d], &gamma);
