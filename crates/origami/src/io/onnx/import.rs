@@ -12,7 +12,9 @@
 //! SimpleRNN; Dropout and Identity are dropped; a Sub and Div of constants
 //! at the input → the standardisation. A PyTorch CNN flattens NCHW: the
 //! Dense after its Flatten gets its kernel rows reordered to origami's
-//! NHWC flattening. Any other operator, or an attribute origami cannot
+//! NHWC flattening, and a 4-D input read first by a convolution or pooling
+//! is taken as NCHW: the imported model takes origami's NHWC images. Any
+//! other operator, or an attribute origami cannot
 //! honour, is an error naming the node and its operator. Compositions that
 //! the export writes for attention, GELU, SiLU and softplus are not
 //! recognised.
@@ -81,13 +83,18 @@ pub(super) fn from_model(m: &ModelProto, source: &Path) -> Result<(ModelFile, Se
         .collect::<Option<_>>()
         .filter(|s: &Vec<usize>| !s.is_empty() && dims.len() >= 2)
         .ok_or_else(|| err("the input needs a fixed shape beside its batch axis".into()))?;
+    // a 4-D input that a convolution or pooling reads first is NCHW (PyTorch's):
+    // the imported model takes origami's NHWC images
+    let first = g.node.iter().find(|n| n.input.first() == input.name.as_ref()).and_then(|n| n.op_type.as_deref());
+    let nchw_input = input_shape.len() == 3 && matches!(first, Some("Conv" | "MaxPool" | "AveragePool"));
+    let input_shape = if nchw_input { vec![input_shape[1], input_shape[2], input_shape[0]] } else { input_shape };
     let mut im = Importer {
         consts,
         layers: Vec::new(),
         weights: Vec::new(),
         cur: input.name.clone().unwrap_or_default(),
         shape: input_shape.clone(),
-        nchw: false,
+        nchw: nchw_input,
         time_major: false,
         fusable: false,
         rec: None,
