@@ -34,7 +34,7 @@ lines = [l for l in open(sys.argv[1]) if l.strip()]
 assert lines, "bench printed nothing"
 for l in lines:
     d = json.loads(l)
-    assert any(k in d for k in ("gflops", "steps_per_s", "samples_per_s", "accuracy")), l
+    assert any(k in d for k in ("gflops", "steps_per_s", "samples_per_s", "accuracy", "latency_us")), l
     assert d["framework"] == "origami" and len(d["runs"]) >= 1, l
 print(f"{len(lines)} bench lines parsed")
 PY
@@ -43,5 +43,8 @@ scripts/browser_test.sh
 
 echo "== python interop: safetensors + numpy reproduce origami predict"
 bash scripts/python_interop.sh
+
+echo "== onnx: exports accepted by onnx.checker, onnxruntime reproduces origami predict"
+bash scripts/onnx_check.sh
 
 echo "== all checks passed"

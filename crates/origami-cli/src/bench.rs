@@ -24,6 +24,8 @@ pub enum Workload {
     W4Gemm,
     #[value(name = "W6-lstm")]
     W6Lstm,
+    #[value(name = "W7-infer")]
+    W7Infer,
     #[value(name = "overhead")]
     Overhead,
     /// A raw CSV table of 1M rows × 20 columns read and preprocessed.
@@ -59,6 +61,9 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     }
     if matches!(w, Workload::W6Lstm | Workload::All) {
         w6(args.quick)?;
+    }
+    if matches!(w, Workload::W7Infer | Workload::All) {
+        w7(args.quick)?;
     }
     if matches!(w, Workload::Overhead | Workload::All) {
         overhead(args.quick)?;
@@ -199,6 +204,52 @@ fn overhead(quick: bool) -> Result<()> {
 }
 
 const SEED: u64 = 0;
+
+/// W7: inference of W1's MLP (weights from the seed, no training) on one
+/// thread: batch 1 median latency over 5,000 calls after 500 warm-up, and
+/// batch 256 samples/s over 200 calls. The thread count is restored after.
+fn w7(quick: bool) -> Result<()> {
+    let before = origami::num_threads();
+    origami::set_num_threads(1);
+    let result = (|| -> Result<()> {
+        let mut net = Sequential::new(&[784], vec![])
+            .add(Dense::new(256).activation(Activation::Relu))
+            .add(Dense::new(128).activation(Activation::Relu))
+            .add(Dense::new(10));
+        net.build(&mut Rng::seed(SEED))?;
+        let mut rng = Rng::seed(SEED + 1);
+        let one = Tensor::randn(&[1, 784], 0.0, 1.0, &mut rng);
+        let batch = Tensor::randn(&[256, 784], 0.0, 1.0, &mut rng);
+        let (warm, calls, batch_calls) = if quick { (20, 200, 10) } else { (500, 5_000, 200) };
+        let (mut latency, mut throughput) = (Vec::new(), Vec::new());
+        origami::no_grad(|| -> Result<()> {
+            for _ in 0..3 {
+                for _ in 0..warm {
+                    net.forward(&one, false)?;
+                }
+                let mut each = Vec::with_capacity(calls);
+                for _ in 0..calls {
+                    let t = Instant::now();
+                    std::hint::black_box(net.forward(&one, false)?);
+                    each.push(t.elapsed().as_secs_f64() * 1e6);
+                }
+                latency.push(median(&each));
+                net.forward(&batch, false)?;
+                let t = Instant::now();
+                for _ in 0..batch_calls {
+                    std::hint::black_box(net.forward(&batch, false)?);
+                }
+                throughput.push((256 * batch_calls) as f64 / t.elapsed().as_secs_f64());
+            }
+            Ok(())
+        })?;
+        emit(json!({"workload": "W7-infer", "batch": 1}), "latency_us", &latency);
+        emit(json!({"workload": "W7-infer", "batch": 256}), "samples_per_s", &throughput);
+        Ok(())
+    })();
+    origami::set_num_threads(before);
+    result
+}
 
 fn adam() -> Adam {
     Adam::new(AdamConfig { learning_rate: 1e-3, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, ..Default::default() })

@@ -15,7 +15,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use clap::{Parser, Subcommand};
 
-use commands::{config_ref, evaluate, lr_find, plot, predict, summary, train, tune};
+use commands::{config_ref, evaluate, export, import, lr_find, plot, predict, summary, train, tune};
 
 /// The version and the commit it was built from (build.rs).
 const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("ORIGAMI_COMMIT"), ")");
@@ -52,6 +52,14 @@ enum Command {
     ///
     /// Example: `origami predict runs/mnist-cnn data/mnist/t10k-images-idx3-ubyte.gz`
     Predict(predict::PredictArgs),
+    /// Write a saved model as ONNX, for onnxruntime and other runtimes.
+    ///
+    /// Example: `origami export runs/mnist-cnn --onnx mnist.onnx`
+    Export(export::ExportArgs),
+    /// Read an ONNX model (origami's export, a PyTorch MLP/CNN/LSTM) into a model directory.
+    ///
+    /// Example: `origami import mnist.onnx runs/mnist-imported`
+    Import(import::ImportArgs),
     /// The parameter table of a config or a saved model.
     ///
     /// Example: `origami summary runs/mnist-cnn`
@@ -110,6 +118,8 @@ fn main() -> ExitCode {
         Command::Train(args) => train::run(&args),
         Command::Evaluate(args) => evaluate::run(&args),
         Command::Predict(args) => predict::run(&args),
+        Command::Export(args) => export::run(&args),
+        Command::Import(args) => import::run(&args),
         Command::Summary(args) => summary::run(&args),
         Command::Plot(args) => plot::run(&args),
         Command::LrFind(args) => lr_find::run(&args),

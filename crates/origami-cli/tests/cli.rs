@@ -45,6 +45,30 @@ fn train_evaluate_predict_summary_plot() {
     std::fs::remove_dir_all(&d).ok();
 }
 
+/// export --onnx, then import: the imported model directory predicts what
+/// the trained one does (onnxruntime's side is scripts/onnx_check.sh), and a
+/// layer without an ONNX form is an error naming it.
+#[test]
+fn export_onnx_and_import_it_back() {
+    let d = temp("onnx");
+    std::fs::write(d.join("c.toml"), CIRCLE).unwrap();
+    ok(&["train", "c.toml", "--out", "run", "--quiet"], &d);
+    let j = json(&ok(&["export", "run", "--onnx", "m.onnx", "--probabilities", "--json"], &d));
+    assert_eq!(j["opset"], 17, "{j}");
+    ok(&["import", "m.onnx", "back", "--quiet"], &d);
+    std::fs::write(d.join("in.csv"), "x1,x2\n0.1,0.2\n4.0,-3.5\n-0.3,0.0\n").unwrap();
+    let (a, b) = (ok(&["predict", "run", "in.csv"], &d), ok(&["predict", "back", "in.csv"], &d));
+    assert_eq!(a, b, "the imported model predicts differently");
+    let conv1d = "[data]\nkind = \"synthetic\"\nname = \"circle\"\nn = 100\n[[model.layers]]\ntype = \"Reshape\"\ntarget_shape = [2, 1]\n[[model.layers]]\ntype = \"Conv1D\"\nfilters = 2\nkernel_size = 1\n[[model.layers]]\ntype = \"Flatten\"\n[[model.layers]]\ntype = \"Dense\"\nunits = 2\n[training]\nloss = \"sparse_categorical_crossentropy_from_logits\"\nepochs = 1\n";
+    std::fs::write(d.join("c1.toml"), conv1d).unwrap();
+    ok(&["train", "c1.toml", "--out", "c1", "--quiet"], &d);
+    let out = origami(&["export", "c1", "--onnx", "c1.onnx"], &d);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("layers[1] (Conv1D)"), "{err}");
+    assert!(!d.join("c1.onnx").exists());
+    std::fs::remove_dir_all(&d).ok();
+}
+
 /// Trains `cfg` for 4 epochs in one go and as 2 + 2 (`--stop-after`, then
 /// `--resume`) in `d`; the two must end with bitwise the same weights and history.
 fn assert_resume_is_exact(d: &Path, cfg: &str) {
@@ -284,7 +308,7 @@ fn lr_find_plots_and_suggests() {
 #[test]
 fn every_command_has_help_with_an_example() {
     let d = std::env::temp_dir();
-    for cmd in ["train", "evaluate", "predict", "summary", "plot", "lr-find", "tune"] {
+    for cmd in ["train", "evaluate", "predict", "summary", "export", "import", "plot", "lr-find", "tune"] {
         let h = ok(&[cmd, "--help"], &d);
         assert!(h.contains("Example"), "{cmd} --help has no example:\n{h}");
     }

@@ -66,7 +66,20 @@ fn lr_find_gives_its_suggestion_and_why() {
 fn help_lists_every_command_and_json_stands_alone() {
     let d = temp("help");
     let help = ok(&["--help"], &d);
-    for c in ["train", "evaluate", "predict", "summary", "plot", "lr-find", "tune", "config", "bench", "playground"] {
+    for c in [
+        "train",
+        "evaluate",
+        "predict",
+        "summary",
+        "export",
+        "import",
+        "plot",
+        "lr-find",
+        "tune",
+        "config",
+        "bench",
+        "playground",
+    ] {
         assert!(help.lines().any(|l| l.trim_start().starts_with(&format!("{c} "))), "no {c} in\n{help}");
     }
     let version = ok(&["--version"], &d);

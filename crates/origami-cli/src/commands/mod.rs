@@ -4,6 +4,8 @@
 pub mod callbacks;
 pub mod config_ref;
 pub mod evaluate;
+pub mod export;
+pub mod import;
 pub mod lr_find;
 pub mod plot;
 pub mod predict;

@@ -1,12 +1,14 @@
 //! Files: atomic writes and tensors in the safetensors format. Below
 //! `train` (which writes its history and checkpoints through it); model
 //! directories, which need the spec and the history, are in
-//! [`crate::saving`].
+//! [`crate::saving`]. ONNX files ([`onnx`]) are the exception: they
+//! describe a whole model, and that module reads the spec.
 //!
 //! Every write goes to a temporary file in the target's directory, is synced,
 //! then renamed over the target: a crash mid-save leaves the old file or the
 //! new one, never half of one.
 
+pub mod onnx;
 mod weights;
 
 use std::io::Write;
