@@ -76,6 +76,18 @@ pub(super) fn lower(file: &ModelFile, net: &Sequential, options: &ExportOptions)
     };
     l.g.scope = "preprocessing".into();
     let pre = &file.preprocessing;
+    if let Some(table) = &pre.table {
+        // number columns only: the graph takes them in order, NaN for a gap
+        let (median, mean, std) = number_columns(table)?;
+        let dims = l.shape.clone();
+        let fill = l.g.constant("median", &dims, &median);
+        let gap = l.g.node("IsNaN", &[&l.cur], vec![]);
+        let filled = l.g.node("Where", &[&gap, &fill, &l.cur], vec![]);
+        let mean = l.g.constant("mean", &dims, &mean);
+        let std = l.g.constant("std", &dims, &std);
+        let centred = l.g.node("Sub", &[&filled, &mean], vec![]);
+        l.cur = l.g.node("Div", &[&centred, &std], vec![]);
+    }
     if !pre.mean.is_empty() {
         let dims = l.shape.clone();
         let mean = l.g.constant("mean", &dims, &pre.mean);
@@ -386,4 +398,34 @@ impl Lowering {
         };
         Ok(())
     }
+}
+
+/// A table encoding that is per-column arithmetic: number columns (median
+/// fill, standardisation) and dropped ones. Booleans, one-hot categories
+/// and missing flags have no lowering yet: an error names the column.
+fn number_columns(t: &crate::data::table::TableEncoder) -> Result<(Vec<f32>, Vec<f32>, Vec<f32>)> {
+    use crate::data::table::Encoding;
+    let (mut median, mut mean, mut std) = (Vec::new(), Vec::new(), Vec::new());
+    for c in &t.columns {
+        match &c.encoding {
+            Encoding::Number { median: m, mean: mu, std: s, missing_indicator: false, .. } => {
+                median.push(*m);
+                mean.push(*mu);
+                std.push(*s);
+            }
+            Encoding::Dropped { .. } => {}
+            _ => {
+                return Err(Error::arg(
+                    OP,
+                    format!(
+                        "column {} is encoded as {} features (a category, a boolean or a missing flag); \
+                         only number columns of a table are lowered to ONNX so far",
+                        crate::quote(&c.name),
+                        c.width()
+                    ),
+                ))
+            }
+        }
+    }
+    Ok((median, mean, std))
 }

@@ -102,6 +102,8 @@ pub(super) fn from_model(m: &ModelProto, source: &Path) -> Result<(ModelFile, Se
         mean: None,
         std: None,
         reversal: false,
+        gap: None,
+        filled: false,
     };
     let out_name = output.name.clone().unwrap_or_default();
     let last = g.node.len();
@@ -124,8 +126,19 @@ pub(super) fn from_model(m: &ModelProto, source: &Path) -> Result<(ModelFile, Se
         )));
     }
     let mut pre = meta.preprocessing;
-    pre.mean = im.mean.take().unwrap_or_default();
-    pre.std = im.std.take().unwrap_or_default();
+    if pre.table.is_some() {
+        // the table (in the metadata) holds the fill, the means and scales
+        if !im.filled {
+            return Err(err("the metadata holds a table encoding, but the graph fills no gaps (IsNaN, Where)".into()));
+        }
+    } else if im.filled {
+        return Err(
+            err("the graph fills gaps (IsNaN, Where) but has no origami table encoding in its metadata".into()),
+        );
+    } else {
+        pre.mean = im.mean.take().unwrap_or_default();
+        pre.std = im.std.take().unwrap_or_default();
+    }
     let spec = ModelSpec { input_shape, layers: im.layers };
     let mut file = ModelFile::new(spec, meta.training.unwrap_or_default(), meta.seed);
     file.preprocessing = pre;
@@ -180,6 +193,9 @@ struct Importer {
     /// A reverse recurrent layer's outputs by position: a Slice reversing
     /// the steps is next.
     reversal: bool,
+    /// A table's gap mask (IsNaN of the input), and whether a Where filled it.
+    gap: Option<String>,
+    filled: bool,
 }
 
 type Step = std::result::Result<(), String>;
@@ -366,6 +382,18 @@ impl Importer {
             }
             self.cur = out;
             return Ok(());
+        }
+        // a table's gap fill before the layers: Where(IsNaN(x), median, x)
+        if self.layers.is_empty() && !self.nchw && self.mean.is_none() {
+            if op == "IsNaN" && x == self.cur && self.gap.is_none() {
+                self.gap = Some(out);
+                return Ok(());
+            }
+            if op == "Where" && self.gap.as_deref() == Some(x) && arg(2) == Some(self.cur.as_str()) {
+                self.filled = true;
+                self.cur = out;
+                return Ok(());
+            }
         }
         if x != self.cur {
             return Err(format!(
