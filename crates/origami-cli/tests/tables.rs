@@ -68,6 +68,11 @@ fn a_raw_table_trains_predicts_and_evaluates_with_no_code() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{err}");
     assert!(err.contains("short.csv") && err.contains("has no column \"pclass\""), "{err}");
+    // ONNX has no lowering of one-hot columns yet: a clear error naming the first
+    let out = origami(&["export", "run", "--onnx", "m.onnx"], &d);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("column \"sex\""), "{err}");
+    assert!(!d.join("m.onnx").exists());
     std::fs::remove_dir_all(&d).ok();
 }
 
