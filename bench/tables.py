@@ -19,7 +19,7 @@ from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-data, origami, seeds = sys.argv[1], sys.argv[2], int(sys.argv[3])
+data, origami, seeds = sys.argv[1], sys.argv[2], int(sys.argv[3])  # ONLY=penguins,credit: some sets
 # (name, file, target, task, dropped by hand in scikit-learn)
 SETS = [
     ("penguins", "palmerpenguins/data/penguins.csv", "species", "classification", []),
@@ -41,7 +41,7 @@ def sklearn_scores(df, target, task, drop, seed):
     x[cat] = x[cat].astype(str).where(x[cat].notna(), np.nan)
     pre = ColumnTransformer([
         ("num", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), num),
-        ("cat", make_pipeline(SimpleImputer(strategy="most_frequent"), OneHotEncoder(handle_unknown="ignore")), cat),
+        ("cat", make_pipeline(SimpleImputer(strategy="most_frequent"), OneHotEncoder(handle_unknown="ignore", sparse_output=False)), cat),
     ])
     strat = y if task == "classification" else None
     xtr, xte, ytr, yte = train_test_split(x, y, test_size=0.2, random_state=seed, stratify=strat)
@@ -73,7 +73,10 @@ def origami_score(path, target, task, seed):
 
 print("| set | rows | task | metric | origami --csv | sklearn MLP pipeline | HistGradientBoosting | origami s/run |")
 print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+only = os.environ.get("ONLY", "").split(",") if os.environ.get("ONLY") else None
 for name, file, target, task, drop in SETS:
+    if only and name not in only:
+        continue
     path = os.path.join(data, file)
     df = pd.read_csv(path)
     o, s, h, secs = [], [], [], []
