@@ -76,8 +76,19 @@ pub struct TrainArgs {
     /// Stop after this epoch, leaving a checkpoint to --resume (epochs count over the whole run).
     #[arg(long)]
     pub stop_after: Option<usize>,
+    /// Weigh classes in the loss: `balanced` gives each class the same total weight
+    /// (scikit-learn's rule; for rare classes). Sets training.class_weight.
+    #[arg(long, value_enum, conflicts_with = "resume")]
+    pub class_weight: Option<ClassWeightRule>,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// The rules `--class-weight` names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ClassWeightRule {
+    /// n_samples / (n_classes · count of the class), as scikit-learn.
+    Balanced,
 }
 
 /// The config table of `--csv FILE --target COLUMN`: scikit-learn's
@@ -192,6 +203,9 @@ pub fn run(args: &TrainArgs) -> CliResult<()> {
     }
     if let Some(lr) = args.learning_rate {
         config::set_path(&mut table, "optimizer.learning_rate", toml::Value::Float(lr as f64))?;
+    }
+    if args.class_weight == Some(ClassWeightRule::Balanced) {
+        config::set_path(&mut table, "training.class_weight", toml::Value::String("balanced".into()))?;
     }
     absolute_data_path(&mut table)?;
     let resolved = config::resolve(table).map_err(|e| config::in_file(e, &source))?;
@@ -324,6 +338,17 @@ fn monitors_are_logged(c: &config::Config, model: &origami::train::Model) -> Cli
     Ok(())
 }
 
+/// The validation split of `fit`: stratified for classification (every
+/// class keeps its share, as the test split), Keras's last fraction for
+/// regression; as many samples either way.
+fn validation(split: f32, task: TaskName) -> Validation {
+    match (split > 0.0, task) {
+        (false, _) => Validation::None,
+        (true, TaskName::Classification) => Validation::StratifiedSplit(split),
+        (true, TaskName::Regression) => Validation::Split(split),
+    }
+}
+
 /// Trains the config `r` into `dir` (resuming its checkpoint if `resume`).
 pub fn train(
     r: &Resolved,
@@ -376,6 +401,7 @@ pub fn train(
     let mut model = compile(&file, net)?;
     loss_fits_targets(&model, &data)?;
     monitors_are_logged(c, &model)?;
+    let class_weight = crate::class_weight::for_fit(c, &data)?;
     let initial_epoch = ckpt.as_ref().map_or(0, |k| k.progress.epochs_completed);
     let prior = ckpt.as_ref().map(|k| k.history.clone()).unwrap_or_default();
     // A finished run trained further is Keras's second `fit` call: the
@@ -450,11 +476,12 @@ pub fn train(
         batch_size: t.batch_size,
         shuffle: t.shuffle,
         seed: c.seed,
-        validation: if t.validation_split > 0.0 { Validation::Split(t.validation_split) } else { Validation::None },
+        validation: validation(t.validation_split, data.task),
         initial_epoch,
         prior_history: if continued { History::default() } else { prior.clone() },
         terminate_on_nan: true,
         verbosity: if out.quiet { Verbosity::Silent } else { Verbosity::Progress },
+        class_weight,
     };
     let started = Instant::now();
     let mut refs: Vec<&mut dyn Callback> = cbs.iter_mut().map(|b| &mut **b as &mut dyn Callback).collect();

@@ -358,6 +358,5 @@ fn balanced_class_weights_raise_minority_recall() {
         r.recall[1]
     };
     let (plain, balanced) = (recall(None), recall(Some(ClassWeight::Balanced)));
-    eprintln!("minority recall: unweighted {plain}, balanced {balanced}");
     assert!(plain < 0.3 && balanced > plain + 0.4, "minority recall: unweighted {plain}, balanced {balanced}");
 }
