@@ -39,9 +39,7 @@ impl ClassWeightConfig {
             ))),
             ClassWeightConfig::PerClass(t) => {
                 if let Some((k, v)) = t.iter().find(|(_, v)| !(v.is_finite() && **v >= 0.0)) {
-                    return Err(CliError::usage(format!(
-                        "{KEY}.{k}: expected a finite weight ≥ 0, found {v}"
-                    )));
+                    return Err(CliError::usage(format!("{KEY}.{k}: expected a finite weight ≥ 0, found {v}")));
                 }
                 Ok(())
             }
