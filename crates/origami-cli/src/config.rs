@@ -167,6 +167,10 @@ pub enum DataKind {
     Synthetic,
 }
 
+fn class_weight_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({"type": ["string", "object", "null"]})
+}
+
 fn synthetic_names(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
     schemars::json_schema!({"type": ["string", "null"], "enum": origami::data::synthetic::NAMES})
 }
@@ -213,11 +217,25 @@ pub struct TrainConfig {
     pub validation_split: f32,
     /// Reshuffle the training data every epoch (seeded by seed and epoch).
     pub shuffle: bool,
+    /// Classification: weigh each class's samples in the training loss,
+    /// `"balanced"` (scikit-learn's n_samples / (n_classes · count), for
+    /// rare classes) or a table `{ CLASS = WEIGHT }` by class name or
+    /// index (classes left out weigh 1). Default: every sample weighs 1.
+    #[schemars(schema_with = "class_weight_schema")]
+    pub class_weight: Option<crate::class_weight::ClassWeightConfig>,
 }
 
 impl Default for TrainConfig {
     fn default() -> Self {
-        TrainConfig { loss: None, metrics: None, epochs: 10, batch_size: 32, validation_split: 0.0, shuffle: true }
+        TrainConfig {
+            loss: None,
+            metrics: None,
+            epochs: 10,
+            batch_size: 32,
+            validation_split: 0.0,
+            shuffle: true,
+            class_weight: None,
+        }
     }
 }
 
@@ -317,7 +335,7 @@ pub struct TuneConfig {
     pub trials: usize,
     /// K-fold cross-validation with this many folds (0: a validation split).
     pub folds: usize,
-    /// The logged value that scores a trial (default: val_accuracy for classification, else val_loss; accuracies and r2 are maximised).
+    /// The logged value that scores a trial (default: val_accuracy for classification, else val_loss; accuracies, auc, f1_macro and r2 are maximised, losses and errors minimised).
     pub metric: Option<String>,
     /// `[tune.params]`: key paths (`"optimizer.learning_rate"`, `"model.layers[0].units"`) to a list of
     /// candidates or, for random search, a range `{ min, max, log, integer }`.
@@ -466,6 +484,9 @@ impl Resolved {
                 "training.validation_split: expected a number in [0, 1), found {}",
                 t.validation_split
             )));
+        }
+        if let Some(cw) = &t.class_weight {
+            cw.validate()?;
         }
         if let Some(f) = c.data.test_fraction {
             if !(f > 0.0 && f < 1.0) {

@@ -1,6 +1,7 @@
 //! The `origami` command. It uses only the library's public API.
 
 mod bench;
+mod class_weight;
 mod commands;
 mod config;
 mod data;

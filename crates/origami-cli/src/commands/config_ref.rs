@@ -50,12 +50,19 @@ pub fn run(args: &ConfigArgs) -> CliResult<()> {
 
 /// The metrics `[training] metrics` accepts, as `origami::spec::resolve_metric`
 /// reads them (a test checks the two agree).
-pub const METRICS: [(&str, &str, &str); 9] = [
+pub const METRICS: [(&str, &str, &str); 12] = [
     ("accuracy", "acc", "Binary, categorical or sparse accuracy, chosen by the loss (as Keras)."),
     ("binary_accuracy", "", "Share of outputs on the right side of 0.5."),
     ("categorical_accuracy", "", "Share of samples whose largest output is the one-hot label's."),
     ("sparse_accuracy", "sparse_categorical_accuracy", "Share of samples whose largest output is the integer label."),
     ("top_k(K)", "top_k_accuracy(K), top_K_accuracy", "Share of samples whose label is among the K largest outputs."),
+    ("auc", "roc_auc", "ROC AUC (binary), or one-vs-rest macro AUC for k classes, as scikit-learn's roc_auc_score."),
+    ("f1_macro", "macro_f1", "F1 of each class, averaged with equal weights (scikit-learn's average=\"macro\")."),
+    (
+        "log_loss",
+        "",
+        "Mean −ln p of the true class, probabilities clipped to [ε, 1 − ε], ε = 2⁻²³ (scikit-learn's log_loss).",
+    ),
     ("mae", "mean_absolute_error", "Mean absolute error."),
     ("mse", "mean_squared_error", "Mean squared error."),
     ("rmse", "", "Root of the mean squared error."),

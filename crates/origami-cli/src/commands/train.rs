@@ -81,8 +81,19 @@ pub struct TrainArgs {
     /// written out in [data.columns], and exit without training: a start to edit.
     #[arg(long, conflicts_with = "resume")]
     pub print_config: bool,
+    /// Weigh classes in the loss: `balanced` gives each class the same total weight
+    /// (scikit-learn's rule; for rare classes). Sets training.class_weight.
+    #[arg(long, value_enum, conflicts_with = "resume")]
+    pub class_weight: Option<ClassWeightRule>,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// The rules `--class-weight` names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ClassWeightRule {
+    /// n_samples / (n_classes · count of the class), as scikit-learn.
+    Balanced,
 }
 
 /// The config table of `--csv FILE --target COLUMN`: scikit-learn's
@@ -242,6 +253,9 @@ pub fn run(args: &TrainArgs) -> CliResult<()> {
     }
     if let Some(lr) = args.learning_rate {
         config::set_path(&mut table, "optimizer.learning_rate", toml::Value::Float(lr as f64))?;
+    }
+    if args.class_weight == Some(ClassWeightRule::Balanced) {
+        config::set_path(&mut table, "training.class_weight", toml::Value::String("balanced".into()))?;
     }
     absolute_data_path(&mut table)?;
     let resolved = config::resolve(table).map_err(|e| config::in_file(e, &source))?;
@@ -429,6 +443,7 @@ pub fn train(
     let mut model = compile(&file, net)?;
     loss_fits_targets(&model, &data)?;
     monitors_are_logged(c, &model)?;
+    let class_weight = crate::class_weight::for_fit(c, &data)?;
     let initial_epoch = ckpt.as_ref().map_or(0, |k| k.progress.epochs_completed);
     let prior = ckpt.as_ref().map(|k| k.history.clone()).unwrap_or_default();
     // A finished run trained further is Keras's second `fit` call: the
@@ -529,6 +544,7 @@ pub fn train(
             (false, Some(_)) if n_train <= 100_000 => Verbosity::Summary,
             _ => Verbosity::Progress,
         },
+        class_weight,
     };
     let started = Instant::now();
     let mut refs: Vec<&mut dyn Callback> = cbs.iter_mut().map(|b| &mut **b as &mut dyn Callback).collect();

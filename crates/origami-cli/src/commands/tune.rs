@@ -277,6 +277,7 @@ fn score(r: &Resolved, metric: &str, folds: usize) -> CliResult<Score> {
             seed: c.seed,
             validation: Validation::None,
             verbosity: Verbosity::Silent,
+            class_weight: crate::class_weight::for_fit(c, &data)?,
             ..Default::default()
         };
         let mut cbs: Vec<Box<dyn origami::train::Callback>> = Vec::new();
@@ -339,7 +340,7 @@ pub fn run(args: &TuneArgs) -> CliResult<()> {
     let classification = crate::data::load(&first.config.data, first.config.seed)?.task == TaskName::Classification;
     let metric =
         p.metric.clone().unwrap_or_else(|| if classification { "val_accuracy".into() } else { "val_loss".into() });
-    let maximize = ["acc", "r2"].iter().any(|k| metric.contains(k));
+    let maximize = origami::train::metrics::maximized(&metric);
     let all = trials(&p, first.config.seed);
     // Check every trial's config before spending time on any.
     let configs = all.iter().map(|t| trial_config(&base, t)).collect::<CliResult<Vec<_>>>()?;

@@ -76,6 +76,7 @@ pub fn config_toml(cfg: &Config) -> Result<String, String> {
             batch_size: cfg.batch_size,
             validation_split: 0.0,
             shuffle: true,
+            class_weight: None,
         },
         optimizer: training.optimizer,
         schedule: training.schedule,

@@ -14,11 +14,15 @@ use crate::{Error, Result, Rng, Tensor};
 /// Features `x` (`[n, …]`) and targets `y` (`[n, …]`) of `n` samples.
 ///
 /// Targets are class indices as f32 (`[n]`), one-hot rows (`[n, k]`) or
-/// regression values (`[n, k]`). Cloning is cheap: tensors are shared.
+/// regression values (`[n, k]`). Optional per-sample weights (`[n]`, see
+/// [`with_sample_weights`](Self::with_sample_weights)) travel with the
+/// samples through subsets, splits, folds and batches. Cloning is cheap:
+/// tensors are shared.
 #[derive(Clone, Debug)]
 pub struct Dataset {
     x: Tensor,
     y: Tensor,
+    w: Option<Tensor>,
 }
 
 /// The product of every axis after the first: the length of one sample's row.
@@ -46,7 +50,32 @@ impl Dataset {
                 "features and targets need the same number of samples (first axis)",
             ));
         }
-        Ok(Dataset { x, y })
+        Ok(Dataset { x, y, w: None })
+    }
+
+    /// The same samples, each weighted in the training loss by `w[i]`
+    /// (`[n]`, finite, ≥ 0): Keras's `sample_weight`.
+    pub fn with_sample_weights(&self, w: Tensor) -> Result<Dataset> {
+        if w.shape() != [self.len()] {
+            return Err(Error::shape(
+                "Dataset::with_sample_weights",
+                self.x.shape(),
+                w.shape(),
+                "one weight per sample, shape [n]",
+            ));
+        }
+        if let Some(i) = w.data().iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
+            return Err(Error::arg(
+                "Dataset::with_sample_weights",
+                format!("the weight of sample {i} is {}; weights must be finite and ≥ 0", w.data()[i]),
+            ));
+        }
+        Ok(Dataset { x: self.x.clone(), y: self.y.clone(), w: Some(w) })
+    }
+
+    /// The per-sample weights, `[n]`, if any.
+    pub fn sample_weights(&self) -> Option<&Tensor> {
+        self.w.as_ref()
     }
 
     /// The features, `[n, …]`.
@@ -83,7 +112,8 @@ impl Dataset {
                 format!("index {} (at position {pos}) is out of range for a dataset of {n} samples", indices[pos]),
             ));
         }
-        Ok(Dataset { x: gather_rows(&self.x, indices, None)?, y: gather_rows(&self.y, indices, None)? })
+        let w = self.w.as_ref().map(|w| gather_rows(w, indices, None)).transpose()?;
+        Ok(Dataset { x: gather_rows(&self.x, indices, None)?, y: gather_rows(&self.y, indices, None)?, w })
     }
 
     /// The same data with every feature axis after the first flattened:
@@ -91,12 +121,12 @@ impl Dataset {
     pub fn flatten(&self) -> Result<Dataset> {
         let n = self.len();
         let x = self.x.reshape(&[n, row_len(self.x.shape())])?;
-        Ok(Dataset { x, y: self.y.clone() })
+        Ok(Dataset { x, y: self.y.clone(), w: self.w.clone() })
     }
 
-    /// The same features with targets replaced by `y` (same sample count).
+    /// The same features (and weights) with targets replaced by `y` (same sample count).
     pub fn with_targets(&self, y: Tensor) -> Result<Dataset> {
-        Dataset::new(self.x.clone(), y)
+        Ok(Dataset { w: self.w.clone(), ..Dataset::new(self.x.clone(), y)? })
     }
 
     /// The class of each sample: the value itself for `[n]` or `[n, 1]`
@@ -167,7 +197,16 @@ impl Dataset {
         if let Some(rng) = shuffle {
             rng.shuffle(&mut order);
         }
-        Ok(BatchIter { x: self.x.clone(), y: self.y.clone(), order, batch_size, pos: 0, last: None })
+        Ok(BatchIter {
+            x: self.x.clone(),
+            y: self.y.clone(),
+            w: self.w.clone(),
+            weights: None,
+            order,
+            batch_size,
+            pos: 0,
+            last: None,
+        })
     }
 }
 
@@ -232,6 +271,9 @@ fn reclaim(t: Tensor) -> Vec<f32> {
 pub struct BatchIter {
     x: Tensor,
     y: Tensor,
+    w: Option<Tensor>,
+    /// The weights of the batch `next` returned last.
+    weights: Option<Tensor>,
     order: Vec<usize>,
     batch_size: usize,
     pos: usize,
@@ -243,6 +285,12 @@ impl BatchIter {
     /// The sample indices of the epoch, in the order batches take them.
     pub fn order(&self) -> &[usize] {
         &self.order
+    }
+
+    /// The per-sample weights (`[batch]`) of the batch `next` returned
+    /// last, when the dataset has weights.
+    pub fn weights(&self) -> Option<&Tensor> {
+        self.weights.as_ref()
     }
 }
 
@@ -262,6 +310,7 @@ impl Iterator for BatchIter {
         // construction cannot fail; `ok()` keeps a panic out regardless.
         let x = gather_rows(&self.x, idx, bx).ok()?;
         let y = gather_rows(&self.y, idx, by).ok()?;
+        self.weights = self.w.as_ref().and_then(|w| gather_rows(w, idx, None).ok());
         self.last = Some((x.clone(), y.clone()));
         Some((x, y))
     }
@@ -355,6 +404,29 @@ mod tests {
         assert_eq!(y1.shape(), &[10]);
         assert_eq!(x2.to_vec()[0], 60.0);
         assert_ne!(x2.data().as_ptr(), x1.data().as_ptr());
+    }
+
+    #[test]
+    fn sample_weights_travel_with_their_samples() {
+        let d = toy(7);
+        let w: Vec<f32> = (0..7).map(|i| i as f32 * 10.0).collect();
+        let d = d.with_sample_weights(Tensor::from_vec(w, &[7]).unwrap()).unwrap();
+        let mut it = d.batches(3, Some(&mut Rng::seed(5))).unwrap();
+        let mut seen = 0;
+        while let Some((x, _)) = it.next() {
+            let w = it.weights().expect("weights").to_vec();
+            for (r, wi) in x.to_vec().chunks(3).zip(&w) {
+                assert_eq!(*wi, r[0] / 3.0 * 10.0, "sample {} weighs {wi}", r[0] / 3.0);
+                seen += 1;
+            }
+        }
+        assert_eq!(seen, 7);
+        assert_eq!(d.subset(&[6, 1]).unwrap().sample_weights().unwrap().to_vec(), vec![60.0, 10.0]);
+        assert!(toy(3).batches(2, None).unwrap().weights().is_none());
+        let e = toy(3).with_sample_weights(Tensor::zeros(&[2])).unwrap_err().to_string();
+        assert!(e.contains("[2]") && e.contains("one weight per sample"), "{e}");
+        let e = toy(2).with_sample_weights(Tensor::from_vec(vec![1.0, -1.0], &[2]).unwrap()).unwrap_err();
+        assert!(e.to_string().contains("sample 1 is -1"), "{e}");
     }
 
     #[test]

@@ -52,10 +52,24 @@ impl TrainingSpec {
 }
 
 /// The [`Metric`] called `name`, with plain `accuracy` chosen by the loss
-/// (binary, categorical or sparse), as Keras does.
+/// (binary, categorical or sparse), as Keras does. `auc`, `f1_macro` and
+/// `log_loss` read logits or probabilities as the loss's `from_logits` says.
 pub fn resolve_metric(name: &str, loss: &Loss) -> std::result::Result<Metric, String> {
     let (n, a) = super::names::parse_call(name)?;
+    let from_logits = match loss {
+        Loss::BinaryCrossentropy { from_logits }
+        | Loss::CategoricalCrossentropy { from_logits }
+        | Loss::SparseCategoricalCrossentropy { from_logits } => Some(*from_logits),
+        _ => None,
+    };
+    let classes = |m: fn(bool) -> Metric| match from_logits {
+        Some(f) => Ok(m(f)),
+        None => Err(format!("{n} needs a cross-entropy loss (a classifier); use mae, mse, rmse or r2 for regression")),
+    };
     Ok(match (n.as_str(), a.as_slice()) {
+        ("auc" | "roc_auc", []) => classes(|from_logits| Metric::Auc { from_logits })?,
+        ("f1_macro" | "macro_f1", []) => classes(|from_logits| Metric::F1Macro { from_logits })?,
+        ("log_loss", []) => classes(|from_logits| Metric::LogLoss { from_logits })?,
         ("accuracy" | "acc", []) => match loss {
             Loss::BinaryCrossentropy { .. } => Metric::BinaryAccuracy,
             Loss::CategoricalCrossentropy { .. } => Metric::CategoricalAccuracy,
@@ -80,7 +94,7 @@ pub fn resolve_metric(name: &str, loss: &Loss) -> std::result::Result<Metric, St
             }
             return Err(format!(
                 "unknown metric {name:?}; expected one of accuracy, binary_accuracy, categorical_accuracy, \
-                 sparse_accuracy, top_k(K), mae, mse, rmse, r2"
+                 sparse_accuracy, top_k(K), auc, f1_macro, log_loss, mae, mse, rmse, r2"
             ));
         }
     })

@@ -8,12 +8,14 @@
 //! seed gives bitwise the same history and weights.
 
 pub mod callbacks;
+pub mod class_weight;
 mod history;
 pub mod metrics;
 mod model;
 mod progress;
 
 pub use callbacks::{Callback, Control};
+pub use class_weight::ClassWeight;
 pub use history::{EpochLog, History};
 pub use metrics::Metric;
 pub use model::{step, Evaluation, FitConfig, Model, Step, Validation, Verbosity};

@@ -4,11 +4,12 @@
 use std::time::Instant;
 
 use super::callbacks::{Callback, Control, TerminateOnNaN};
+use super::class_weight::ClassWeight;
 use super::history::{EpochLog, History};
 use super::metrics::Metric;
 use super::progress::Progress;
 use crate::data::Dataset;
-use crate::nn::{Layer, Loss, Param};
+use crate::nn::{Layer, Loss, Param, Reduction};
 use crate::optim::Optimizer;
 use crate::{no_grad, Error, Result, Rng, Tensor};
 
@@ -33,6 +34,11 @@ pub enum Validation {
     /// The last `fraction` of the training samples, taken before any
     /// shuffling (Keras's `validation_split`).
     Split(f32),
+    /// A random `fraction` of the samples that keeps every class's share
+    /// (scikit-learn's `train_test_split(stratify=y)`), drawn from a stream
+    /// of the fit's seed: as many samples as `Split` holds out. For
+    /// classification targets ([`Dataset::labels`]).
+    StratifiedSplit(f32),
     /// A separate dataset.
     Data(Dataset),
 }
@@ -77,6 +83,15 @@ pub struct FitConfig {
     pub terminate_on_nan: bool,
     /// What to print.
     pub verbosity: Verbosity,
+    /// Weights of the classes in the training loss (Keras's
+    /// `class_weight`), multiplied into the samples' own weights
+    /// ([`Dataset::with_sample_weights`]). Computed on the training part,
+    /// after the validation split; validation is not class-weighted.
+    ///
+    /// Weighted batch losses are reduced as Keras 3's default
+    /// `"sum_over_batch_size"`: Σ wᵢ·lᵢ / batch size (not / Σ wᵢ, PyTorch's
+    /// weighted mean), so balanced weights keep the loss's scale.
+    pub class_weight: Option<ClassWeight>,
 }
 
 impl Default for FitConfig {
@@ -91,6 +106,7 @@ impl Default for FitConfig {
             prior_history: History::default(),
             terminate_on_nan: true,
             verbosity: Verbosity::Progress,
+            class_weight: None,
         }
     }
 }
@@ -176,10 +192,14 @@ impl Model {
         if trainable.is_empty() {
             return Err(Error::arg("fit", "the network has no trainable parameters: build it first"));
         }
-        let (train, val) = split_validation(train, &cfg.validation)?;
+        let (train, val) = split_validation(train, &cfg.validation, cfg.seed)?;
         if train.is_empty() {
             return Err(Error::arg("fit", "there are no training samples"));
         }
+        let train = match &cfg.class_weight {
+            None => train,
+            Some(cw) => with_class_weights(&train, cw)?,
+        };
         let steps_per_epoch = train.num_batches(cfg.batch_size)?;
         let mut nan_guard = TerminateOnNaN;
         let mut progress = Progress::new(cfg.verbosity, cfg.epochs, steps_per_epoch, train.len());
@@ -206,15 +226,17 @@ impl Model {
                 cb.on_epoch_begin(epoch, &mut ctl)?;
             }
             let mut rng = Rng::seed(cfg.seed ^ (epoch as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-            let batches = train.batches(cfg.batch_size, if cfg.shuffle { Some(&mut rng) } else { None })?;
-            let mut sums = Sums::new(self.metrics.len());
-            for (step, (bx, by)) in batches.enumerate() {
+            let mut batches = train.batches(cfg.batch_size, if cfg.shuffle { Some(&mut rng) } else { None })?;
+            let mut sums = Sums::new(&self.metrics);
+            let mut step = 0;
+            while let Some((bx, by)) = batches.next() {
                 let global = epoch * steps_per_epoch + step;
                 for cb in all.iter_mut() {
                     cb.on_batch_begin(epoch, global, &mut ctl)?;
                 }
+                let bw = batches.weights().cloned();
                 let Step { loss: total, output: out } =
-                    train_step(&mut *self.net, &mut *ctl.optimizer, &self.loss, &trainable, &bx, &by)?;
+                    train_step(&mut *self.net, &mut *ctl.optimizer, &self.loss, &trainable, &bx, &by, bw.as_ref())?;
                 sums.add(&self.metrics, &out, &by, total)?;
                 for cb in all.iter_mut() {
                     cb.on_batch_end(epoch, step, total, &mut ctl)?;
@@ -223,9 +245,10 @@ impl Model {
                     // a NaN (or a callback) stopped mid-epoch: no epoch log to finish
                     break 'epochs;
                 }
+                step += 1;
             }
             let mut log = EpochLog { epoch, values: Vec::new() };
-            sums.finish(&self.metrics, &mut log, "");
+            sums.finish(&self.metrics, &mut log)?;
             if let Some(v) = &val {
                 let ev = no_grad(|| evaluate(&mut *self.net, &self.loss, &self.metrics, v, cfg.batch_size.max(256)))?;
                 log.push("val_loss", ev.loss as f64);
@@ -279,11 +302,12 @@ pub struct Step {
 /// [`Sequential`]: crate::nn::Sequential
 pub fn step(net: &mut dyn Layer, optimizer: &mut dyn Optimizer, loss: &Loss, x: &Tensor, y: &Tensor) -> Result<Step> {
     let trainable: Vec<Param> = net.params().into_iter().filter(|p| p.trainable).collect();
-    train_step(net, optimizer, loss, &trainable, x, y)
+    train_step(net, optimizer, loss, &trainable, x, y, None)
 }
 
 /// The training step (see [`Model::train_step`]), on borrowed parts so that
-/// `fit` can run it while its callbacks hold the optimizer.
+/// `fit` can run it while its callbacks hold the optimizer; `w` weighs the
+/// batch's samples (Keras's reduction, see [`FitConfig::class_weight`]).
 fn train_step(
     net: &mut dyn Layer,
     optimizer: &mut dyn Optimizer,
@@ -291,9 +315,10 @@ fn train_step(
     trainable: &[Param],
     x: &Tensor,
     y: &Tensor,
+    w: Option<&Tensor>,
 ) -> Result<Step> {
     let output = net.forward(x, true)?;
-    let mut loss = loss_fn.compute(&output, y)?;
+    let mut loss = loss_fn.compute_with(&output, y, Reduction::Mean, w)?;
     if let Some(penalty) = net.regularization_loss()? {
         loss = loss.add(&penalty)?;
     }
@@ -326,16 +351,27 @@ fn evaluate(
     batch_size: usize,
 ) -> Result<Evaluation> {
     let pred = predict(net, data.x(), batch_size)?;
-    let l = loss.compute(&pred, data.y())?.item()?;
+    let l = loss.compute_with(&pred, data.y(), Reduction::Mean, data.sample_weights())?.item()?;
     let metrics = metrics.iter().map(|m| Ok((m.name(), m.compute(&pred, data.y())?))).collect::<Result<Vec<_>>>()?;
     Ok(Evaluation { loss: l, metrics })
 }
 
-fn split_validation(data: &Dataset, v: &Validation) -> Result<(Dataset, Option<Dataset>)> {
+/// The training samples weighted by their class (times their own weights).
+fn with_class_weights(train: &Dataset, cw: &ClassWeight) -> Result<Dataset> {
+    let labels = train.labels()?;
+    let classes = train.num_classes()?;
+    let mut w = cw.per_sample(&labels, classes)?;
+    if let Some(own) = train.sample_weights() {
+        w.iter_mut().zip(own.data().iter()).for_each(|(a, b)| *a *= b);
+    }
+    train.with_sample_weights(Tensor::from_vec(w, &[labels.len()])?)
+}
+
+fn split_validation(data: &Dataset, v: &Validation, seed: u64) -> Result<(Dataset, Option<Dataset>)> {
     match v {
         Validation::None => Ok((data.clone(), None)),
         Validation::Data(d) => Ok((data.clone(), Some(d.clone()))),
-        Validation::Split(f) => {
+        Validation::Split(f) | Validation::StratifiedSplit(f) => {
             if !(*f > 0.0 && *f < 1.0) {
                 return Err(Error::arg("fit", format!("the validation split must be between 0 and 1, got {f}")));
             }
@@ -347,39 +383,99 @@ fn split_validation(data: &Dataset, v: &Validation) -> Result<(Dataset, Option<D
                     format!("a validation split of {f} of {n} samples leaves no training or no validation data"),
                 ));
             }
-            let cut = n - n_val;
-            let train: Vec<usize> = (0..cut).collect();
-            let val: Vec<usize> = (cut..n).collect();
+            let (train, val) = if let Validation::StratifiedSplit(_) = v {
+                let labels = data.labels()?;
+                // n · (n_val / n) rounds back to n_val: the same count as Split
+                let frac = n_val as f64 / n as f64;
+                let mut rng = Rng::seed(seed ^ 0x5741_7469_6669_6564);
+                let s = crate::data::train_val_test(n, frac, 0.0, &mut rng, Some(&labels))?;
+                (s.train, s.val)
+            } else {
+                let cut = n - n_val;
+                ((0..cut).collect(), (cut..n).collect())
+            };
             Ok((data.subset(&train)?, Some(data.subset(&val)?)))
         }
     }
 }
 
-/// Running sums of the batch loss and metrics, weighted by batch size.
+/// Running sums of the batch loss and metrics, weighted by batch size; the
+/// epoch's outputs and targets too when a metric needs the whole set
+/// ([`Metric::whole_set`]).
+/// An epoch's outputs and targets, each with its row shape.
+type Kept = (Vec<f32>, Vec<usize>, Vec<f32>, Vec<usize>);
+
 struct Sums {
     loss: f64,
     metrics: Vec<f64>,
     samples: usize,
+    /// (outputs, their row shape, targets, their row shape), kept only for whole-set metrics
+    kept: Option<Kept>,
 }
 
 impl Sums {
-    fn new(k: usize) -> Self {
-        Sums { loss: 0.0, metrics: vec![0.0; k], samples: 0 }
+    fn new(metrics: &[Metric]) -> Self {
+        let kept = metrics.iter().any(Metric::whole_set).then(Default::default);
+        Sums { loss: 0.0, metrics: vec![0.0; metrics.len()], samples: 0, kept }
     }
     fn add(&mut self, metrics: &[Metric], out: &Tensor, y: &Tensor, loss: f32) -> Result<()> {
         let n = out.dim(0).unwrap_or(1);
         self.loss += loss as f64 * n as f64;
         for (s, m) in self.metrics.iter_mut().zip(metrics) {
-            *s += m.compute(out, y)? as f64 * n as f64;
+            if !m.whole_set() {
+                *s += m.compute(out, y)? as f64 * n as f64;
+            }
+        }
+        if let Some((o, os, t, ts)) = &mut self.kept {
+            o.extend_from_slice(&out.data());
+            t.extend_from_slice(&y.data());
+            *os = out.shape()[1..].to_vec();
+            *ts = y.shape()[1..].to_vec();
         }
         self.samples += n;
         Ok(())
     }
-    fn finish(&self, metrics: &[Metric], log: &mut EpochLog, prefix: &str) {
+    fn finish(&self, metrics: &[Metric], log: &mut EpochLog) -> Result<()> {
         let n = self.samples.max(1) as f64;
-        log.push(format!("{prefix}loss"), self.loss / n);
+        log.push("loss", self.loss / n);
+        let whole = match &self.kept {
+            Some((o, os, t, ts)) => {
+                let shape = |row: &[usize]| [&[self.samples][..], row].concat();
+                Some((Tensor::from_slice(o, &shape(os))?, Tensor::from_slice(t, &shape(ts))?))
+            }
+            None => None,
+        };
         for (s, m) in self.metrics.iter().zip(metrics) {
-            log.push(format!("{prefix}{}", m.name()), s / n);
+            let v = match &whole {
+                Some((o, t)) if m.whole_set() => m.compute(o, t)? as f64,
+                _ => s / n,
+            };
+            log.push(m.name(), v);
         }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 90 samples of class 0 then 10 of class 1: Keras's split holds out
+    /// the last fifth (10 of each), the stratified split a fifth of each
+    /// class (18 and 2), of the same size.
+    #[test]
+    fn a_stratified_validation_split_keeps_class_shares() {
+        let y: Vec<f32> = (0..100).map(|i| (i >= 90) as u8 as f32).collect();
+        let x: Vec<f32> = (0..100).map(|i| i as f32).collect();
+        let data = Dataset::new(Tensor::from_vec(x, &[100, 1]).unwrap(), Tensor::from_vec(y, &[100]).unwrap()).unwrap();
+        let ones = |d: &Dataset| d.labels().unwrap().iter().filter(|&&c| c == 1).count();
+        let (tr, val) = split_validation(&data, &Validation::Split(0.2), 1).unwrap();
+        assert_eq!((tr.len(), val.as_ref().map(Dataset::len), ones(val.as_ref().unwrap())), (80, Some(20), 10));
+        let (tr, val) = split_validation(&data, &Validation::StratifiedSplit(0.2), 1).unwrap();
+        let val = val.unwrap();
+        assert_eq!((tr.len(), val.len(), ones(&val), ones(&tr)), (80, 20, 2, 8));
+        // seeded: the same seed draws the same samples
+        let again = split_validation(&data, &Validation::StratifiedSplit(0.2), 1).unwrap().1.unwrap();
+        assert_eq!(again.x().to_vec(), val.x().to_vec());
     }
 }

@@ -283,3 +283,80 @@ fn logged_loss_includes_the_l2_penalty_as_keras() {
         assert_eq!(rec.batch_losses[epoch] as f64, logged, "the batch loss is the same total");
     }
 }
+
+/// AUC, F1 and R² are not means over batches: `fit` computes them on the
+/// epoch's outputs. At learning rate 0 those are the model's predictions,
+/// so the logged values equal the metrics of `predict` on the training set.
+#[test]
+fn whole_set_metrics_are_computed_on_the_whole_epoch() {
+    let mut m = model(3, 0.0);
+    m.metrics = vec![
+        Metric::SparseAccuracy,
+        Metric::Auc { from_logits: true },
+        Metric::F1Macro { from_logits: true },
+        Metric::LogLoss { from_logits: true },
+    ];
+    let data = blobs(101, 4, false);
+    let cfg = FitConfig { shuffle: false, validation: Validation::StratifiedSplit(0.2), ..quiet(1, 10) };
+    let h = m.fit(&data, &cfg, &mut []).unwrap();
+    let log = h.last().unwrap();
+    for name in ["auc", "val_auc", "f1_macro", "val_f1_macro", "log_loss", "val_log_loss"] {
+        assert!(log.get(name).is_some_and(f64::is_finite), "{name} missing from {:?}", log.values);
+    }
+    // the training part is 81 of the 101 samples: evaluate the whole set
+    // with shuffle off and no validation to compare on the same rows
+    let h = m.fit(&data, &FitConfig { shuffle: false, ..quiet(1, 10) }, &mut []).unwrap();
+    let log = h.last().unwrap();
+    let pred = m.predict(data.x(), 64).unwrap();
+    let auc = metrics::roc_auc(&pred, data.y(), true).unwrap();
+    let f1 = metrics::f1_macro(&pred, data.y(), true).unwrap();
+    assert!((log.get("auc").unwrap() - auc).abs() < 1e-6, "{} vs {auc}", log.get("auc").unwrap());
+    assert!((log.get("f1_macro").unwrap() - f1).abs() < 1e-6);
+    let ll = metrics::log_loss(&pred, data.y(), true).unwrap();
+    assert!((log.get("log_loss").unwrap() - ll).abs() < 1e-5, "batch-averaged mean is exact");
+}
+
+/// Per-sample weights scale each sample's loss and the batch is reduced by
+/// its size (Keras 3's "sum_over_batch_size"): weights of 2 double the loss.
+#[test]
+fn sample_weights_reduce_as_keras() {
+    let data = blobs(40, 6, false);
+    let plain = model(2, 0.0).fit(&data, &quiet(1, 40), &mut []).unwrap();
+    let twice = data.with_sample_weights(Tensor::full(&[40], 2.0)).unwrap();
+    let weighted = model(2, 0.0).fit(&twice, &quiet(1, 40), &mut []).unwrap();
+    let (a, b) = (plain.series("loss")[0], weighted.series("loss")[0]);
+    assert!((b - 2.0 * a).abs() < 1e-5 * a, "{b} vs 2 × {a}");
+    // one weight of 40 on sample 0, 0 elsewhere: Σ wᵢlᵢ / n = l₀
+    let mut w = vec![0.0; 40];
+    w[0] = 40.0;
+    let one = data.with_sample_weights(Tensor::from_vec(w, &[40]).unwrap()).unwrap();
+    let h = model(2, 0.0).fit(&one, &quiet(1, 40), &mut []).unwrap();
+    let mut m = model(2, 0.0);
+    let first = data.subset(&[0]).unwrap();
+    let l0 = m.evaluate(&first, 1).unwrap().loss as f64;
+    assert!((h.series("loss")[0] - l0).abs() < 1e-5, "{} vs {l0}", h.series("loss")[0]);
+}
+
+/// 2% of the samples in class 1, overlapping class 0: unweighted, the
+/// model finds few of them; `ClassWeight::Balanced` finds most.
+#[test]
+fn balanced_class_weights_raise_minority_recall() {
+    let mut r = Rng::seed(11);
+    let (mut x, mut y) = (Vec::new(), Vec::new());
+    for i in 0..1000 {
+        let c = (i % 50 == 0) as usize;
+        x.push(r.normal() + 1.2 * c as f32);
+        x.push(r.normal() + 1.2 * c as f32);
+        y.push(c as f32);
+    }
+    let data = Dataset::new(Tensor::from_vec(x, &[1000, 2]).unwrap(), Tensor::from_vec(y, &[1000]).unwrap()).unwrap();
+    let recall = |cw: Option<ClassWeight>| {
+        let mut m = model(5, 0.1);
+        m.fit(&data, &FitConfig { class_weight: cw, ..quiet(20, 32) }, &mut []).unwrap();
+        let pred = m.predict(data.x(), 256).unwrap();
+        let r = metrics::class_report(&metrics::confusion_matrix(&pred, data.y(), 2, true).unwrap());
+        r.recall[1]
+    };
+    let (plain, balanced) = (recall(None), recall(Some(ClassWeight::Balanced)));
+    assert!(plain < 0.3 && balanced > plain + 0.4, "minority recall: unweighted {plain}, balanced {balanced}");
+}

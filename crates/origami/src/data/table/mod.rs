@@ -432,7 +432,7 @@ fn encode_plan(
             }
             let mut levels: Vec<(String, usize)> = counts.into_iter().collect();
             // most frequent first; ties in text order (the map's)
-            levels.sort_by(|a, b| b.1.cmp(&a.1));
+            levels.sort_by_key(|l| std::cmp::Reverse(l.1));
             let n = rows.len().max(1) as f32;
             let frequencies = if levels.len() > opts.max_one_hot {
                 levels.iter().map(|(l, c)| (l.clone(), *c as f32 / n)).collect()
@@ -529,7 +529,7 @@ impl EncodedRows<'_> {
         }
         let x = Tensor::from_vec(x, &[rows, width])?;
         let y = match self.target {
-            Some((_, _, c)) if c.is_empty() => Some(Tensor::from_vec(y, &[rows, 1])?),
+            Some((_, _, [])) => Some(Tensor::from_vec(y, &[rows, 1])?),
             Some(_) => Some(Tensor::from_vec(y, &[rows])?),
             None => None,
         };

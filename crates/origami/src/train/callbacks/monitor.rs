@@ -7,8 +7,9 @@ use crate::{Error, Result};
 /// Whether smaller or larger is better.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Mode {
-    /// Larger is better for names containing `acc`, `r2`, `precision`,
-    /// `recall` or `f1`; smaller otherwise (Keras's rule, extended).
+    /// Larger is better for names containing `acc`, `auc`, `r2`,
+    /// `precision`, `recall` or `f1`; smaller otherwise (Keras's rule,
+    /// extended: [`maximized`](crate::train::metrics::maximized)).
     #[default]
     Auto,
     Min,
@@ -36,7 +37,7 @@ impl Monitor {
         let maximize = match mode {
             Mode::Max => true,
             Mode::Min => false,
-            Mode::Auto => ["acc", "r2", "precision", "recall", "f1"].iter().any(|k| name.contains(k)),
+            Mode::Auto => crate::train::metrics::maximized(name),
         };
         Monitor { name: name.into(), maximize, min_delta: min_delta.abs(), best: None, best_epoch: None }
     }
