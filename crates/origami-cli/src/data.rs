@@ -45,9 +45,14 @@ impl TableSource {
         let rows = |idx: &[usize]| idx.iter().map(|&i| self.train_rows[i]).collect::<Vec<_>>();
         let (fit_rows, held_rows) = (rows(fit), rows(held_out));
         let (enc, _) = table::TableEncoder::fit(&self.raw, &self.target, &fit_rows, &self.options)?;
+        // the targets of the samples `idx` (a sample's row of `y`: one class or its values)
+        let (y, y_shape) = (train.y().to_vec(), train.y().shape().to_vec());
+        let k = y_shape[1..].iter().product::<usize>();
         let part = |idx: &[usize], rows: &[usize]| -> CliResult<Dataset> {
-            let y = train.subset(idx)?.y().clone();
-            Ok(Dataset::new(enc.encode(&self.raw, rows)?, y)?)
+            let ys: Vec<f32> = idx.iter().flat_map(|&i| y[i * k..(i + 1) * k].iter().copied()).collect();
+            let mut shape = y_shape.clone();
+            shape[0] = idx.len();
+            Ok(Dataset::new(enc.encode(&self.raw, rows)?, Tensor::from_vec(ys, &shape)?)?)
         };
         Ok((part(fit, &fit_rows)?, part(held_out, &held_rows)?))
     }
@@ -170,22 +175,22 @@ fn load_table(c: &DataConfig, path: &Path, target: &str, seed: u64) -> CliResult
             p.targets.class_names.first().map_or_else(|| "\"\"".into(), |k| quote(k))
         )));
     }
-    let train_rows = p.train_rows.clone();
+    let table::Prepared { train, test, encoder, report, targets, train_rows, .. } = p;
     Ok(Loaded {
         task: if classification { TaskName::Classification } else { TaskName::Regression },
-        outputs: if classification { p.targets.class_names.len() } else { 1 },
+        outputs: if classification { targets.class_names.len() } else { 1 },
         preprocessing: Preprocessing {
-            feature_names: p.encoder.feature_names(),
             target_name: Some(target.to_string()),
-            class_names: p.targets.class_names.clone(),
-            table: Some(p.encoder),
+            feature_names: encoder.feature_names(),
+            class_names: targets.class_names,
+            table: Some(encoder),
             ..Default::default()
         },
         images: false,
-        report: Some(p.report),
+        report: Some(report),
         table: Some(std::sync::Arc::new(TableSource { raw, options, target: target.to_string(), train_rows })),
-        train: p.train,
-        test: p.test,
+        train,
+        test,
     })
 }
 

@@ -40,7 +40,7 @@ pub struct PredictArgs {
 pub fn run(args: &PredictArgs) -> CliResult<()> {
     let (file, net) = load_model(&args.model)?;
     let mut csv = String::new();
-    let table = file.preprocessing.table.clone().filter(|_| args.input.is_file());
+    let table = file.preprocessing.table.as_ref().filter(|_| args.input.is_file());
     let mut model: Model = compile(&file, net)?;
     let rows =
         Rows { raw: args.raw, classes: &file.preprocessing.class_names, logits: from_logits(&file.training.loss) };

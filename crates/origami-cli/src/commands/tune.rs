@@ -192,21 +192,10 @@ fn trial_config(base: &toml::Table, values: &[(String, toml::Value)]) -> CliResu
 /// alone and applied to its held-out part, so no statistic of the part
 /// that scores the trial leaks into its training (fitting on the whole
 /// training set before folding would).
-#[cfg(test)]
+///
+/// For a CSV table, each pair's encoder (medians, levels, scales) is
+/// refitted on its training part from the table as read.
 fn parts(
-    train: &Dataset,
-    classification: bool,
-    folds: usize,
-    validation_split: f32,
-    seed: u64,
-    standardize: bool,
-) -> CliResult<Vec<(Dataset, Dataset)>> {
-    parts_of(train, None, classification, folds, validation_split, seed, standardize)
-}
-
-/// [`parts`], and for a CSV table each pair's encoder (medians, levels,
-/// scales) refitted on its training part from the table as read.
-fn parts_of(
     train: &Dataset,
     table: Option<&crate::data::TableSource>,
     classification: bool,
@@ -258,7 +247,7 @@ fn score(r: &Resolved, metric: &str, folds: usize) -> CliResult<Score> {
     let file = model_file(r, &data)?;
     let classification = data.task == TaskName::Classification;
     let standardize = crate::data::standardizes(&c.data, &data);
-    let parts = parts_of(
+    let parts = parts(
         &data.train,
         data.table.as_deref(),
         classification,
@@ -523,8 +512,8 @@ mod tests {
     #[test]
     fn each_fold_is_scaled_by_its_training_part_alone() {
         let raw = data();
-        let scaled = parts(&raw, true, 3, 0.0, 7, true).unwrap();
-        let plain = parts(&raw, true, 3, 0.0, 7, false).unwrap();
+        let scaled = parts(&raw, None, true, 3, 0.0, 7, true).unwrap();
+        let plain = parts(&raw, None, true, 3, 0.0, 7, false).unwrap();
         assert_eq!(scaled.len(), 3);
         for ((tr, held_out), (raw_tr, raw_held_out)) in scaled.iter().zip(&plain) {
             // the training part is standardised exactly by its own statistics
@@ -543,7 +532,7 @@ mod tests {
         let outlier = scaled.iter().find(|(_, v)| v.x().to_vec().iter().any(|&a| a > 100.0)).expect("outlier held out");
         assert!(outlier.0.x().to_vec().iter().all(|a| a.abs() < 2.0));
         // a validation split (folds = 0) gets the same treatment
-        let split = parts(&raw, true, 0, 0.25, 7, true).unwrap();
+        let split = parts(&raw, None, true, 0, 0.25, 7, true).unwrap();
         let (m, s) = mean_std(&split[0].0.x().to_vec());
         assert!(m.abs() < 1e-5 && (s - 1.0).abs() < 1e-4, "split: mean {m}, std {s}");
     }

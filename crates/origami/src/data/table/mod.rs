@@ -236,14 +236,22 @@ pub fn targets(raw: &RawTable, name: &str, task: Option<Task>) -> Result<Targets
             })
         }
         Task::Classification => {
-            let text = |r: usize| match col.value(r) {
-                Value::Text(t) => t.to_string(),
-                Value::Number(v) => v.to_string(),
-                Value::Missing => String::new(),
+            // a class is its text, borrowed from the column (a number only
+            // in a column of many distinct numbers)
+            let text = |r: usize| -> std::borrow::Cow<'_, str> {
+                match col.value(r) {
+                    Value::Text(t) => t.into(),
+                    Value::Number(v) => v.to_string().into(),
+                    Value::Missing => "".into(),
+                }
             };
-            let mut names: Vec<String> = rows.iter().map(|&r| text(r)).collect();
-            names.sort_unstable();
-            names.dedup();
+            let mut names: Vec<String> = rows
+                .iter()
+                .map(|&r| text(r))
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .map(|t| t.into_owned())
+                .collect();
             if all_numbers {
                 names.sort_by(|a, b| {
                     let (x, y) = (column::parse_number(a).unwrap_or(0.0), column::parse_number(b).unwrap_or(0.0));
@@ -251,7 +259,7 @@ pub fn targets(raw: &RawTable, name: &str, task: Option<Task>) -> Result<Targets
                 });
             }
             let index: BTreeMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
-            let y = rows.iter().map(|&r| index[text(r).as_str()] as f32).collect();
+            let y = rows.iter().map(|&r| index[&*text(r)] as f32).collect();
             Ok(Targets { name: name.into(), task, class_names: names, rows, y })
         }
     }
